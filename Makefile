@@ -1,0 +1,39 @@
+# cardloop - see README.md. `make run` runs the whole pipeline locally; `make test` runs every test.
+SHELL := /bin/bash
+
+# Lambda functions are the template's AWS::Serverless::Function resources named <Name>Function;
+# each one's code lives in functions/<name> (lower case).
+FUNCTIONS := $(shell sed -n 's/^  \([A-Za-z0-9]*Function\):$$/\1/p' template.yaml)
+GOARCH ?= arm64
+ARTIFACTS_DIR ?= $(CURDIR)/.aws-sam/build/$*
+MOTO_PORT ?= 4566
+
+export AWS_REGION ?= us-east-1
+export AWS_DEFAULT_REGION ?= us-east-1
+
+.PHONY: build run test deps moto lint deploy clean
+
+# build-<FunctionLogicalId>: the target `sam build` (BuildMethod: makefile) calls, with ARTIFACTS_DIR set.
+build-%Function:
+	cd $(CURDIR) && GOOS=linux GOARCH=$(GOARCH) CGO_ENABLED=0 go build -trimpath -tags lambda.norpc -ldflags "-s -w" \
+		-o $(ARTIFACTS_DIR)/bootstrap ./functions/$(shell echo $* | tr '[:upper:]' '[:lower:]')
+
+build: $(addprefix build-,$(FUNCTIONS))
+
+# moto: the AWS emulator, installed with pip where it is missing.
+moto:
+	@command -v moto_server >/dev/null 2>&1 || pip install --quiet 'moto[server]'
+
+run: moto
+	go run ./cmd/cardloop run
+
+lint:
+	gofmt -l . | (! grep .)
+	go vet ./...
+	cfn-lint template.yaml
+
+deploy:
+	sam build && sam deploy --guided
+
+clean:
+	rm -rf .aws-sam .run bin

@@ -1,0 +1,101 @@
+// Package brand describes the restaurant group's brands and their stores: what
+// each store asks diners to rate, its language, time zone and managers.
+package brand
+
+import (
+	"fmt"
+	"slices"
+	"time"
+	_ "time/tzdata" // Lambda's provided.al2023 image has no zoneinfo
+
+	"github.com/cardloop/cardloop/shared/i18n"
+)
+
+// FixedItems are rated on every card, whatever the store's menu.
+var FixedItems = []string{"service", "cleanliness", "overall"}
+
+// Brand is one restaurant brand of the group (e.g. Wang Steak).
+type Brand struct {
+	ID     string               `json:"id" dynamodbav:"brandId"`
+	Name   map[i18n.Lang]string `json:"name" dynamodbav:"name"`
+	Sender string               `json:"sender" dynamodbav:"sender"`
+}
+
+// Store is one restaurant. Items are the menu courses its card asks about
+// (bread, soup…); MainCourses the choices of main course.
+type Store struct {
+	ID               string               `json:"id" dynamodbav:"storeId"`
+	BrandID          string               `json:"brandId" dynamodbav:"brandId"`
+	Name             map[i18n.Lang]string `json:"name" dynamodbav:"name"`
+	Country          string               `json:"country" dynamodbav:"country"` // ISO 3166 region, for phone numbers
+	TimeZone         string               `json:"timeZone" dynamodbav:"timeZone"`
+	Language         i18n.Lang            `json:"language" dynamodbav:"language"`
+	Items            []string             `json:"items" dynamodbav:"items"`
+	MainCourses      []string             `json:"mainCourses" dynamodbav:"mainCourses"`
+	ManagerEmail     string               `json:"managerEmail" dynamodbav:"managerEmail"`
+	AreaManagerEmail string               `json:"areaManagerEmail" dynamodbav:"areaManagerEmail"`
+}
+
+// RatedItems returns every item the store's card rates: its own items, then
+// the fixed ones.
+func (s Store) RatedItems() []string {
+	out := make([]string, 0, len(s.Items)+len(FixedItems))
+	out = append(out, s.Items...)
+	for _, f := range FixedItems {
+		if !slices.Contains(out, f) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// Rates reports whether item is one of the store's rated items.
+func (s Store) Rates(item string) bool {
+	return slices.Contains(s.Items, item) || slices.Contains(FixedItems, item)
+}
+
+// DisplayName returns the store's name in lang, falling back to its own
+// language and then to its id.
+func (s Store) DisplayName(lang i18n.Lang) string {
+	if n := s.Name[lang]; n != "" {
+		return n
+	}
+	if n := s.Name[s.Language]; n != "" {
+		return n
+	}
+	return s.ID
+}
+
+// Location returns the store's time zone.
+func (s Store) Location() (*time.Location, error) {
+	loc, err := time.LoadLocation(s.TimeZone)
+	if err != nil {
+		return nil, fmt.Errorf("store %s time zone %q: %w", s.ID, s.TimeZone, err)
+	}
+	return loc, nil
+}
+
+// Today returns the date at instant now in the store's time zone.
+func (s Store) Today(now time.Time) (time.Time, error) {
+	loc, err := s.Location()
+	if err != nil {
+		return time.Time{}, err
+	}
+	y, m, d := now.In(loc).Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC), nil
+}
+
+// Validate checks a store's configuration before it is saved.
+func (s Store) Validate() error {
+	switch {
+	case s.ID == "" || s.BrandID == "":
+		return fmt.Errorf("store needs an id and a brand")
+	case len(s.Items) == 0:
+		return fmt.Errorf("store %s rates no items", s.ID)
+	}
+	if _, ok := i18n.Parse(string(s.Language)); !ok {
+		return fmt.Errorf("store %s language %q is not supported", s.ID, s.Language)
+	}
+	_, err := s.Location()
+	return err
+}

@@ -1,0 +1,101 @@
+// Package diner is the diner's side of cardloop: who they are (keyed by their
+// mobile number, or their e-mail when they gave no number), how often they
+// came, and what they agreed to.
+package diner
+
+import (
+	"fmt"
+	"net/mail"
+	"strings"
+	"time"
+
+	"github.com/nyaruka/phonenumbers"
+)
+
+// Profile is what cardloop knows of one diner of one brand.
+type Profile struct {
+	BrandID        string    `json:"brandId"`
+	Key            string    `json:"key"` // see KeyFor
+	Name           string    `json:"name,omitempty"`
+	Phone          string    `json:"phone,omitempty"` // E.164
+	Email          string    `json:"email,omitempty"`
+	Birthday       string    `json:"birthday,omitempty"` // MM-DD or YYYY-MM-DD
+	Language       string    `json:"language,omitempty"`
+	Visits         int       `json:"visits"`
+	FirstVisitDate string    `json:"firstVisitDate,omitempty"`
+	LastVisitDate  string    `json:"lastVisitDate,omitempty"`
+	LastCardID     string    `json:"lastCardId,omitempty"`
+	ContactConsent *Consent  `json:"contactConsent,omitempty"`
+	UpdatedAt      time.Time `json:"updatedAt"`
+}
+
+// Consent records when and through what a diner agreed to something.
+type Consent struct {
+	At     time.Time `json:"at" dynamodbav:"at"`
+	Source string    `json:"source" dynamodbav:"source"` // qr, scan, import
+	CardID string    `json:"cardId" dynamodbav:"cardId"`
+}
+
+// NormalizePhone parses a phone number as a diner typed it, reading national
+// numbers in the store's region (ISO 3166, e.g. "TW"), and returns it in
+// E.164. Only numbers that are valid for their region are accepted.
+func NormalizePhone(raw, region string) (string, error) {
+	n, err := phonenumbers.Parse(raw, strings.ToUpper(region))
+	if err != nil {
+		return "", fmt.Errorf("parse phone number: %w", err)
+	}
+	if !phonenumbers.IsValidNumber(n) {
+		return "", fmt.Errorf("phone number %q is not a valid number", raw)
+	}
+	return phonenumbers.Format(n, phonenumbers.E164), nil
+}
+
+// NormalizeEmail checks a bare e-mail address (no display name) and returns
+// it with its domain lower-cased.
+func NormalizeEmail(raw string) (string, error) {
+	a, err := mail.ParseAddress(raw)
+	if err != nil || a.Name != "" || a.Address != raw {
+		return "", fmt.Errorf("e-mail address %q is not a bare address", raw)
+	}
+	at := strings.LastIndexByte(raw, '@')
+	if at < 1 || !strings.Contains(raw[at+1:], ".") || len(raw) > 254 {
+		return "", fmt.Errorf("e-mail address %q has no usable domain", raw)
+	}
+	return raw[:at] + "@" + strings.ToLower(raw[at+1:]), nil
+}
+
+// KeyFor returns the key that identifies a diner: "tel:" and the E.164 number
+// when there is one, else "email:" and the lower-cased address, else "" (an
+// anonymous card has no diner).
+func KeyFor(phoneE164, email string) string {
+	switch {
+	case phoneE164 != "":
+		return "tel:" + phoneE164
+	case email != "":
+		return "email:" + strings.ToLower(email)
+	}
+	return ""
+}
+
+// ParseBirthday checks a birthday given as MM-DD or YYYY-MM-DD. 02-29 is a
+// real birthday without a year; with a year it must be a real date, after
+// 1900 and not after today.
+func ParseBirthday(s string, today time.Time) (month, day, year int, err error) {
+	var t time.Time
+	switch len(s) {
+	case 5:
+		t, err = time.Parse("2006-01-02", "2000-"+s) // 2000 is a leap year
+	case 10:
+		t, err = time.Parse("2006-01-02", s)
+		year = t.Year()
+		if err == nil && (year < 1900 || t.After(today)) {
+			err = fmt.Errorf("year %d out of range", year)
+		}
+	default:
+		err = fmt.Errorf("want MM-DD or YYYY-MM-DD")
+	}
+	if err != nil {
+		return 0, 0, 0, fmt.Errorf("birthday %q: %w", s, err)
+	}
+	return int(t.Month()), t.Day(), year, nil
+}

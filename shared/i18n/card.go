@@ -1,0 +1,4 @@
+package i18n
+
+// cardTexts are the words of the diner's feedback card (form, thanks page).
+var cardTexts = map[string]texts{}

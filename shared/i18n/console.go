@@ -1,0 +1,4 @@
+package i18n
+
+// consoleTexts are the words of the staff console.
+var consoleTexts = map[string]texts{}

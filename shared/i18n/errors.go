@@ -1,0 +1,38 @@
+package i18n
+
+// errorTexts explain each validation rule (fault.FieldError.Rule) to a reader.
+var errorTexts = map[string]texts{
+	"rule.required":          {ZhTW: "此欄為必填。", ZhCN: "此项为必填。", En: "This field is required."},
+	"rule.malformed":         {ZhTW: "內容格式不正確。", ZhCN: "内容格式不正确。", En: "This is not well-formed."},
+	"rule.unknown_field":     {ZhTW: "不認得這個欄位。", ZhCN: "不认识这个字段。", En: "This field is not part of the card."},
+	"rule.wrong_type":        {ZhTW: "資料型別不正確，應為{want}。", ZhCN: "数据类型不正确，应为{want}。", En: "Wrong type: expected {want}."},
+	"rule.rating_range":      {ZhTW: "請選擇 1 到 5 分。", ZhCN: "请选择 1 到 5 分。", En: "Choose a score from 1 to 5."},
+	"rule.nps_range":         {ZhTW: "請選擇 0 到 10 分。", ZhCN: "请选择 0 到 10 分。", En: "Choose a score from 0 to 10."},
+	"rule.unknown_item":      {ZhTW: "本店沒有這個評分項目。", ZhCN: "本店没有这个评分项目。", En: "This store does not rate this item."},
+	"rule.unknown_store":     {ZhTW: "找不到這家分店。", ZhCN: "找不到这家门店。", En: "There is no such store."},
+	"rule.one_of":            {ZhTW: "請從選項中選擇。", ZhCN: "请从选项中选择。", En: "Choose one of the options."},
+	"rule.date":              {ZhTW: "請輸入有效的日期（YYYY-MM-DD）。", ZhCN: "请输入有效的日期（YYYY-MM-DD）。", En: "Enter a real date (YYYY-MM-DD)."},
+	"rule.date_future":       {ZhTW: "日期不能在未來。", ZhCN: "日期不能在未来。", En: "The date cannot be in the future."},
+	"rule.date_too_old":      {ZhTW: "日期太久遠了。", ZhCN: "日期太久远了。", En: "The date is too long ago."},
+	"rule.birthday":          {ZhTW: "請輸入有效的生日（月-日，例如 11-25）。", ZhCN: "请输入有效的生日（月-日，例如 11-25）。", En: "Enter a real birthday (month-day, e.g. 11-25)."},
+	"rule.phone":             {ZhTW: "請輸入有效的手機號碼。", ZhCN: "请输入有效的手机号码。", En: "Enter a valid mobile number."},
+	"rule.email":             {ZhTW: "請輸入有效的電子郵件地址。", ZhCN: "请输入有效的电子邮件地址。", En: "Enter a valid e-mail address."},
+	"rule.too_long":          {ZhTW: "最多 {max} 個字。", ZhCN: "最多 {max} 个字。", En: "At most {max} characters."},
+	"rule.control_chars":     {ZhTW: "含有不允許的控制字元。", ZhCN: "含有不允许的控制字符。", En: "Contains control characters that are not allowed."},
+	"rule.invalid_utf8":      {ZhTW: "含有無效的字元編碼。", ZhCN: "含有无效的字符编码。", En: "Contains invalid character encoding."},
+	"rule.visit_count_range": {ZhTW: "請輸入 1 到 999 之間的次數。", ZhCN: "请输入 1 到 999 之间的次数。", En: "Enter a number from 1 to 999."},
+	"rule.first_visit_count": {ZhTW: "第一次光臨時，次數應為 1。", ZhCN: "第一次光临时，次数应为 1。", En: "A first visit has a visit count of 1."},
+	"rule.token":             {ZhTW: "只能使用英數字、連字號與底線。", ZhCN: "只能使用英文字母、数字、连字符和下划线。", En: "Use only letters, digits, '-' and '_'."},
+	"rule.language":          {ZhTW: "請選擇繁體中文、简体中文或 English。", ZhCN: "请选择繁體中文、简体中文或 English。", En: "Choose 繁體中文, 简体中文 or English."},
+	"rule.idempotency_reuse": {ZhTW: "此提交編號已用於另一張不同的卡片。", ZhCN: "此提交编号已用于另一张不同的卡片。", En: "This submission id was already used for a different card."},
+
+	"problem.invalid":      {ZhTW: "卡片有欄位需要修正。", ZhCN: "卡片有字段需要修正。", En: "Some fields of the card need fixing."},
+	"problem.malformed":    {ZhTW: "無法讀取送出的內容。", ZhCN: "无法读取提交的内容。", En: "The request body could not be read."},
+	"problem.too_large":    {ZhTW: "送出的內容太大。", ZhCN: "提交的内容太大。", En: "The request body is too large."},
+	"problem.not_found":    {ZhTW: "找不到。", ZhCN: "找不到。", En: "Not found."},
+	"problem.conflict":     {ZhTW: "與已儲存的資料衝突。", ZhCN: "与已保存的数据冲突。", En: "This conflicts with what is stored."},
+	"problem.unauthorized": {ZhTW: "請先登入。", ZhCN: "请先登录。", En: "Please sign in."},
+	"problem.forbidden":    {ZhTW: "您沒有權限查看。", ZhCN: "您没有权限查看。", En: "You are not allowed to see this."},
+	"problem.unavailable":  {ZhTW: "服務暫時無法使用，請稍後再試。", ZhCN: "服务暂时无法使用，请稍后再试。", En: "The service is briefly unavailable; please try again."},
+	"problem.internal":     {ZhTW: "發生錯誤，請稍後再試。", ZhCN: "发生错误，请稍后再试。", En: "Something went wrong; please try again."},
+}

@@ -14,19 +14,22 @@ import (
 
 // Profile is what cardloop knows of one diner of one brand.
 type Profile struct {
-	BrandID        string    `json:"brandId"`
-	Key            string    `json:"key"` // see KeyFor
-	Name           string    `json:"name,omitempty"`
-	Phone          string    `json:"phone,omitempty"` // E.164
-	Email          string    `json:"email,omitempty"`
-	Birthday       string    `json:"birthday,omitempty"` // MM-DD or YYYY-MM-DD
-	Language       string    `json:"language,omitempty"`
-	Visits         int       `json:"visits"`
-	FirstVisitDate string    `json:"firstVisitDate,omitempty"`
-	LastVisitDate  string    `json:"lastVisitDate,omitempty"`
-	LastCardID     string    `json:"lastCardId,omitempty"`
-	ContactConsent *Consent  `json:"contactConsent,omitempty"`
-	UpdatedAt      time.Time `json:"updatedAt"`
+	BrandID        string   `json:"brandId" dynamodbav:"brandId,omitempty"`
+	Key            string   `json:"key" dynamodbav:"key,omitempty"` // see KeyFor
+	Name           string   `json:"name,omitempty" dynamodbav:"name,omitempty"`
+	Phone          string   `json:"phone,omitempty" dynamodbav:"phone,omitempty"` // E.164
+	Email          string   `json:"email,omitempty" dynamodbav:"email,omitempty"`
+	Birthday       string   `json:"birthday,omitempty" dynamodbav:"birthday,omitempty"` // MM-DD or YYYY-MM-DD
+	Language       string   `json:"language,omitempty" dynamodbav:"language,omitempty"`
+	Visits         int      `json:"visits" dynamodbav:"visits,omitempty"`
+	FirstVisitDate string   `json:"firstVisitDate,omitempty" dynamodbav:"firstVisitDate,omitempty"`
+	LastVisitDate  string   `json:"lastVisitDate,omitempty" dynamodbav:"lastVisitDate,omitempty"`
+	LastCardID     string   `json:"lastCardId,omitempty" dynamodbav:"lastCardId,omitempty"`
+	LastStoreID    string   `json:"lastStoreId,omitempty" dynamodbav:"lastStoreId,omitempty"`
+	ContactConsent *Consent `json:"contactConsent,omitempty" dynamodbav:"contactConsent,omitempty"`
+	// MarketingConsent is consent to greetings and offers as ticked on a card.
+	MarketingConsent *Consent  `json:"marketingConsent,omitempty" dynamodbav:"marketingConsentGiven,omitempty"`
+	UpdatedAt        time.Time `json:"updatedAt" dynamodbav:"updatedAt,omitempty"`
 }
 
 // Consent records when and through what a diner agreed to something.

@@ -1,0 +1,248 @@
+package dynamo
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/cardloop/cardloop/shared/card"
+	"github.com/cardloop/cardloop/shared/diner"
+	"github.com/cardloop/cardloop/shared/fault"
+)
+
+type cardItem struct {
+	keys
+	card.Card
+}
+
+func cardPK(id string) string { return "CARD#" + id }
+
+// storeCardsPK partitions a store's cards in gsi1, sorted by visit date.
+func storeCardsPK(storeID string) string { return "STORE#" + storeID + "#CARDS" }
+
+func dinerPK(brandID, key string) string { return "DINER#" + brandID + "#" + key }
+
+func newCardItem(c card.Card) cardItem {
+	it := cardItem{keys{
+		PK: cardPK(c.ID), SK: "CARD", Kind: "card",
+		GSI1PK: storeCardsPK(c.StoreID),
+		GSI1SK: c.VisitDate + "#" + c.SubmittedAt.UTC().Format(time.RFC3339Nano) + "#" + c.ID,
+	}, c}
+	if c.Diner.Key != "" {
+		it.GSI2PK = dinerPK(c.BrandID, c.Diner.Key)
+		it.GSI2SK = "CARD#" + c.VisitDate + "#" + c.ID
+	}
+	return it
+}
+
+// SaveCard stores a card and, in the same transaction, creates or updates
+// its diner's profile (visits, first and last visit, contact details, consent
+// given). A card whose id is already stored makes the whole transaction fail
+// its condition, so a replay writes nothing; the stored card comes back from
+// the failed condition itself, with no extra read. One AWS call either way.
+func (db *DB) SaveCard(ctx context.Context, c card.Card) (card.Card, bool, error) {
+	item, err := attributevalue.MarshalMap(newCardItem(c))
+	if err != nil {
+		return card.Card{}, false, fmt.Errorf("marshal card %s: %w", c.ID, err)
+	}
+	put := types.TransactWriteItem{Put: &types.Put{
+		TableName:                           &db.table,
+		Item:                                item,
+		ConditionExpression:                 aws.String("attribute_not_exists(pk)"),
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	}}
+	tx := []types.TransactWriteItem{put}
+	if c.Diner.Key != "" {
+		upd, err := dinerUpdate(db.table, c)
+		if err != nil {
+			return card.Card{}, false, err
+		}
+		tx = append(tx, upd)
+	}
+	_, err = db.api.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{
+		TransactItems:      tx,
+		ClientRequestToken: aws.String(c.ID), // the SDK's own retries are idempotent too
+	})
+	var cancelled *types.TransactionCanceledException
+	if errors.As(err, &cancelled) && len(cancelled.CancellationReasons) > 0 &&
+		aws.ToString(cancelled.CancellationReasons[0].Code) == "ConditionalCheckFailed" {
+		var old cardItem
+		if len(cancelled.CancellationReasons[0].Item) == 0 {
+			stored, err := db.Card(ctx, c.ID)
+			return stored, false, err
+		}
+		if err := attributevalue.UnmarshalMap(cancelled.CancellationReasons[0].Item, &old); err != nil {
+			return card.Card{}, false, fmt.Errorf("unmarshal stored card %s: %w", c.ID, err)
+		}
+		return old.Card, false, nil
+	}
+	if err != nil {
+		return card.Card{}, false, unavailable("save card "+c.ID, err)
+	}
+	return c, true, nil
+}
+
+// dinerUpdate counts the visit on the diner's profile. Contact details are
+// refreshed from the newest card; a consent, once given, is kept (a later
+// card with the box unticked does not withdraw it — withdrawal is explicit).
+func dinerUpdate(table string, c card.Card) (types.TransactWriteItem, error) {
+	d := c.Diner
+	now := c.SubmittedAt.UTC().Format(time.RFC3339Nano)
+	upd := expression.Set(expression.Name("kind"), expression.Value("diner")).
+		Set(expression.Name("brandId"), expression.Value(c.BrandID)).
+		Set(expression.Name("key"), expression.Value(d.Key)).
+		Set(expression.Name("updatedAt"), expression.Value(now)).
+		Set(expression.Name("firstVisitDate"), expression.Name("firstVisitDate").IfNotExists(expression.Value(c.VisitDate))).
+		Set(expression.Name("lastVisitDate"), expression.Value(c.VisitDate)).
+		Set(expression.Name("lastCardId"), expression.Value(c.ID)).
+		Set(expression.Name("lastStoreId"), expression.Value(c.StoreID)).
+		Add(expression.Name("visits"), expression.Value(1))
+	for name, v := range map[string]string{"name": d.Name, "phone": d.Phone, "email": d.Email, "birthday": d.Birthday, "language": d.Language} {
+		if v != "" {
+			upd = upd.Set(expression.Name(name), expression.Value(v))
+		}
+	}
+	if d.Email != "" {
+		upd = upd.Set(expression.Name("gsi1pk"), expression.Value("EMAIL#"+c.BrandID+"#"+d.Email)).
+			Set(expression.Name("gsi1sk"), expression.Value("DINER"))
+	}
+	for name, cons := range map[string]*diner.Consent{"contactConsent": c.Consent.Contact, "marketingConsentGiven": c.Consent.Marketing} {
+		if cons == nil {
+			continue
+		}
+		av, err := attributevalue.MarshalMap(cons)
+		if err != nil {
+			return types.TransactWriteItem{}, fmt.Errorf("marshal consent: %w", err)
+		}
+		upd = upd.Set(expression.Name(name), expression.Value(&types.AttributeValueMemberM{Value: av}))
+	}
+	expr, err := expression.NewBuilder().WithUpdate(upd).Build()
+	if err != nil {
+		return types.TransactWriteItem{}, fmt.Errorf("build diner update for card %s: %w", c.ID, err)
+	}
+	return types.TransactWriteItem{Update: &types.Update{
+		TableName:                 &table,
+		Key:                       key(dinerPK(c.BrandID, d.Key), "PROFILE"),
+		UpdateExpression:          expr.Update(),
+		ExpressionAttributeNames:  expr.Names(),
+		ExpressionAttributeValues: expr.Values(),
+	}}, nil
+}
+
+// Card returns a card, or a fault.NotFound error.
+func (db *DB) Card(ctx context.Context, id string) (card.Card, error) {
+	out, err := db.api.GetItem(ctx, &dynamodb.GetItemInput{TableName: &db.table, Key: key(cardPK(id), "CARD")})
+	if err != nil {
+		return card.Card{}, unavailable("get card "+id, err)
+	}
+	if out.Item == nil {
+		return card.Card{}, fault.New(fault.NotFound, "There is no card %q.", id)
+	}
+	var it cardItem
+	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
+		return card.Card{}, fmt.Errorf("unmarshal card %s: %w", id, err)
+	}
+	return it.Card, nil
+}
+
+// CardsByStore returns a store's cards by visit date, newest first, through
+// gsi1: one query per page, reading only the cards returned.
+func (db *DB) CardsByStore(ctx context.Context, q card.StoreQuery) (card.Page, error) {
+	pk := storeCardsPK(q.StoreID)
+	cond := expression.Key("gsi1pk").Equal(expression.Value(pk)).
+		And(expression.Key("gsi1sk").Between(expression.Value(q.From), expression.Value(q.To+"~")))
+	expr, err := expression.NewBuilder().WithKeyCondition(cond).Build()
+	if err != nil {
+		return card.Page{}, fmt.Errorf("build cards query: %w", err)
+	}
+	in := &dynamodb.QueryInput{
+		TableName: &db.table, IndexName: aws.String(gsi1),
+		KeyConditionExpression:    expr.KeyCondition(),
+		ExpressionAttributeNames:  expr.Names(),
+		ExpressionAttributeValues: expr.Values(),
+		ScanIndexForward:          aws.Bool(false),
+		Limit:                     aws.Int32(int32(max(1, min(q.Limit, 200)))),
+	}
+	if q.Cursor != "" {
+		start, err := decodeCursor(q.Cursor, pk)
+		if err != nil {
+			return card.Page{}, err
+		}
+		in.ExclusiveStartKey = start
+	}
+	out, err := db.api.Query(ctx, in)
+	if err != nil {
+		return card.Page{}, unavailable("query cards of store "+q.StoreID, err)
+	}
+	var items []cardItem
+	if err := attributevalue.UnmarshalListOfMaps(out.Items, &items); err != nil {
+		return card.Page{}, fmt.Errorf("unmarshal cards of store %s: %w", q.StoreID, err)
+	}
+	page := card.Page{Cards: make([]card.Card, 0, len(items))}
+	for _, it := range items {
+		page.Cards = append(page.Cards, it.Card)
+	}
+	if len(out.LastEvaluatedKey) > 0 {
+		page.Next, err = encodeCursor(out.LastEvaluatedKey)
+		if err != nil {
+			return card.Page{}, err
+		}
+	}
+	return page, nil
+}
+
+// Diner returns a diner's profile, or a fault.NotFound error.
+func (db *DB) Diner(ctx context.Context, brandID, dinerKey string) (diner.Profile, error) {
+	out, err := db.api.GetItem(ctx, &dynamodb.GetItemInput{TableName: &db.table, Key: key(dinerPK(brandID, dinerKey), "PROFILE")})
+	if err != nil {
+		return diner.Profile{}, unavailable("get diner", err)
+	}
+	if out.Item == nil {
+		return diner.Profile{}, fault.New(fault.NotFound, "There is no such diner.")
+	}
+	var p diner.Profile
+	if err := attributevalue.UnmarshalMap(out.Item, &p); err != nil {
+		return diner.Profile{}, fmt.Errorf("unmarshal diner: %w", err)
+	}
+	return p, nil
+}
+
+// A cursor is the last evaluated key, opaque to callers; it is checked to
+// belong to the partition being read.
+func encodeCursor(k map[string]types.AttributeValue) (string, error) {
+	m := map[string]string{}
+	if err := attributevalue.UnmarshalMap(k, &m); err != nil {
+		return "", fmt.Errorf("encode cursor: %w", err)
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		return "", fmt.Errorf("encode cursor: %w", err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+func decodeCursor(s, wantPK string) (map[string]types.AttributeValue, error) {
+	bad := &fault.Error{Code: fault.Invalid, Message: "The cursor is not valid.", Fields: []fault.FieldError{{Field: "cursor", Rule: "malformed"}}}
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return nil, bad
+	}
+	var m map[string]string
+	if json.Unmarshal(b, &m) != nil || m["gsi1pk"] != wantPK || len(m) != 4 {
+		return nil, bad
+	}
+	k, err := attributevalue.MarshalMap(m)
+	if err != nil {
+		return nil, bad
+	}
+	return k, nil
+}

@@ -1,0 +1,186 @@
+package dynamo_test
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/cardloop/cardloop/infra/testenv"
+	"github.com/cardloop/cardloop/shared/card"
+	"github.com/cardloop/cardloop/shared/dynamo"
+	"github.com/cardloop/cardloop/shared/fault"
+)
+
+// counting counts the AWS calls the adapter makes.
+type counting struct {
+	dynamo.API
+	calls, itemsRead atomic.Int64
+}
+
+func (c *counting) GetItem(ctx context.Context, in *dynamodb.GetItemInput, o ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error) {
+	c.calls.Add(1)
+	out, err := c.API.GetItem(ctx, in, o...)
+	if err == nil && out.Item != nil {
+		c.itemsRead.Add(1)
+	}
+	return out, err
+}
+
+func (c *counting) PutItem(ctx context.Context, in *dynamodb.PutItemInput, o ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
+	c.calls.Add(1)
+	return c.API.PutItem(ctx, in, o...)
+}
+
+func (c *counting) Query(ctx context.Context, in *dynamodb.QueryInput, o ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error) {
+	c.calls.Add(1)
+	out, err := c.API.Query(ctx, in, o...)
+	if err == nil {
+		c.itemsRead.Add(int64(out.Count))
+	}
+	return out, err
+}
+
+func (c *counting) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, o ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
+	c.calls.Add(1)
+	return c.API.TransactWriteItems(ctx, in, o...)
+}
+
+func setup(t testing.TB) (*dynamo.DB, *counting, *card.Service) {
+	env := testenv.New(t)
+	api := &counting{API: dynamodb.NewFromConfig(env.Config)}
+	db := dynamo.New(api, env.Table())
+	return db, api, card.NewService(db, db, time.Now)
+}
+
+func submission(i int, phone string) card.Submission {
+	return card.Submission{
+		SubmissionID: fmt.Sprintf("sub-%d", i),
+		StoreID:      "S001",
+		Ratings:      map[string]int{"overall": 1 + i%5, "main": 4},
+		Comment:      "<b>好吃</b>",
+		Diner:        card.DinerInput{Name: "林小姐", Phone: phone, Email: "Lin@Example.com", Birthday: "02-29"},
+		Consent:      card.ConsentInput{Contact: true},
+	}
+}
+
+func TestSaveCardAndDiner(t *testing.T) {
+	db, _, svc := setup(t)
+	ctx := context.Background()
+	first, err := svc.Submit(ctx, submission(1, "0912 345 678"), card.Meta{Source: card.SourceQR})
+	if err != nil || !first.Created {
+		t.Fatalf("first card: got %+v, %v; want created", first, err)
+	}
+	replay, err := svc.Submit(ctx, submission(1, "0912 345 678"), card.Meta{Source: card.SourceQR})
+	if err != nil || replay.Created || replay.Card.ID != first.Card.ID {
+		t.Fatalf("replay: got %+v, %v; want the first card, not created", replay, err)
+	}
+	if _, err := svc.Submit(ctx, submission(2, "+886912345678"), card.Meta{Source: card.SourceQR}); err != nil {
+		t.Fatalf("second card: %v", err)
+	}
+
+	got, err := db.Card(ctx, first.Card.ID)
+	if err != nil {
+		t.Fatalf("read card: %v", err)
+	}
+	if got.Comment != "<b>好吃</b>" || got.Diner.Phone != "+886912345678" || got.Consent.Contact == nil {
+		t.Errorf("stored card: got comment %q phone %q consent %v", got.Comment, got.Diner.Phone, got.Consent.Contact)
+	}
+
+	d, err := db.Diner(ctx, "wang", "tel:+886912345678")
+	if err != nil {
+		t.Fatalf("read diner: %v", err)
+	}
+	if d.Visits != 2 {
+		t.Errorf("diner visits: got %d, want 2 (the replay is not a visit)", d.Visits)
+	}
+	if d.Email != "Lin@example.com" || d.Birthday != "02-29" || d.ContactConsent == nil || d.FirstVisitDate == "" {
+		t.Errorf("diner: got %+v", d)
+	}
+	if _, err := db.Diner(ctx, "wang", "tel:+886900000000"); fault.CodeOf(err) != fault.NotFound {
+		t.Errorf("unknown diner: got %v, want not found", err)
+	}
+}
+
+func TestCardsByStorePages(t *testing.T) {
+	db, _, svc := setup(t)
+	ctx := context.Background()
+	for i := range 5 {
+		if _, err := svc.Submit(ctx, submission(i, ""), card.Meta{Source: card.SourceQR}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	today := time.Now().Format(time.DateOnly)
+	q := card.StoreQuery{StoreID: "S001", From: "2020-01-01", To: "2099-12-31", Limit: 2}
+	seen := map[string]bool{}
+	pages := 0
+	for {
+		page, err := db.CardsByStore(ctx, q)
+		if err != nil {
+			t.Fatalf("page %d: %v", pages, err)
+		}
+		pages++
+		for _, c := range page.Cards {
+			seen[c.ID] = true
+		}
+		if page.Next == "" || pages > 10 {
+			break
+		}
+		q.Cursor = page.Next
+	}
+	if len(seen) != 5 {
+		t.Errorf("cards over all pages: got %d, want 5 (today %s)", len(seen), today)
+	}
+	other, err := db.CardsByStore(ctx, card.StoreQuery{StoreID: "S002", From: "2020-01-01", To: "2099-12-31", Limit: 10})
+	if err != nil || len(other.Cards) != 0 {
+		t.Errorf("S002: got %d cards, %v; want none", len(other.Cards), err)
+	}
+	_, err = db.CardsByStore(ctx, card.StoreQuery{StoreID: "S002", From: "2020-01-01", To: "2099-12-31", Limit: 10, Cursor: q.Cursor})
+	if fault.CodeOf(err) != fault.Invalid {
+		t.Errorf("S001's cursor used for S002: got %v, want invalid", err)
+	}
+}
+
+func TestStores(t *testing.T) {
+	db, api, _ := setup(t)
+	ctx := context.Background()
+	stores, err := db.Stores(ctx, "wang")
+	if err != nil || len(stores) != 3 || stores[0].ID != "S001" {
+		t.Fatalf("stores: got %+v, %v; want S001..S003", stores, err)
+	}
+	before := api.calls.Load()
+	for range 3 {
+		if _, err := db.Store(ctx, "S002"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := api.calls.Load() - before; got != 1 {
+		t.Errorf("calls for three reads of one store: got %d, want 1 (cached)", got)
+	}
+	if _, err := db.Store(ctx, "S999"); fault.CodeOf(err) != fault.NotFound {
+		t.Errorf("unknown store: got %v, want not found", err)
+	}
+}
+
+// BenchmarkSubmitCard measures accepting a card through the domain and the
+// table: AWS calls and items read per card, and time per card.
+func BenchmarkSubmitCard(b *testing.B) {
+	_, api, svc := setup(b)
+	ctx := context.Background()
+	if _, err := svc.Submit(ctx, submission(1_000_000, ""), card.Meta{Source: card.SourceQR}); err != nil { // warm the store cache
+		b.Fatal(err)
+	}
+	api.calls.Store(0)
+	api.itemsRead.Store(0)
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		if _, err := svc.Submit(ctx, submission(i, fmt.Sprintf("+8869%08d", 12345678+i%1000)), card.Meta{Source: card.SourceQR}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(api.calls.Load())/float64(b.N), "aws-calls/card")
+	b.ReportMetric(float64(api.itemsRead.Load())/float64(b.N), "items-read/card")
+}

@@ -3,7 +3,6 @@ package dynamo_test
 import (
 	"context"
 	"fmt"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -15,43 +14,9 @@ import (
 	"github.com/cardloop/cardloop/shared/fault"
 )
 
-// counting counts the AWS calls the adapter makes.
-type counting struct {
-	dynamo.API
-	calls, itemsRead atomic.Int64
-}
-
-func (c *counting) GetItem(ctx context.Context, in *dynamodb.GetItemInput, o ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error) {
-	c.calls.Add(1)
-	out, err := c.API.GetItem(ctx, in, o...)
-	if err == nil && out.Item != nil {
-		c.itemsRead.Add(1)
-	}
-	return out, err
-}
-
-func (c *counting) PutItem(ctx context.Context, in *dynamodb.PutItemInput, o ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
-	c.calls.Add(1)
-	return c.API.PutItem(ctx, in, o...)
-}
-
-func (c *counting) Query(ctx context.Context, in *dynamodb.QueryInput, o ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error) {
-	c.calls.Add(1)
-	out, err := c.API.Query(ctx, in, o...)
-	if err == nil {
-		c.itemsRead.Add(int64(out.Count))
-	}
-	return out, err
-}
-
-func (c *counting) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, o ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
-	c.calls.Add(1)
-	return c.API.TransactWriteItems(ctx, in, o...)
-}
-
-func setup(t testing.TB) (*dynamo.DB, *counting, *card.Service) {
+func setup(t testing.TB) (*dynamo.DB, *testenv.CountingDynamo, *card.Service) {
 	env := testenv.New(t)
-	api := &counting{API: dynamodb.NewFromConfig(env.Config)}
+	api := &testenv.CountingDynamo{DynamoAPI: dynamodb.NewFromConfig(env.Config)}
 	db := dynamo.New(api, env.Table())
 	return db, api, card.NewService(db, db, time.Now)
 }
@@ -151,13 +116,13 @@ func TestStores(t *testing.T) {
 	if err != nil || len(stores) != 3 || stores[0].ID != "S001" {
 		t.Fatalf("stores: got %+v, %v; want S001..S003", stores, err)
 	}
-	before := api.calls.Load()
+	before := api.Calls.Load()
 	for range 3 {
 		if _, err := db.Store(ctx, "S002"); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if got := api.calls.Load() - before; got != 1 {
+	if got := api.Calls.Load() - before; got != 1 {
 		t.Errorf("calls for three reads of one store: got %d, want 1 (cached)", got)
 	}
 	if _, err := db.Store(ctx, "S999"); fault.CodeOf(err) != fault.NotFound {
@@ -173,14 +138,14 @@ func BenchmarkSubmitCard(b *testing.B) {
 	if _, err := svc.Submit(ctx, submission(1_000_000, ""), card.Meta{Source: card.SourceQR}); err != nil { // warm the store cache
 		b.Fatal(err)
 	}
-	api.calls.Store(0)
-	api.itemsRead.Store(0)
+	api.Calls.Store(0)
+	api.ItemsRead.Store(0)
 	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {
 		if _, err := svc.Submit(ctx, submission(i, fmt.Sprintf("+8869%08d", 12345678+i%1000)), card.Meta{Source: card.SourceQR}); err != nil {
 			b.Fatal(err)
 		}
 	}
-	b.ReportMetric(float64(api.calls.Load())/float64(b.N), "aws-calls/card")
-	b.ReportMetric(float64(api.itemsRead.Load())/float64(b.N), "items-read/card")
+	b.ReportMetric(float64(api.Calls.Load())/float64(b.N), "aws-calls/card")
+	b.ReportMetric(float64(api.ItemsRead.Load())/float64(b.N), "items-read/card")
 }

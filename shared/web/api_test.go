@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -30,25 +31,28 @@ import (
 type lambdaEnv struct {
 	env     testenv.Env
 	ddb     *dynamodb.Client
+	calls   *testenv.CountingDynamo
 	card    *httpadapter.HandlerAdapterV2
 	console *httpadapter.HandlerAdapterV2
 }
 
-func newLambdaEnv(t *testing.T) *lambdaEnv {
+func newLambdaEnv(t testing.TB) *lambdaEnv {
 	env := testenv.New(t)
 	ddb := dynamodb.NewFromConfig(env.Config)
-	db := dynamo.New(ddb, env.Table())
+	calls := &testenv.CountingDynamo{DynamoAPI: ddb}
+	db := dynamo.New(calls, env.Table())
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	return &lambdaEnv{
 		env:     env,
 		ddb:     ddb,
+		calls:   calls,
 		card:    httpadapter.NewV2(web.NewCardHandler(card.NewService(db, db, time.Now), db, log)),
 		console: httpadapter.NewV2(web.NewConsoleHandler(db, "/local/signin", "wang", log)),
 	}
 }
 
 // fixture reads an event of events/ as the function receives it.
-func fixture(t *testing.T, name string) events.APIGatewayV2HTTPRequest {
+func fixture(t testing.TB, name string) events.APIGatewayV2HTTPRequest {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(testenv.Root(), "events", name))
 	if err != nil {
@@ -71,7 +75,7 @@ func (e *lambdaEnv) itemCount(t *testing.T) int32 {
 	return out.Count
 }
 
-func postCard(t *testing.T, e *lambdaEnv, body string, headers map[string]string) events.APIGatewayV2HTTPResponse {
+func postCard(t testing.TB, e *lambdaEnv, body string, headers map[string]string) events.APIGatewayV2HTTPResponse {
 	t.Helper()
 	ev := fixture(t, "card/post-card.json")
 	ev.Body = body
@@ -230,4 +234,38 @@ func TestConsoleAccess(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestPostCardCalls checks the AWS cost of the request path: a store read
+// (only on a cold cache) and one transaction.
+func TestPostCardCalls(t *testing.T) {
+	e := newLambdaEnv(t)
+	for i, want := range []int64{2, 1, 1} {
+		e.calls.Reset()
+		body := fmt.Sprintf(`{"storeId":"S001","submissionId":"calls-%d","ratings":{"overall":4},"diner":{"phone":"0912345678"}}`, i)
+		if r := postCard(t, e, body, nil); r.StatusCode != 201 {
+			t.Fatalf("post %d: got %d %s", i, r.StatusCode, r.Body)
+		}
+		if got := e.calls.Calls.Load(); got != want {
+			t.Errorf("post %d: got %d AWS calls, want %d", i, got, want)
+		}
+	}
+}
+
+// BenchmarkPostCard measures a card through the Lambda handler (API Gateway
+// event in, response out) against the emulator, reporting AWS calls and items
+// read per card. Its time is mostly the emulator's; BenchmarkPostCardNoIO
+// measures cardloop's own work per card.
+func BenchmarkPostCard(b *testing.B) {
+	e := newLambdaEnv(b)
+	postCard(b, e, `{"storeId":"S001","ratings":{"overall":4}}`, nil) // warm the store cache
+	e.calls.Reset()
+	for i := 0; b.Loop(); i++ {
+		body := fmt.Sprintf(`{"storeId":"S001","submissionId":"bench-%d","ratings":{"overall":4,"main":1},"comment":"太老了","diner":{"phone":"0912345678","email":"lin@example.com"},"consent":{"contact":true}}`, i)
+		if r := postCard(b, e, body, nil); r.StatusCode != 201 {
+			b.Fatalf("post %d: got %d %s", i, r.StatusCode, r.Body)
+		}
+	}
+	b.ReportMetric(float64(e.calls.Calls.Load())/float64(b.N), "aws-calls/card")
+	b.ReportMetric(float64(e.calls.ItemsRead.Load())/float64(b.N), "items-read/card")
 }

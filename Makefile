@@ -11,7 +11,7 @@ MOTO_PORT ?= 4566
 export AWS_REGION ?= us-east-1
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: build run test deps moto lint deploy clean
+.PHONY: build run test e2e-deps moto lint bench deploy clean
 
 # build-<FunctionLogicalId>: the target `sam build` (BuildMethod: makefile) calls, with ARTIFACTS_DIR set.
 build-%Function:
@@ -26,6 +26,21 @@ moto:
 
 run: moto
 	go run ./cmd/cardloop run
+
+# test: every test. Integration tests start (or share) a moto server themselves;
+# the browser test starts the local pipeline and drives Debian's Chromium.
+test: moto e2e-deps
+	go vet ./...
+	go test -count=1 -timeout 40m ./...
+
+# The browser test's npm packages (playwright-core only; it never downloads a browser).
+e2e-deps:
+	@if [ -f test/e2e/package.json ] && [ ! -d test/e2e/node_modules ]; then \
+		cd test/e2e && npm ci --no-audit --no-fund --loglevel=error; fi
+
+# bench: the cost benchmarks (AWS calls, items read, time per operation).
+bench: moto
+	go test -run '^$$' -bench . -benchtime 200x ./shared/...
 
 lint:
 	gofmt -l . | (! grep .)

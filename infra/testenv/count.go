@@ -13,6 +13,8 @@ type DynamoAPI interface {
 	PutItem(ctx context.Context, in *dynamodb.PutItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
 	Query(ctx context.Context, in *dynamodb.QueryInput, opts ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
 	TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, opts ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
+	UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
+	BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error)
 }
 
 // CountingDynamo wraps a DynamoDB client and counts the calls made through
@@ -58,4 +60,22 @@ func (c *CountingDynamo) Query(ctx context.Context, in *dynamodb.QueryInput, o .
 func (c *CountingDynamo) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, o ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
 	c.Calls.Add(1)
 	return c.DynamoAPI.TransactWriteItems(ctx, in, o...)
+}
+
+// UpdateItem counts one call.
+func (c *CountingDynamo) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, o ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
+	c.Calls.Add(1)
+	return c.DynamoAPI.UpdateItem(ctx, in, o...)
+}
+
+// BatchGetItem counts one call and the items it returned.
+func (c *CountingDynamo) BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInput, o ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error) {
+	c.Calls.Add(1)
+	out, err := c.DynamoAPI.BatchGetItem(ctx, in, o...)
+	if err == nil {
+		for _, items := range out.Responses {
+			c.ItemsRead.Add(int64(len(items)))
+		}
+	}
+	return out, err
 }

@@ -19,6 +19,8 @@ type Brand struct {
 	ID     string               `json:"id" dynamodbav:"brandId"`
 	Name   map[i18n.Lang]string `json:"name" dynamodbav:"name"`
 	Sender string               `json:"sender" dynamodbav:"sender"`
+	// OperationsEmail is told when a case is escalated past the area manager.
+	OperationsEmail string `json:"operationsEmail" dynamodbav:"operationsEmail"`
 }
 
 // Store is one restaurant. Items are the menu courses its card asks about

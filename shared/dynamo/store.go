@@ -125,3 +125,19 @@ func (db *DB) Stores(ctx context.Context, brandID string) ([]brand.Store, error)
 	}
 	return stores, nil
 }
+
+// Brand returns a brand, or a fault.NotFound error.
+func (db *DB) Brand(ctx context.Context, id string) (brand.Brand, error) {
+	out, err := db.api.GetItem(ctx, &dynamodb.GetItemInput{TableName: &db.table, Key: key(brandPK(id), "BRAND")})
+	if err != nil {
+		return brand.Brand{}, unavailable("get brand "+id, err)
+	}
+	if out.Item == nil {
+		return brand.Brand{}, fault.New(fault.NotFound, "There is no brand %q.", id)
+	}
+	var it brandItem
+	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
+		return brand.Brand{}, fmt.Errorf("unmarshal brand %s: %w", id, err)
+	}
+	return it.Brand, nil
+}

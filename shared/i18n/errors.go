@@ -24,6 +24,7 @@ var errorTexts = map[string]texts{
 	"rule.first_visit_count": {ZhTW: "第一次光臨時，次數應為 1。", ZhCN: "第一次光临时，次数应为 1。", En: "A first visit has a visit count of 1."},
 	"rule.token":             {ZhTW: "只能使用英數字、連字號與底線。", ZhCN: "只能使用英文字母、数字、连字符和下划线。", En: "Use only letters, digits, '-' and '_'."},
 	"rule.language":          {ZhTW: "請選擇繁體中文、简体中文或 English。", ZhCN: "请选择繁體中文、简体中文或 English。", En: "Choose 繁體中文, 简体中文 or English."},
+	"rule.case_needs_contact": {ZhTW: "請先記錄一次聯絡到顧客的通話再結案。", ZhCN: "请先记录一次联系到顾客的通话再结案。", En: "Record a call that reached the diner before resolving."},
 	"rule.idempotency_reuse": {ZhTW: "此提交編號已用於另一張不同的卡片。", ZhCN: "此提交编号已用于另一张不同的卡片。", En: "This submission id was already used for a different card."},
 
 	"problem.invalid":      {ZhTW: "卡片有欄位需要修正。", ZhCN: "卡片有字段需要修正。", En: "Some fields of the card need fixing."},

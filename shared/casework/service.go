@@ -1,0 +1,338 @@
+package casework
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/cardloop/cardloop/shared/brand"
+	"github.com/cardloop/cardloop/shared/card"
+	"github.com/cardloop/cardloop/shared/fault"
+	"github.com/cardloop/cardloop/shared/triage"
+)
+
+// Record is a case with its audit trail and the notices it owes.
+type Record struct {
+	Case    Case
+	Events  []Event
+	Notices []Notice
+}
+
+// caseStore keeps cases and their notices.
+type caseStore interface {
+	// CaseRecord returns a case with its events and notices, or fault.NotFound.
+	CaseRecord(ctx context.Context, id string) (Record, error)
+	// SaveCase writes a change atomically; fault.Conflict if the case moved on.
+	SaveCase(ctx context.Context, ch Change) (Case, error)
+	// ClaimNotice leases a pending notice; fault.Conflict if sent or leased.
+	ClaimNotice(ctx context.Context, n Notice, now time.Time, lease time.Duration) error
+	// NoticeSent marks a claimed notice sent.
+	NoticeSent(ctx context.Context, n Notice, messageID string, at time.Time) error
+	// NoticeFailed releases a claimed notice after a failed send.
+	NoticeFailed(ctx context.Context, n Notice) error
+	// DueCases returns open cases whose next check is due at now.
+	DueCases(ctx context.Context, now time.Time, limit int) ([]Case, error)
+}
+
+// directory finds who is told about a store's cases.
+type directory interface {
+	Store(ctx context.Context, id string) (brand.Store, error)
+	Brand(ctx context.Context, id string) (brand.Brand, error)
+	// Rules returns the triage rules in force at a store.
+	Rules(ctx context.Context, brandID, storeID string) (triage.Rules, error)
+}
+
+// noticeSender renders and sends one notice about a case.
+type noticeSender interface {
+	// SendNotice returns the message id; a fault.Unavailable error may be retried.
+	SendNotice(ctx context.Context, n Notice, k Case) (string, error)
+}
+
+// Service runs cases: triage opens them, staff work them, escalation chases
+// them, and every notice they owe is sent once.
+type Service struct {
+	cases  caseStore
+	dir    directory
+	sender noticeSender
+	now    func() time.Time
+	lease  time.Duration
+
+	mu       sync.Mutex
+	rules    map[string]cachedRules
+	rulesTTL time.Duration
+}
+
+type cachedRules struct {
+	rules triage.Rules
+	until time.Time
+}
+
+// NewService returns a case Service.
+func NewService(cases caseStore, dir directory, sender noticeSender, now func() time.Time) *Service {
+	return &Service{cases: cases, dir: dir, sender: sender, now: now, lease: 2 * time.Minute,
+		rules: map[string]cachedRules{}, rulesTTL: 5 * time.Minute}
+}
+
+// rulesFor returns a store's rules, kept in memory for a few minutes so that
+// triaging a card that needs no case costs no AWS call.
+func (s *Service) rulesFor(ctx context.Context, brandID, storeID string) (triage.Rules, error) {
+	now := s.now()
+	s.mu.Lock()
+	c, ok := s.rules[storeID]
+	s.mu.Unlock()
+	if ok && now.Before(c.until) {
+		return c.rules, nil
+	}
+	r, err := s.dir.Rules(ctx, brandID, storeID)
+	if err != nil {
+		return triage.Rules{}, fmt.Errorf("rules of store %s: %w", storeID, err)
+	}
+	s.mu.Lock()
+	s.rules[storeID] = cachedRules{rules: r, until: now.Add(s.rulesTTL)}
+	s.mu.Unlock()
+	return r, nil
+}
+
+// Triage judges a stored card and opens or extends its case, then sends the
+// notices owed. It is idempotent: the case id is derived from the diner,
+// store and day, a card already in its case is not added again, notices are
+// written once with the change that causes them and claimed before sending.
+// So a replayed or retried card yields one case and one e-mail per notice.
+func (s *Service) Triage(ctx context.Context, c card.Card) (triage.Decision, error) {
+	rules, err := s.rulesFor(ctx, c.BrandID, c.StoreID)
+	if err != nil {
+		return triage.Decision{}, err
+	}
+	d := rules.Judge(c)
+	if d.Severity == triage.None {
+		return d, nil
+	}
+	id := ID(c.StoreID, c.Diner.Key, c.ID, c.VisitDate)
+	for attempt := 0; ; attempt++ {
+		rec, err := s.cases.CaseRecord(ctx, id)
+		switch {
+		case fault.CodeOf(err) == fault.NotFound:
+			err = s.open(ctx, c, d)
+		case err == nil && slices.Contains(rec.Case.CardIDs, c.ID):
+			err = s.flush(ctx, rec.Case, rec.Notices) // a replay: only what is still owed
+		case err == nil:
+			err = s.extend(ctx, rec.Case, c, d)
+		}
+		if fault.CodeOf(err) == fault.Conflict && attempt < 3 {
+			continue // someone else changed the case meanwhile: read it again
+		}
+		return d, err
+	}
+}
+
+func (s *Service) open(ctx context.Context, c card.Card, d triage.Decision) error {
+	k, ev, tally := New(c, d)
+	notices, err := s.openingNotices(ctx, k)
+	if err != nil {
+		return err
+	}
+	saved, err := s.cases.SaveCase(ctx, Change{Case: k, Created: true, Events: []Event{ev}, Tally: tally, Notices: notices})
+	if err != nil {
+		return fmt.Errorf("open case %s for card %s: %w", k.ID, c.ID, err)
+	}
+	return s.flush(ctx, saved, notices)
+}
+
+func (s *Service) extend(ctx context.Context, k Case, c card.Card, d triage.Decision) error {
+	before := k.Severity
+	ev, raised, changed := k.AddCard(c, d)
+	if !changed {
+		return nil
+	}
+	var notices []Notice
+	if raised && k.Severity == triage.Visit && before != triage.Visit {
+		st, err := s.dir.Store(ctx, k.StoreID)
+		if err != nil {
+			return fmt.Errorf("store of case %s: %w", k.ID, err)
+		}
+		notices = append(notices, Notice{Kind: NoticeAreaAlert, To: st.AreaManagerEmail, CreatedAt: s.now()})
+	}
+	saved, err := s.cases.SaveCase(ctx, Change{Case: k, Events: []Event{ev}, Notices: notices})
+	if err != nil {
+		return fmt.Errorf("add card %s to case %s: %w", c.ID, k.ID, err)
+	}
+	return s.flush(ctx, saved, notices)
+}
+
+// openingNotices: the store manager always hears of a new case (a
+// no-contact case too, marked "do not call"); the area manager hears at once
+// of an in-person-visit case.
+func (s *Service) openingNotices(ctx context.Context, k Case) ([]Notice, error) {
+	st, err := s.dir.Store(ctx, k.StoreID)
+	if err != nil {
+		return nil, fmt.Errorf("store of case %s: %w", k.ID, err)
+	}
+	now := s.now()
+	out := []Notice{{Kind: NoticeAlert, To: st.ManagerEmail, CreatedAt: now}}
+	if k.Severity == triage.Visit && st.AreaManagerEmail != "" {
+		out = append(out, Notice{Kind: NoticeAreaAlert, To: st.AreaManagerEmail, CreatedAt: now})
+	}
+	return out, nil
+}
+
+// flush sends every pending notice. A notice another delivery is sending
+// (leased) is left to it; a failed send is released and reported, so the
+// caller's retry sends it.
+func (s *Service) flush(ctx context.Context, k Case, notices []Notice) error {
+	var errs []error
+	for _, n := range notices {
+		if n.Status == "sent" {
+			continue
+		}
+		n.CaseID = k.ID
+		now := s.now()
+		if err := s.cases.ClaimNotice(ctx, n, now, s.lease); err != nil {
+			if fault.CodeOf(err) == fault.Conflict {
+				continue
+			}
+			errs = append(errs, err)
+			continue
+		}
+		id, err := s.sender.SendNotice(ctx, n, k)
+		if err != nil {
+			if rerr := s.cases.NoticeFailed(ctx, n); rerr != nil {
+				errs = append(errs, rerr)
+			}
+			errs = append(errs, fmt.Errorf("send %s notice of case %s to %s: %w", n.Kind, k.ID, n.To, err))
+			continue
+		}
+		if err := s.cases.NoticeSent(ctx, n, id, s.now()); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Escalate looks at every case due now: an overdue case goes up one level
+// (area manager, then operations one SLA period later) and the store manager
+// is reminded. It is idempotent: each level is reached once, guarded by the
+// case's version, and its notices are written with it. It returns how many
+// cases it escalated.
+func (s *Service) Escalate(ctx context.Context, limit int) (int, error) {
+	now := s.now()
+	due, err := s.cases.DueCases(ctx, now, limit)
+	if err != nil {
+		return 0, fmt.Errorf("escalate: %w", err)
+	}
+	n := 0
+	var errs []error
+	for _, k := range due {
+		ok, err := s.escalate(ctx, k.ID, now)
+		if err != nil && fault.CodeOf(err) != fault.Conflict {
+			errs = append(errs, err)
+		}
+		if ok {
+			n++
+		}
+	}
+	return n, errors.Join(errs...)
+}
+
+func (s *Service) escalate(ctx context.Context, id string, now time.Time) (bool, error) {
+	rec, err := s.cases.CaseRecord(ctx, id)
+	if err != nil {
+		return false, fmt.Errorf("escalate case %s: %w", id, err)
+	}
+	k := rec.Case
+	rules, err := s.rulesFor(ctx, k.BrandID, k.StoreID)
+	if err != nil {
+		return false, err
+	}
+	sla := time.Duration(rules.ApologyDueHours) * time.Hour
+	if k.Severity == triage.Visit {
+		sla = time.Duration(rules.VisitDueHours) * time.Hour
+	}
+	before := k.NextCheck
+	ev, tally, level, ok := k.Escalate(now, sla)
+	if !ok {
+		if before != nil && k.NextCheck == nil { // nothing more to chase: leave the overdue index
+			_, err := s.cases.SaveCase(ctx, Change{Case: k})
+			return false, err
+		}
+		return false, s.flush(ctx, k, rec.Notices)
+	}
+	st, err := s.dir.Store(ctx, k.StoreID)
+	if err != nil {
+		return false, fmt.Errorf("store of case %s: %w", id, err)
+	}
+	to := st.AreaManagerEmail
+	if level >= LevelOperations {
+		b, err := s.dir.Brand(ctx, k.BrandID)
+		if err != nil {
+			return false, fmt.Errorf("brand of case %s: %w", id, err)
+		}
+		to = b.OperationsEmail
+	}
+	notices := []Notice{
+		{Kind: NoticeEscalation, To: to, Level: level, CreatedAt: now},
+		{Kind: NoticeReminder, To: st.ManagerEmail, Level: level, CreatedAt: now},
+	}
+	saved, err := s.cases.SaveCase(ctx, Change{Case: k, Events: []Event{ev}, Tally: tally, Notices: notices})
+	if err != nil {
+		return false, fmt.Errorf("escalate case %s: %w", id, err)
+	}
+	return true, s.flush(ctx, saved, notices)
+}
+
+// Action is something a person does to a case from its page.
+type Action struct {
+	Kind    string  // acknowledge, contact, resolve, reopen
+	By      string  // who (an e-mail address)
+	Version int     // the version of the case the person saw
+	Contact Contact // for contact
+	Note    string  // for resolve and reopen
+}
+
+// Act applies a person's action to a case. It refuses (fault.Conflict) an
+// action taken on a version of the case that is no longer current, so a
+// replayed form post changes nothing; acknowledging twice is a no-op.
+func (s *Service) Act(ctx context.Context, id string, a Action) (Case, error) {
+	rec, err := s.cases.CaseRecord(ctx, id)
+	if err != nil {
+		return Case{}, err
+	}
+	k := rec.Case
+	if a.Version != k.Version {
+		return k, fault.New(fault.Conflict, "The case has changed since you opened it.")
+	}
+	now := s.now()
+	var ev Event
+	var tally Tally
+	switch a.Kind {
+	case "acknowledge":
+		var ok bool
+		if ev, tally, ok = k.Acknowledge(a.By, now); !ok {
+			return k, nil
+		}
+	case "contact":
+		a.Contact.At, a.Contact.By = now, a.By
+		ev, tally, err = k.RecordContact(a.Contact)
+	case "resolve":
+		ev, tally, err = k.Resolve(a.By, a.Note, now)
+	case "reopen":
+		rules, rerr := s.rulesFor(ctx, k.BrandID, k.StoreID)
+		if rerr != nil {
+			return k, rerr
+		}
+		ev, tally, err = k.Reopen(a.By, a.Note, now, time.Duration(rules.ApologyDueHours)*time.Hour)
+	default:
+		return k, fault.Fields([]fault.FieldError{{Field: "action", Rule: "one_of"}})
+	}
+	if err != nil {
+		return k, err
+	}
+	return s.cases.SaveCase(ctx, Change{Case: k, Events: []Event{ev}, Tally: tally})
+}
+
+// Record returns a case with its audit trail.
+func (s *Service) Record(ctx context.Context, id string) (Record, error) {
+	return s.cases.CaseRecord(ctx, id)
+}

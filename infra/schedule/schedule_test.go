@@ -1,0 +1,141 @@
+package schedule
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cardloop/cardloop/infra/provision"
+	"github.com/cardloop/cardloop/infra/sam"
+)
+
+func TestNext(t *testing.T) {
+	taipei, err := time.LoadLocation("Asia/Taipei")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := time.Date(2026, 11, 23, 5, 30, 0, 0, time.UTC) // a Monday
+	tests := []struct {
+		expr string
+		loc  *time.Location
+		from time.Time
+		want time.Time
+	}{
+		{"cron(0 3 * * ? *)", nil, base, time.Date(2026, 11, 24, 3, 0, 0, 0, time.UTC)},
+		{"cron(0/15 * * * ? *)", nil, base, time.Date(2026, 11, 23, 5, 45, 0, 0, time.UTC)},
+		{"cron(0 9 ? * MON-FRI *)", nil, base, time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)},
+		{"cron(0 9 ? * SAT,SUN *)", nil, base, time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)},
+		{"cron(0 0 1 * ? *)", nil, base, time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)},
+		{"cron(0 0 L * ? *)", nil, base, time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)},
+		{"cron(0 0 ? * 6L *)", nil, base, time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC)},
+		{"cron(0 0 ? * 2#1 *)", nil, base, time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC)},
+		{"cron(0 0 1W * ? *)", nil, base, time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)},
+		{"cron(0 12 1 JAN ? 2027)", nil, base, time.Date(2027, 1, 1, 12, 0, 0, 0, time.UTC)},
+		{"cron(0 9 * * ? *)", taipei, base, time.Date(2026, 11, 24, 1, 0, 0, 0, time.UTC)},
+		{"at(2026-12-25T08:00:00)", taipei, base, time.Date(2026, 12, 25, 0, 0, 0, 0, time.UTC)},
+		{"rate(5 minutes)", nil, base, base.Add(5 * time.Minute)},
+		{"rate(1 day)", nil, base, base.Add(24 * time.Hour)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.expr, func(t *testing.T) {
+			e, err := Parse(tt.expr, tt.loc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := e.Next(tt.from); !got.Equal(tt.want) {
+				t.Errorf("got %s, want %s", got.UTC(), tt.want)
+			}
+		})
+	}
+	for _, bad := range []string{"rate(0 minutes)", "rate(1 minutes)", "rate(5 minute)", "cron(0 3 * * * *)", "cron(0 3 ? * ? *)", "cron(61 3 * * ? *)", "cron(0 3 * *)", "every day"} {
+		if _, err := Parse(bad, nil); err == nil {
+			t.Errorf("%s: got no error, want one", bad)
+		}
+	}
+}
+
+type recorder struct {
+	mu       sync.Mutex
+	payloads [][]byte
+}
+
+func (r *recorder) Invoke(_ context.Context, p []byte) ([]byte, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.payloads = append(r.payloads, p)
+	return []byte(`{"ok":true}`), nil
+}
+
+func TestTrigger(t *testing.T) {
+	tpl, err := sam.Load("../testdata/template.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := sam.NewResolver(tpl, nil, "sched")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id, res := range provision.Placeholders(tpl, "sched", "") {
+		r.Resources[id] = res.Values()
+	}
+	jobs, err := Jobs(tpl, r, "sched")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(jobs) != 2 {
+		t.Fatalf("jobs: got %d, want 2", len(jobs))
+	}
+	rec := &recorder{}
+	clock, err := New(jobs, map[string]Invoker{"EchoFunction": rec}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(clock.Handler())
+	defer srv.Close()
+
+	resp, err := http.Post(srv.URL+"/local/schedules/EchoFunction/Nightly", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("trigger: got %d, want 200", resp.StatusCode)
+	}
+	var ev struct {
+		DetailType string   `json:"detail-type"`
+		Source     string   `json:"source"`
+		Resources  []string `json:"resources"`
+		Time       string   `json:"time"`
+	}
+	if err := json.Unmarshal(rec.payloads[0], &ev); err != nil {
+		t.Fatal(err)
+	}
+	if ev.DetailType != "Scheduled Event" || ev.Source != "aws.events" || len(ev.Resources) != 1 || !strings.Contains(ev.Resources[0], ":rule/") {
+		t.Errorf("rule event: got %+v, want a Scheduled Event from aws.events naming the rule", ev)
+	}
+
+	if _, err := clock.Trigger(context.Background(), "EchoFunction", "Hourly"); err != nil {
+		t.Fatal(err)
+	}
+	var in struct{ Job, At string }
+	if err := json.Unmarshal(rec.payloads[1], &in); err != nil {
+		t.Fatal(err)
+	}
+	if in.Job != "hourly" || in.At == "" || strings.Contains(in.At, "<") {
+		t.Errorf("scheduler input: got %+v, want job hourly with the scheduled time filled in", in)
+	}
+
+	resp, err = http.Post(srv.URL+"/local/schedules/EchoFunction/Nope", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 404 {
+		t.Errorf("unknown schedule: got %d, want 404", resp.StatusCode)
+	}
+}

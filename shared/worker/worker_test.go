@@ -3,8 +3,8 @@ package worker_test
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"math/rand/v2"

@@ -24,6 +24,6 @@ func main() {
 	}
 	db := dynamo.New(dynamodb.NewFromConfig(cfg), os.Getenv("TABLE_NAME"))
 	logger := slog.New(slog.NewJSONHandler(os.Stderr, nil))
-	h := web.NewConsoleHandler(db, os.Getenv("SIGNIN_URL"), os.Getenv("DEFAULT_BRAND"), logger)
+	h := web.NewConsoleHandler(db, db, os.Getenv("SIGNIN_URL"), os.Getenv("DEFAULT_BRAND"), logger)
 	lambda.Start(httpadapter.NewV2(h).ProxyWithContext)
 }

@@ -383,3 +383,31 @@ func (db *DB) PutRules(ctx context.Context, brandID, storeID string, r triage.Ru
 	}
 	return nil
 }
+
+// CasesByStore returns a store's cases opened from one day to another
+// (inclusive, YYYY-MM-DD, UTC), newest first, up to limit.
+func (db *DB) CasesByStore(ctx context.Context, storeID, from, to string, limit int) ([]casework.Case, error) {
+	out, err := db.api.Query(ctx, &dynamodb.QueryInput{
+		TableName: &db.table, IndexName: aws.String(gsi1),
+		KeyConditionExpression: aws.String("gsi1pk = :pk AND gsi1sk BETWEEN :from AND :to"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk":   &types.AttributeValueMemberS{Value: "STORE#" + storeID + "#CASES"},
+			":from": &types.AttributeValueMemberS{Value: from},
+			":to":   &types.AttributeValueMemberS{Value: to + "~"},
+		},
+		ScanIndexForward: aws.Bool(false),
+		Limit:            aws.Int32(int32(max(1, min(limit, 200)))),
+	})
+	if err != nil {
+		return nil, unavailable("query cases of "+storeID, err)
+	}
+	var items []caseItem
+	if err := attributevalue.UnmarshalListOfMaps(out.Items, &items); err != nil {
+		return nil, fmt.Errorf("unmarshal cases of %s: %w", storeID, err)
+	}
+	cases := make([]casework.Case, 0, len(items))
+	for _, it := range items {
+		cases = append(cases, it.Case)
+	}
+	return cases, nil
+}

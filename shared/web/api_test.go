@@ -47,7 +47,7 @@ func newLambdaEnv(t testing.TB) *lambdaEnv {
 		ddb:     ddb,
 		calls:   calls,
 		card:    httpadapter.NewV2(web.NewCardHandler(card.NewService(db, db, time.Now), db, log)),
-		console: httpadapter.NewV2(web.NewConsoleHandler(db, "/local/signin", "wang", log)),
+		console: httpadapter.NewV2(web.NewConsoleHandler(db, db, "/local/signin", "wang", log)),
 	}
 }
 

@@ -39,6 +39,7 @@ type consoleReader interface {
 // (which hold no data) and the signed-in API under /api/v1 that they call.
 type ConsoleHandler struct {
 	data      consoleReader
+	cases     caseReader
 	signinURL string
 	brandID   string
 	log       *slog.Logger
@@ -48,8 +49,8 @@ type ConsoleHandler struct {
 // NewConsoleHandler returns the console's HTTP handler. signinURL is where a
 // signed-out browser is sent (Cognito's hosted sign-in, or the local one);
 // defaultBrand is the brand of staff whose token names none.
-func NewConsoleHandler(data consoleReader, signinURL, defaultBrand string, log *slog.Logger) *ConsoleHandler {
-	h := &ConsoleHandler{data: data, signinURL: signinURL, brandID: defaultBrand, log: log, mux: http.NewServeMux()}
+func NewConsoleHandler(data consoleReader, cases caseReader, signinURL, defaultBrand string, log *slog.Logger) *ConsoleHandler {
+	h := &ConsoleHandler{data: data, cases: cases, signinURL: signinURL, brandID: defaultBrand, log: log, mux: http.NewServeMux()}
 	static, _ := fs.Sub(consoleFiles, "console") // "console" is embedded above, so Sub cannot fail
 	files := http.StripPrefix("/console/", http.FileServerFS(static))
 	h.mux.HandleFunc("GET /console", func(w http.ResponseWriter, r *http.Request) {
@@ -62,6 +63,8 @@ func NewConsoleHandler(data consoleReader, signinURL, defaultBrand string, log *
 	h.mux.HandleFunc("GET /api/v1/stores", h.signedIn(h.storeList))
 	h.mux.HandleFunc("GET /api/v1/stores/{storeId}/cards", h.signedIn(h.storeCards))
 	h.mux.HandleFunc("GET /api/v1/cards/{cardId}", h.signedIn(h.card))
+	h.mux.HandleFunc("GET /api/v1/stores/{storeId}/cases", h.signedIn(h.storeCases))
+	h.mux.HandleFunc("GET /api/v1/stores/{storeId}/case-stats", h.signedIn(h.storeCaseStats))
 	return h
 }
 
@@ -168,6 +171,8 @@ func (h *ConsoleHandler) storeCards(w http.ResponseWriter, r *http.Request, p st
 
 // storeQuery reads ?from=&to=&limit=&cursor=; the default is the last seven
 // days in the store's time zone.
+type cardQuery = card.StoreQuery
+
 func storeQuery(st brand.Store, r *http.Request) (card.StoreQuery, error) {
 	today, err := st.Today(time.Now())
 	if err != nil {

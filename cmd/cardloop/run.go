@@ -1,0 +1,28 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"os"
+
+	"github.com/cardloop/cardloop/infra/runner"
+	"github.com/cardloop/cardloop/infra/seed"
+)
+
+// runCommand runs the whole application locally until interrupted.
+func runCommand(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	root, config := projectFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	dir, err := findRoot(*root)
+	if err != nil {
+		return err
+	}
+	p, err := runner.LoadProject(dir, *config)
+	if err != nil {
+		return err
+	}
+	return p.Run(ctx, runner.Options{Seed: seed.Write, Log: os.Stderr})
+}

@@ -1,0 +1,128 @@
+package runner
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/cardloop/cardloop/infra/gateway"
+	"github.com/cardloop/cardloop/infra/schedule"
+)
+
+// index serves the runner's home page at / (other unmatched paths get API
+// Gateway's 404) and prints the start-up banner.
+type index struct {
+	base, endpoint string
+	routes         []gateway.Route
+	jobs           []schedule.Job
+	sources        []string
+}
+
+// links are the URLs worth opening, in order.
+func (x *index) links() [][2]string {
+	return [][2]string{
+		{"Diner card (S001, Taipei)", x.base + "/c/S001"},
+		{"Diner card (S002, Shanghai)", x.base + "/c/S002"},
+		{"Diner card (S003, Singapore)", x.base + "/c/S003"},
+		{"Staff console", x.base + "/console/"},
+		{"Local sign-in", x.base + "/local/signin"},
+		{"Outbox (e-mail sent)", x.base + "/local/outbox"},
+		{"Schedules", x.base + "/local/schedules"},
+		{"AWS emulator", x.endpoint},
+	}
+}
+
+func (x *index) banner() string {
+	var b strings.Builder
+	b.WriteString("\ncardloop is running locally:\n")
+	for _, l := range x.links() {
+		fmt.Fprintf(&b, "  %-30s %s\n", l[0], l[1])
+	}
+	for _, j := range x.jobs {
+		fmt.Fprintf(&b, "  schedule %s/%s %s — trigger: go run ./cmd/cardloop trigger %s %s\n", j.Function, j.Event, j.Expression, j.Function, j.Event)
+	}
+	for _, s := range x.sources {
+		fmt.Fprintf(&b, "  events   %s\n", s)
+	}
+	b.WriteString("  sign in from a shell: go run ./cmd/cardloop token manager.s001@example.com\nPress Ctrl-C to stop.\n\n")
+	return b.String()
+}
+
+var indexTmpl = template.Must(template.New("index").Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>cardloop (local)</title>
+<style>body{font-family:system-ui,sans-serif;max-width:48rem;margin:2rem auto;padding:0 1rem;line-height:1.5}code{background:#f3f3f3;padding:0 .25rem}td,th{padding:.2rem .6rem;text-align:left}</style>
+</head><body><main>
+<h1>cardloop — local run</h1>
+<ul>{{range .Links}}<li><a href="{{index . 1}}">{{index . 0}}</a> <code>{{index . 1}}</code></li>{{end}}</ul>
+<h2>Routes</h2>
+<table><thead><tr><th scope="col">Route</th><th scope="col">Function</th><th scope="col">Authorizer</th></tr></thead><tbody>
+{{range .Routes}}<tr><td><code>{{.Key}}</code></td><td>{{.Function}}</td><td>{{if .Authorizer}}{{.Authorizer}}{{else}}none{{end}}</td></tr>{{end}}
+</tbody></table>
+{{if .Jobs}}<h2>Schedules</h2><ul>{{range .Jobs}}<li>{{.Function}}/{{.Event}} <code>{{.Expression}}</code>
+<form method="post" action="/local/schedules/{{.Function}}/{{.Event}}" style="display:inline"><button type="submit">Run now</button></form></li>{{end}}</ul>{{end}}
+{{if .Sources}}<h2>Event sources</h2><ul>{{range .Sources}}<li>{{.}}</li>{{end}}</ul>{{end}}
+</main></body></html>
+`))
+
+func (x *index) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path != "/" || (r.Method != http.MethodGet && r.Method != http.MethodHead) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusNotFound)
+		_, _ = io.WriteString(w, `{"message":"Not Found"}`)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	_ = indexTmpl.Execute(w, map[string]any{"Links": x.links(), "Routes": x.routes, "Jobs": x.jobs, "Sources": x.sources})
+}
+
+// outbox shows the e-mail the emulator's SES has accepted.
+func outbox(endpoint string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
+		defer cancel()
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, endpoint+"/moto-api/data.json", nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			http.Error(w, "emulator unavailable", http.StatusBadGateway)
+			return
+		}
+		defer resp.Body.Close()
+		var data struct {
+			SES map[string][]map[string]any `json:"ses"`
+		}
+		if err := json.NewDecoder(resp.Body).Decode(&data); err != nil {
+			http.Error(w, "emulator data unreadable", http.StatusBadGateway)
+			return
+		}
+		type mail struct{ Kind, Fields string }
+		var mails []mail
+		for _, kind := range []string{"Message", "RawMessage", "TemplateMessage"} {
+			for _, m := range data.SES[kind] {
+				b, _ := json.MarshalIndent(m, "", "  ")
+				mails = append(mails, mail{kind, string(b)})
+			}
+		}
+		if strings.Contains(r.Header.Get("Accept"), "application/json") {
+			w.Header().Set("Content-Type", "application/json")
+			_ = json.NewEncoder(w).Encode(data.SES)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_ = outboxTmpl.Execute(w, mails)
+	})
+}
+
+var outboxTmpl = template.Must(template.New("outbox").Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Outbox (local)</title>
+<style>body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}pre{white-space:pre-wrap;background:#f6f6f6;padding:1rem}</style>
+</head><body><main><h1>Outbox</h1>
+<p>E-mail accepted by the emulator's SES, oldest first. <a href="/">Home</a></p>
+{{range .}}<article><h2>{{.Kind}}</h2><pre>{{.Fields}}</pre></article>{{else}}<p>No e-mail sent yet.</p>{{end}}
+</main></body></html>
+`))

@@ -83,6 +83,8 @@ type Project struct {
 	Root     string
 	Config   Config
 	Template *sam.Template
+	// RunDir holds build output and logs; Root/.run by default.
+	RunDir string
 }
 
 // LoadProject reads root/template.yaml and the configuration at
@@ -99,7 +101,7 @@ func LoadProject(root, configPath string) (*Project, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Project{Root: root, Config: cfg, Template: tpl}, nil
+	return &Project{Root: root, Config: cfg, Template: tpl, RunDir: filepath.Join(root, ".run")}, nil
 }
 
 // Resolver returns a resolver for the project's parameters, with the

@@ -54,7 +54,7 @@ func (p *Project) Run(ctx context.Context, opts Options) error {
 		opts.Endpoint = emulator.Endpoint()
 	}
 	logger := log.New(opts.Log, "[runner] ", log.Ltime)
-	runDir := p.path(".run")
+	runDir := p.RunDir
 	if err := os.MkdirAll(runDir, 0o755); err != nil {
 		return fmt.Errorf("create %s: %w", runDir, err)
 	}
@@ -230,7 +230,7 @@ func (p *Project) startFunctions(ctx context.Context, r *sam.Resolver, res map[s
 			sem <- struct{}{}
 			defer func() { <-sem }()
 			logger.Printf("building %s", f.LogicalID)
-			bin, err := build.Function(ctx, p.Root, f.LogicalID, p.path(filepath.Join(".run", "bin", f.LogicalID)))
+			bin, err := build.Function(ctx, p.Root, f.LogicalID, filepath.Join(p.RunDir, "bin", f.LogicalID))
 			results <- built{f.LogicalID, bin, err}
 		}()
 	}

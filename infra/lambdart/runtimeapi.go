@@ -128,8 +128,7 @@ func (in *instance) handleNext(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusOK)
 		_, _ = w.Write(inv.payload)
 	case <-r.Context().Done():
-	case <-in.stopping:
-		http.Error(w, "shutting down", http.StatusGone)
+		// The process is being stopped (its connection closes) or went away.
 	}
 }
 

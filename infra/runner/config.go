@@ -44,6 +44,8 @@ type Config struct {
 	Functions map[string]struct {
 		Environment map[string]string `yaml:"environment"`
 	} `yaml:"functions"`
+	// Secrets are put into the emulator's Parameter Store at start-up.
+	Secrets []Secret `yaml:"secrets"`
 }
 
 // LoadConfig reads the runner configuration at path; a missing file gives

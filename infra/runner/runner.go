@@ -104,6 +104,9 @@ func (p *Project) Run(ctx context.Context, opts Options) error {
 		return err
 	}
 	logger.Printf("provisioned %d resources as %s-*", countEmulated(res), p.Config.Stack)
+	if err := p.putSecrets(ctx, awsCfg, r); err != nil {
+		return err
+	}
 	if opts.Seed != nil {
 		if t, ok := res["Table"]; ok && t.Emulated {
 			if err := opts.Seed(ctx, awsCfg, t.Name); err != nil {

@@ -1,14 +1,11 @@
 package runner
 
 import (
-	"context"
-	"encoding/json"
 	"fmt"
 	"html/template"
 	"io"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/cardloop/cardloop/infra/gateway"
 	"github.com/cardloop/cardloop/infra/schedule"
@@ -80,49 +77,3 @@ func (x *index) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	_ = indexTmpl.Execute(w, map[string]any{"Links": x.links(), "Routes": x.routes, "Jobs": x.jobs, "Sources": x.sources})
 }
-
-// outbox shows the e-mail the emulator's SES has accepted.
-func outbox(endpoint string) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
-		defer cancel()
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, endpoint+"/moto-api/data.json", nil)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			http.Error(w, "emulator unavailable", http.StatusBadGateway)
-			return
-		}
-		defer resp.Body.Close()
-		var data struct {
-			SES map[string][]map[string]any `json:"ses"`
-		}
-		if err := json.NewDecoder(resp.Body).Decode(&data); err != nil {
-			http.Error(w, "emulator data unreadable", http.StatusBadGateway)
-			return
-		}
-		type mail struct{ Kind, Fields string }
-		var mails []mail
-		for _, kind := range []string{"Message", "RawMessage", "TemplateMessage"} {
-			for _, m := range data.SES[kind] {
-				b, _ := json.MarshalIndent(m, "", "  ")
-				mails = append(mails, mail{kind, string(b)})
-			}
-		}
-		if strings.Contains(r.Header.Get("Accept"), "application/json") {
-			w.Header().Set("Content-Type", "application/json")
-			_ = json.NewEncoder(w).Encode(data.SES)
-			return
-		}
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		_ = outboxTmpl.Execute(w, mails)
-	})
-}
-
-var outboxTmpl = template.Must(template.New("outbox").Parse(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Outbox (local)</title>
-<style>body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}pre{white-space:pre-wrap;background:#f6f6f6;padding:1rem}</style>
-</head><body><main><h1>Outbox</h1>
-<p>E-mail accepted by the emulator's SES, oldest first. <a href="/">Home</a></p>
-{{range .}}<article><h2>{{.Kind}}</h2><pre>{{.Fields}}</pre></article>{{else}}<p>No e-mail sent yet.</p>{{end}}
-</main></body></html>
-`))

@@ -1,0 +1,200 @@
+package runner
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"net/mail"
+	"slices"
+	"strings"
+	"time"
+)
+
+// outboxMail is one message the emulator's SES accepted, parsed for reading.
+type outboxMail struct {
+	N       int                 `json:"n"`
+	Kind    string              `json:"kind"` // Message, RawMessage, TemplateMessage
+	From    string              `json:"from"`
+	To      []string            `json:"to"`
+	Subject string              `json:"subject"`
+	Date    string              `json:"date,omitempty"`
+	Headers map[string][]string `json:"headers,omitempty"`
+	Text    string              `json:"text,omitempty"`
+	HTML    string              `json:"html,omitempty"`
+}
+
+// outbox shows every e-mail the emulator's SES has accepted, newest first,
+// with its headers, its text part and its HTML part rendered (in a sandboxed
+// frame whose links open in a new tab), so a person sees what a manager got
+// and can click its links. ?format=json (or Accept: application/json) gives
+// the same as JSON.
+func outbox(endpoint string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mails, err := readOutbox(r.Context(), endpoint)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		if q := r.URL.Query().Get("to"); q != "" {
+			mails = slices.DeleteFunc(mails, func(m outboxMail) bool { return !slices.Contains(m.To, q) })
+		}
+		if r.URL.Query().Get("format") == "json" || strings.Contains(r.Header.Get("Accept"), "application/json") {
+			w.Header().Set("Content-Type", "application/json")
+			_ = json.NewEncoder(w).Encode(mails)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_ = outboxTmpl.Execute(w, mails)
+	})
+}
+
+func readOutbox(ctx context.Context, endpoint string) ([]outboxMail, error) {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, endpoint+"/moto-api/data.json", nil)
+	if err != nil {
+		return nil, fmt.Errorf("outbox: %w", err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("outbox: emulator unavailable: %w", err)
+	}
+	defer resp.Body.Close()
+	var data struct {
+		SES struct {
+			Message []struct {
+				Source       string `json:"source"`
+				Destinations any    `json:"destinations"`
+				Subject      string `json:"subject"`
+				Body         string `json:"body"`
+			} `json:"Message"`
+			RawMessage []struct {
+				Source       string `json:"source"`
+				Destinations any    `json:"destinations"`
+				RawData      string `json:"raw_data"`
+			} `json:"RawMessage"`
+		} `json:"ses"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&data); err != nil {
+		return nil, fmt.Errorf("outbox: emulator data unreadable: %w", err)
+	}
+	var mails []outboxMail
+	for _, m := range data.SES.Message {
+		mails = append(mails, outboxMail{Kind: "Message", From: m.Source, To: addresses(m.Destinations), Subject: m.Subject, HTML: m.Body})
+	}
+	for _, m := range data.SES.RawMessage {
+		mails = append(mails, parseRaw(m.Source, addresses(m.Destinations), m.RawData))
+	}
+	for i := range mails {
+		mails[i].N = i + 1
+	}
+	slices.Reverse(mails) // newest first
+	return mails, nil
+}
+
+// addresses flattens moto's destinations (a list, or a map of To/Cc/Bcc
+// lists), without the repeats moto records for raw messages.
+func addresses(v any) []string {
+	var out []string
+	var walk func(any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case string:
+			if !slices.Contains(out, x) {
+				out = append(out, x)
+			}
+		case []any:
+			for _, e := range x {
+				walk(e)
+			}
+		case map[string]any:
+			for _, e := range x {
+				walk(e)
+			}
+		}
+	}
+	walk(v)
+	return out
+}
+
+func parseRaw(from string, to []string, raw string) outboxMail {
+	m := outboxMail{Kind: "RawMessage", From: from, To: to}
+	msg, err := mail.ReadMessage(strings.NewReader(raw))
+	if err != nil {
+		m.Text = raw
+		return m
+	}
+	dec := new(mime.WordDecoder)
+	m.Subject, _ = dec.DecodeHeader(msg.Header.Get("Subject"))
+	m.Date = msg.Header.Get("Date")
+	m.Headers = map[string][]string{}
+	for k, v := range msg.Header {
+		if k != "Subject" && k != "Content-Type" && k != "Mime-Version" {
+			m.Headers[k] = v
+		}
+	}
+	readParts(msg.Header.Get("Content-Type"), msg.Body, &m)
+	return m
+}
+
+func readParts(contentType string, body io.Reader, m *outboxMail) {
+	mt, params, err := mime.ParseMediaType(contentType)
+	if err != nil {
+		b, _ := io.ReadAll(body)
+		m.Text = string(b)
+		return
+	}
+	if strings.HasPrefix(mt, "multipart/") {
+		r := multipart.NewReader(body, params["boundary"])
+		for {
+			p, err := r.NextPart()
+			if err != nil {
+				return
+			}
+			readParts(p.Header.Get("Content-Type"), p, m) // NextPart decodes quoted-printable
+		}
+	}
+	b, _ := io.ReadAll(body)
+	switch mt {
+	case "text/html":
+		m.HTML = string(b)
+	default:
+		m.Text = string(bytes.TrimSpace(b))
+	}
+}
+
+var outboxTmpl = template.Must(template.New("outbox").Funcs(template.FuncMap{
+	"join": strings.Join,
+	"frame": func(html string) string { // links open in a new tab, outside the frame
+		return `<base target="_blank">` + html
+	},
+}).Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>Outbox (local)</title>
+<style>
+body{font-family:system-ui,"Noto Sans CJK TC",sans-serif;max-width:70rem;margin:1.5rem auto;padding:0 1rem;color:#1a1a1a}
+article{border:1px solid #ccc;border-radius:8px;margin:1.5rem 0;padding:1rem}
+h2{font-size:1.15rem;margin:.2rem 0 .6rem}
+dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem .8rem;margin:0 0 .8rem;font-size:.9rem}
+dt{font-weight:600;color:#444}dd{margin:0;word-break:break-all}
+iframe{width:100%;height:38rem;border:1px solid #ddd;border-radius:4px;background:#fff}
+pre{white-space:pre-wrap;background:#f6f6f6;padding:.8rem;font-size:.9rem}
+details{margin:.4rem 0}
+</style></head><body><main>
+<h1>Outbox</h1>
+<p>Every e-mail the emulator's SES accepted, newest first ({{len .}}). <a href="/">Home</a> · <a href="?format=json">JSON</a></p>
+{{range .}}<article id="m{{.N}}">
+<h2>#{{.N}} {{.Subject}}</h2>
+<dl><dt>From</dt><dd>{{.From}}</dd><dt>To</dt><dd>{{join .To ", "}}</dd>{{if .Date}}<dt>Date</dt><dd>{{.Date}}</dd>{{end}}</dl>
+{{if .Headers}}<details><summary>Headers</summary><dl>{{range $k, $v := .Headers}}<dt>{{$k}}</dt><dd>{{join $v ", "}}</dd>{{end}}</dl></details>{{end}}
+{{if .HTML}}<iframe title="HTML part of message {{.N}}" sandbox="allow-popups allow-popups-to-escape-sandbox" srcdoc="{{frame .HTML}}"></iframe>{{end}}
+{{if .Text}}<details{{if not .HTML}} open{{end}}><summary>Plain text</summary><pre>{{.Text}}</pre></details>{{end}}
+</article>{{else}}<p>No e-mail sent yet.</p>{{end}}
+</main></body></html>
+`))

@@ -55,6 +55,9 @@ func checkProject(t *testing.T, root, config, eventsDir string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := p.PutSecrets(ctx, cfg, r); err != nil {
+		t.Fatal(err)
+	}
 	if table, ok := res["Table"]; ok {
 		if err := seed.Write(ctx, cfg, table.Name); err != nil {
 			t.Fatalf("seed: %v", err)
@@ -92,7 +95,7 @@ func checkProject(t *testing.T, root, config, eventsDir string) {
 				t.Fatal(err)
 			}
 			if len(files) == 0 {
-				t.Logf("no sample events in %s/%s", eventsDir, build.CodeDir(f.LogicalID))
+				t.Fatalf("no sample events in %s/%s: every function needs one (STYLE.md 12)", eventsDir, build.CodeDir(f.LogicalID))
 			}
 			for _, file := range files {
 				t.Run(filepath.Base(file), func(t *testing.T) {

@@ -104,7 +104,7 @@ func (p *Project) Run(ctx context.Context, opts Options) error {
 		return err
 	}
 	logger.Printf("provisioned %d resources as %s-*", countEmulated(res), p.Config.Stack)
-	if err := p.putSecrets(ctx, awsCfg, r); err != nil {
+	if err := p.PutSecrets(ctx, awsCfg, r); err != nil {
 		return err
 	}
 	if opts.Seed != nil {

@@ -30,8 +30,8 @@ type Secret struct {
 	File string `yaml:"file"`
 }
 
-// putSecrets writes the configured secrets into the emulator's SSM.
-func (p *Project) putSecrets(ctx context.Context, cfg aws.Config, r *sam.Resolver) error {
+// PutSecrets writes the configured secrets into the emulator's SSM.
+func (p *Project) PutSecrets(ctx context.Context, cfg aws.Config, r *sam.Resolver) error {
 	api := ssm.NewFromConfig(cfg)
 	for _, s := range p.Config.Secrets {
 		name, err := r.String(map[string]any{"Fn::Sub": s.Parameter})

@@ -97,7 +97,7 @@ func Build(s Submission, st brand.Store, m Meta) (Card, error) {
 		}
 	}
 
-	if len(s.Ratings) == 0 {
+	if s.Ratings == nil {
 		v.add("ratings", "required", nil)
 	} else if _, ok := s.Ratings["overall"]; !ok {
 		v.add("ratings.overall", "required", nil)

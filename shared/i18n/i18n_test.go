@@ -40,3 +40,13 @@ func TestT(t *testing.T) {
 		t.Errorf("missing key: got %q, want the key itself", got)
 	}
 }
+
+// TestEveryKeyInEveryLanguage: everything a user sees comes in zh-TW, zh-CN
+// and en.
+func TestEveryKeyInEveryLanguage(t *testing.T) {
+	for _, k := range i18n.Keys() {
+		if !i18n.Has(k) {
+			t.Errorf("%s: missing in some language", k)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"embed"
 	"errors"
 	"html/template"
@@ -31,7 +32,7 @@ var pages = template.Must(template.New("").Funcs(template.FuncMap{
 var langNames = map[i18n.Lang]string{i18n.ZhTW: "繁體中文", i18n.ZhCN: "简体中文", i18n.En: "English"}
 
 type langLink struct {
-	Code i18n.Lang
+	Code string
 	Name string
 	URL  string
 }
@@ -51,7 +52,7 @@ func newPage(r *http.Request, st brand.Store, lang i18n.Lang, titleKey string) p
 		if t := r.URL.Query().Get("t"); t != "" {
 			q.Set("t", t)
 		}
-		p.Langs = append(p.Langs, langLink{Code: l, Name: langNames[l], URL: r.URL.Path + "?" + q.Encode()})
+		p.Langs = append(p.Langs, langLink{Code: string(l), Name: langNames[l], URL: r.URL.Path + "?" + q.Encode()})
 	}
 	return p
 }
@@ -378,12 +379,18 @@ func (h *CardHandler) failure(w http.ResponseWriter, r *http.Request, st brand.S
 		LinkURL: "/c/" + url.PathEscape(st.ID) + "?lang=" + string(lang), LinkText: i18n.T(lang, "card.thanks.another", nil)})
 }
 
+// render executes a page into memory first, so a template error is a clean
+// 500 rather than half a page.
 func (h *CardHandler) render(w http.ResponseWriter, status int, name string, data any) {
+	var buf bytes.Buffer
+	if err := pages.ExecuteTemplate(&buf, name, data); err != nil {
+		h.log.Error("render page", "page", name, "err", err)
+		http.Error(w, "Sorry, something went wrong.", http.StatusInternalServerError)
+		return
+	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 	w.WriteHeader(status)
-	if err := pages.ExecuteTemplate(w, name, data); err != nil {
-		h.log.Error("render page", "page", name, "err", err)
-	}
+	_, _ = buf.WriteTo(w)
 }

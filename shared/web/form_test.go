@@ -53,8 +53,8 @@ func TestFormRendersInEachLanguage(t *testing.T) {
 			rec := httptest.NewRecorder()
 			h.ServeHTTP(rec, req)
 			body := rec.Body.String()
-			if rec.Code != 200 {
-				t.Fatalf("status: got %d, want 200", rec.Code)
+			if rec.Code != 200 || !strings.HasSuffix(strings.TrimSpace(body), "</html>") {
+				t.Fatalf("status: got %d, want 200 and a whole page (ends %q)", rec.Code, body[max(0, len(body)-80):])
 			}
 			for _, w := range tt.want {
 				if !strings.Contains(body, w) {
@@ -113,8 +113,8 @@ func TestFormPostShowsErrorsNextToFields(t *testing.T) {
 	}
 	rec := post(h, form, "zh-TW")
 	body := rec.Body.String()
-	if rec.Code != http.StatusUnprocessableEntity {
-		t.Fatalf("status: got %d, want 422", rec.Code)
+	if rec.Code != http.StatusUnprocessableEntity || !strings.HasSuffix(strings.TrimSpace(body), "</html>") {
+		t.Fatalf("status: got %d, want 422 and a whole page", rec.Code)
 	}
 	for _, want := range []string{
 		`id="diner-phone-error"`, i18n.T(i18n.ZhTW, "rule.phone", nil), // next to the phone field, in Chinese

@@ -1,0 +1,142 @@
+// cardloop staff console: static; all data comes from the signed-in API
+// (/api/v1, behind the JWT authorizer) with the ID token from sign-in.
+'use strict';
+(async function () {
+  const TOKEN = 'cardloop.idToken';
+  const $ = (id) => document.getElementById(id);
+  const el = (tag, attrs, ...kids) => {
+    const e = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (k === 'class') e.className = v; else e.setAttribute(k, v);
+    }
+    for (const k of kids) if (k != null) e.append(k); // strings become text nodes, never HTML
+    return e;
+  };
+
+  // The sign-in redirect brings the token in the fragment, as Cognito's does.
+  if (location.hash.includes('id_token=')) {
+    const h = new URLSearchParams(location.hash.slice(1));
+    sessionStorage.setItem(TOKEN, h.get('id_token'));
+    history.replaceState(null, '', location.pathname + location.search);
+  }
+  const params = new URLSearchParams(location.search);
+  const wanted = params.get('lang') || navigator.language || 'en';
+  const [msgs, cfg] = await Promise.all([
+    fetch('/console/messages.json?lang=' + encodeURIComponent(wanted)).then((r) => r.json()),
+    fetch('/console/config.json').then((r) => r.json()),
+  ]);
+  const lang = msgs.lang;
+  const t = (k, vars) => (msgs[k] || k).replace(/\{(\w+)\}/g, (_, v) => (vars && vars[v] != null ? vars[v] : ''));
+  document.documentElement.lang = lang;
+  document.title = t('console.title');
+  document.querySelectorAll('[data-t]').forEach((n) => { n.textContent = t(n.dataset.t); });
+  $('langs').setAttribute('aria-label', t('console.language'));
+  for (const [code, name] of [['zh-TW', '繁體中文'], ['zh-CN', '简体中文'], ['en', 'English']]) {
+    const a = el('a', { href: '?lang=' + code, lang: code }, name);
+    if (code === lang) a.setAttribute('aria-current', 'true');
+    $('langs').append(a);
+  }
+
+  const status = (text, isError) => { $('status').textContent = text; $('status').className = isError ? 'error' : ''; };
+  const signIn = () => {
+    const back = location.origin + '/console/' + location.search;
+    location.assign(cfg.signinUrl + (cfg.signinUrl.includes('?') ? '&' : '?') + 'redirect_uri=' + encodeURIComponent(back));
+  };
+  const token = sessionStorage.getItem(TOKEN);
+  if (!token) { status(t('console.signingIn')); signIn(); return; }
+  $('signout').hidden = false;
+  $('signout').addEventListener('click', () => { sessionStorage.removeItem(TOKEN); signIn(); });
+
+  async function api(path) {
+    const r = await fetch(path, { headers: { Authorization: 'Bearer ' + token, 'Accept-Language': lang } });
+    if (r.status === 401) { sessionStorage.removeItem(TOKEN); signIn(); throw new Error(t('problem.unauthorized')); }
+    const body = await r.json().catch(() => ({}));
+    if (!r.ok) { const e = new Error(body.title || r.statusText); e.status = r.status; throw e; }
+    return body;
+  }
+
+  let me, stores;
+  try {
+    [me, stores] = await Promise.all([api('/api/v1/me'), api('/api/v1/stores')]);
+  } catch (e) { status(e.message, true); return; }
+  $('who').textContent = t('console.signedInAs', { name: me.name || me.email });
+  if (!stores.stores.length) { status(t('console.noStores'), true); return; }
+  const storeName = (s) => (s.name && (s.name[lang] || s.name.en)) || s.id;
+  for (const s of stores.stores) $('store').append(el('option', { value: s.id }, s.id + ' · ' + storeName(s)));
+  if (params.get('store')) $('store').value = params.get('store');
+  const today = new Date();
+  const iso = (d) => d.toISOString().slice(0, 10);
+  $('to').value = params.get('to') || iso(today);
+  $('from').value = params.get('from') || iso(new Date(today.getTime() - 6 * 864e5));
+  $('controls').hidden = false;
+
+  let cursor = '';
+  const itemName = (item) => t('console.item.' + item);
+  function cardView(c) {
+    const low = Object.values(c.ratings || {}).some((v) => v <= 2);
+    const ratings = el('ul', { class: 'ratings', 'aria-label': t('console.ratings') });
+    for (const [item, v] of Object.entries(c.ratings || {})) {
+      const li = el('li', { class: v <= 2 ? 'low' : '' }, itemName(item) + ' ' + v);
+      if (v <= 2) li.append(' ', el('span', {}, '(' + t('console.low') + ')'));
+      ratings.append(li);
+    }
+    const when = new Date(c.submittedAt).toLocaleTimeString(lang, { hour: '2-digit', minute: '2-digit' });
+    const meta = el('p', { class: 'meta' },
+      el('span', {}, when),
+      c.table ? el('span', {}, t('console.table') + ' ' + c.table) : null,
+      c.nps != null ? el('span', {}, 'NPS ' + c.nps) : null,
+      el('span', {}, t('console.source.' + c.source)),
+      c.diner && c.diner.name ? el('span', {}, c.diner.name) : null,
+      c.diner && c.diner.phone ? el('span', {}, c.diner.phone) : null,
+      c.consent && c.consent.contact ? el('span', {}, t('console.consentContact')) : null,
+      c.consent && c.consent.marketing ? el('span', {}, t('console.consentMarketing')) : null);
+    const art = el('article', { class: 'card' + (low ? ' low' : ''), 'data-card': c.id }, meta, ratings);
+    if (c.comment) art.append(el('p', { class: 'comment' }, c.comment));
+    return art;
+  }
+  function addCards(cards) {
+    for (const c of cards) {
+      let day = document.querySelector('[data-day="' + c.visitDate + '"]');
+      if (!day) {
+        day = el('section', { class: 'day', 'data-day': c.visitDate }, el('h3', {}, new Date(c.visitDate + 'T00:00:00Z').toLocaleDateString(lang, { timeZone: 'UTC', weekday: 'short', year: 'numeric', month: 'long', day: 'numeric' })));
+        $('days').append(day);
+      }
+      day.append(cardView(c));
+    }
+  }
+  async function loadStats(store, from, to) {
+    const s = await api('/api/v1/stores/' + encodeURIComponent(store) + '/case-stats?from=' + from + '&to=' + to);
+    const tot = s.total || {};
+    const pct = (x) => Math.round((x || 0) * 100) + '%';
+    const tiles = [
+      ['console.stat.opened', (tot.openedApology || 0) + (tot.openedVisit || 0)],
+      ['console.stat.visits', tot.openedVisit || 0],
+      ['console.stat.noContact', tot.noContact || 0],
+      ['console.stat.withinSla', pct(tot.contactedWithinSlaShare)],
+      ['console.stat.resolved', tot.resolved || 0],
+      ['console.stat.fcr', pct(tot.firstContactResolutionShare)],
+    ];
+    $('stat-tiles').replaceChildren(...tiles.map(([k, v]) => el('div', {}, el('dt', {}, t(k)), el('dd', {}, String(v)))));
+    $('stats').hidden = false;
+  }
+  async function load(more) {
+    const store = $('store').value, from = $('from').value, to = $('to').value;
+    if (!more) { $('days').replaceChildren(); cursor = ''; }
+    status(t('console.loading'));
+    try {
+      const q = '?from=' + from + '&to=' + to + '&limit=50' + (cursor ? '&cursor=' + encodeURIComponent(cursor) : '');
+      const [page] = await Promise.all([api('/api/v1/stores/' + encodeURIComponent(store) + '/cards' + q), more ? null : loadStats(store, from, to)]);
+      addCards(page.cards);
+      cursor = page.nextCursor || '';
+      $('more').hidden = !cursor;
+      $('cards').hidden = false;
+      status(page.cards.length || more ? '' : t('console.noCards'));
+    } catch (e) {
+      $('cards').hidden = true; $('stats').hidden = true;
+      status(e.status === 403 ? t('console.forbidden') : e.message, true);
+    }
+  }
+  $('filters').addEventListener('submit', (ev) => { ev.preventDefault(); load(false); });
+  $('more').addEventListener('click', () => load(true));
+  await load(false);
+})();

@@ -5,27 +5,21 @@ package main
 import (
 	"context"
 	"log"
-	"log/slog"
-	"os"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
 	"github.com/cardloop/cardloop/shared/card"
-	"github.com/cardloop/cardloop/shared/dynamo"
+	"github.com/cardloop/cardloop/shared/setup"
 	"github.com/cardloop/cardloop/shared/web"
 )
 
 func main() {
-	cfg, err := config.LoadDefaultConfig(context.Background())
+	app, err := setup.Load(context.Background())
 	if err != nil {
-		log.Fatalf("load AWS config: %v", err)
+		log.Fatal(err)
 	}
-	db := dynamo.New(dynamodb.NewFromConfig(cfg), os.Getenv("TABLE_NAME"))
-	logger := slog.New(slog.NewJSONHandler(os.Stderr, nil))
-	h := web.NewCardHandler(card.NewService(db, db, time.Now), db, logger)
+	h := web.NewCardHandler(card.NewService(app.DB, app.DB, time.Now), app.DB, app.Log)
 	lambda.Start(httpadapter.NewV2(h).ProxyWithContext)
 }

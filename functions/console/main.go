@@ -5,25 +5,19 @@ package main
 import (
 	"context"
 	"log"
-	"log/slog"
-	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
-	"github.com/cardloop/cardloop/shared/dynamo"
+	"github.com/cardloop/cardloop/shared/setup"
 	"github.com/cardloop/cardloop/shared/web"
 )
 
 func main() {
-	cfg, err := config.LoadDefaultConfig(context.Background())
+	app, err := setup.Load(context.Background())
 	if err != nil {
-		log.Fatalf("load AWS config: %v", err)
+		log.Fatal(err)
 	}
-	db := dynamo.New(dynamodb.NewFromConfig(cfg), os.Getenv("TABLE_NAME"))
-	logger := slog.New(slog.NewJSONHandler(os.Stderr, nil))
-	h := web.NewConsoleHandler(db, db, os.Getenv("SIGNIN_URL"), os.Getenv("DEFAULT_BRAND"), logger)
+	h := web.NewConsoleHandler(app.DB, app.DB, app.Env.SigninURL, app.Env.DefaultBrand, app.Log)
 	lambda.Start(httpadapter.NewV2(h).ProxyWithContext)
 }

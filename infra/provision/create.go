@@ -41,6 +41,17 @@ func (c *creator) table(ctx context.Context, res *Resource, props map[string]any
 		return fmt.Errorf("provision table %s: delete old table: %w", res.Name, err)
 	}
 	out, err := c.ddb.CreateTable(ctx, in)
+	var inUse *ddbtypes.ResourceInUseException
+	if errors.As(err, &inUse) {
+		// The SDK retried a create that had succeeded (moto sometimes sends a
+		// response whose CRC32 does not match, which the SDK retries): the
+		// table was just made by this very call, so describe it.
+		d, derr := c.ddb.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: in.TableName})
+		if derr != nil {
+			return fmt.Errorf("provision table %s: %w", res.Name, derr)
+		}
+		out, err = &dynamodb.CreateTableOutput{TableDescription: d.Table}, nil
+	}
 	if err != nil {
 		return fmt.Errorf("provision table %s: %w", res.Name, err)
 	}

@@ -67,8 +67,8 @@ func TestRenderAlert(t *testing.T) {
 		store, subject, due string
 		noContact           bool
 	}{
-		{"S001", "【需致歉回電】台北信義店：林小姐 給了很差的評價", "2026-11-22 20:00 (Asia/Taipei)", false},
-		{"S003", "[Apology call] Singapore Orchard: 林小姐 rated us very poor", "2026-11-22 20:00 (Asia/Singapore)", false},
+		{"S001", "【需致歉回電】台北信義店：林小姐 的意見卡需要您處理", "2026-11-22 20:00 (Asia/Taipei)", false},
+		{"S003", "[Apology call] Singapore Orchard: a card from 林小姐 needs you", "2026-11-22 20:00 (Asia/Singapore)", false},
 		{"S001", "（請勿致電）", "2026-11-22 20:00", true},
 	}
 	for _, tt := range tests {

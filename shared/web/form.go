@@ -5,6 +5,7 @@ import (
 	"embed"
 	"errors"
 	"html/template"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -379,12 +380,16 @@ func (h *CardHandler) failure(w http.ResponseWriter, r *http.Request, st brand.S
 		LinkURL: "/c/" + url.PathEscape(st.ID) + "?lang=" + string(lang), LinkText: i18n.T(lang, "card.thanks.another", nil)})
 }
 
-// render executes a page into memory first, so a template error is a clean
-// 500 rather than half a page.
 func (h *CardHandler) render(w http.ResponseWriter, status int, name string, data any) {
+	renderPage(w, h.log, status, name, data)
+}
+
+// renderPage executes a page into memory first, so a template error is a
+// clean 500 rather than half a page.
+func renderPage(w http.ResponseWriter, log *slog.Logger, status int, name string, data any) {
 	var buf bytes.Buffer
 	if err := pages.ExecuteTemplate(&buf, name, data); err != nil {
-		h.log.Error("render page", "page", name, "err", err)
+		log.Error("render page", "page", name, "err", err)
 		http.Error(w, "Sorry, something went wrong.", http.StatusInternalServerError)
 		return
 	}

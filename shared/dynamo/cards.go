@@ -138,22 +138,6 @@ func dinerUpdate(table string, c card.Card) (types.TransactWriteItem, error) {
 	}}, nil
 }
 
-// Card returns a card, or a fault.NotFound error.
-func (db *DB) Card(ctx context.Context, id string) (card.Card, error) {
-	out, err := db.api.GetItem(ctx, &dynamodb.GetItemInput{TableName: &db.table, Key: key(cardPK(id), "CARD")})
-	if err != nil {
-		return card.Card{}, unavailable("get card "+id, err)
-	}
-	if out.Item == nil {
-		return card.Card{}, fault.New(fault.NotFound, "There is no card %q.", id)
-	}
-	var it cardItem
-	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
-		return card.Card{}, fmt.Errorf("unmarshal card %s: %w", id, err)
-	}
-	return it.Card, nil
-}
-
 // CardsByStore returns a store's cards by visit date, newest first, through
 // gsi1: one query per page, reading only the cards returned.
 func (db *DB) CardsByStore(ctx context.Context, q card.StoreQuery) (card.Page, error) {
@@ -200,20 +184,14 @@ func (db *DB) CardsByStore(ctx context.Context, q card.StoreQuery) (card.Page, e
 	return page, nil
 }
 
+// Card returns a card, or a fault.NotFound error.
+func (db *DB) Card(ctx context.Context, id string) (card.Card, error) {
+	return getItem[card.Card](ctx, db, cardPK(id), "CARD", "card "+id)
+}
+
 // Diner returns a diner's profile, or a fault.NotFound error.
 func (db *DB) Diner(ctx context.Context, brandID, dinerKey string) (diner.Profile, error) {
-	out, err := db.api.GetItem(ctx, &dynamodb.GetItemInput{TableName: &db.table, Key: key(dinerPK(brandID, dinerKey), "PROFILE")})
-	if err != nil {
-		return diner.Profile{}, unavailable("get diner", err)
-	}
-	if out.Item == nil {
-		return diner.Profile{}, fault.New(fault.NotFound, "There is no such diner.")
-	}
-	var p diner.Profile
-	if err := attributevalue.UnmarshalMap(out.Item, &p); err != nil {
-		return diner.Profile{}, fmt.Errorf("unmarshal diner: %w", err)
-	}
-	return p, nil
+	return getItem[diner.Profile](ctx, db, dinerPK(brandID, dinerKey), "PROFILE", "diner")
 }
 
 // A cursor is the last evaluated key, opaque to callers; it is checked to

@@ -144,22 +144,6 @@ func tallyUpdate(table, storeID, day string, counters map[string]int) (types.Tra
 	}}, nil
 }
 
-// Case returns a case, or a fault.NotFound error.
-func (db *DB) Case(ctx context.Context, id string) (casework.Case, error) {
-	out, err := db.api.GetItem(ctx, &dynamodb.GetItemInput{TableName: &db.table, Key: key(casePK(id), "CASE"), ConsistentRead: aws.Bool(true)})
-	if err != nil {
-		return casework.Case{}, unavailable("get case "+id, err)
-	}
-	if out.Item == nil {
-		return casework.Case{}, fault.New(fault.NotFound, "There is no such case.")
-	}
-	var it caseItem
-	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
-		return casework.Case{}, fmt.Errorf("unmarshal case %s: %w", id, err)
-	}
-	return it.Case, nil
-}
-
 // CaseRecord reads a case, its audit trail and its notices in one query.
 func (db *DB) CaseRecord(ctx context.Context, id string) (casework.Record, error) {
 	var rec casework.Record

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go"
@@ -85,4 +86,21 @@ func unavailable(op string, err error) error {
 		}
 	}
 	return fmt.Errorf("%s: %w", op, err)
+}
+
+// getItem reads one item into T (items embed their keys; T takes only its
+// own attributes). A missing item is a fault.NotFound error naming what.
+func getItem[T any](ctx context.Context, db *DB, pk, sk, what string) (T, error) {
+	var v T
+	out, err := db.api.GetItem(ctx, &dynamodb.GetItemInput{TableName: &db.table, Key: key(pk, sk)})
+	if err != nil {
+		return v, unavailable("get "+what, err)
+	}
+	if out.Item == nil {
+		return v, fault.New(fault.NotFound, "There is no %s.", what)
+	}
+	if err := attributevalue.UnmarshalMap(out.Item, &v); err != nil {
+		return v, fmt.Errorf("unmarshal %s: %w", what, err)
+	}
+	return v, nil
 }

@@ -77,21 +77,14 @@ func (db *DB) Store(ctx context.Context, id string) (brand.Store, error) {
 	if id == "" || len(id) > 64 {
 		return brand.Store{}, fault.New(fault.NotFound, "There is no store %q.", id)
 	}
-	out, err := db.api.GetItem(ctx, &dynamodb.GetItemInput{TableName: &db.table, Key: key(storePK(id), "STORE")})
+	st, err := getItem[brand.Store](ctx, db, storePK(id), "STORE", "store "+id)
 	if err != nil {
-		return brand.Store{}, unavailable("get store "+id, err)
-	}
-	if out.Item == nil {
-		return brand.Store{}, fault.New(fault.NotFound, "There is no store %q.", id)
-	}
-	var it storeItem
-	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
-		return brand.Store{}, fmt.Errorf("unmarshal store %s: %w", id, err)
+		return brand.Store{}, err
 	}
 	db.mu.Lock()
-	db.stores[id] = cachedStore{store: it.Store, until: now.Add(db.storeTTL)}
+	db.stores[id] = cachedStore{store: st, until: now.Add(db.storeTTL)}
 	db.mu.Unlock()
-	return it.Store, nil
+	return st, nil
 }
 
 // Stores returns every store of a brand, ordered by id.
@@ -128,16 +121,5 @@ func (db *DB) Stores(ctx context.Context, brandID string) ([]brand.Store, error)
 
 // Brand returns a brand, or a fault.NotFound error.
 func (db *DB) Brand(ctx context.Context, id string) (brand.Brand, error) {
-	out, err := db.api.GetItem(ctx, &dynamodb.GetItemInput{TableName: &db.table, Key: key(brandPK(id), "BRAND")})
-	if err != nil {
-		return brand.Brand{}, unavailable("get brand "+id, err)
-	}
-	if out.Item == nil {
-		return brand.Brand{}, fault.New(fault.NotFound, "There is no brand %q.", id)
-	}
-	var it brandItem
-	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
-		return brand.Brand{}, fmt.Errorf("unmarshal brand %s: %w", id, err)
-	}
-	return it.Brand, nil
+	return getItem[brand.Brand](ctx, db, brandPK(id), "BRAND", "brand "+id)
 }

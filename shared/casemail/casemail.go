@@ -2,6 +2,10 @@
 // notices): the store manager's alert, the area manager's alert, escalations
 // and reminders — in the store's language, as HTML and plain text, with a
 // tap-to-call link and signed one-click links.
+//
+// It also holds the few facts of a case put into words (reasons, ratings,
+// local times, the phone link) that the case page shows too, so the e-mail
+// and the page say the same thing.
 package casemail
 
 import (
@@ -28,25 +32,35 @@ import (
 	"github.com/cardloop/cardloop/shared/triage"
 )
 
+// LowAtOrBelow is the score at or below which a rating is marked low.
+const LowAtOrBelow = 2
+
 // mailer sends one message.
 type mailer interface {
+	// Send returns SES's message id; errors are fault.Unavailable (retry)
+	// or fault.Invalid (do not).
 	Send(ctx context.Context, m mail.Message) (string, error)
 }
 
-// directory finds stores.
+// directory finds stores and brands.
 type directory interface {
 	// Store returns a store or a fault.NotFound error.
 	Store(ctx context.Context, id string) (brand.Store, error)
+	// Brand returns a brand or a fault.NotFound error.
+	Brand(ctx context.Context, id string) (brand.Brand, error)
 }
 
 // cardReader reads the cards of a case.
 type cardReader interface {
+	// Card returns a card or a fault.NotFound error.
 	Card(ctx context.Context, id string) (card.Card, error)
 }
 
 // history reads what is known of a diner.
 type history interface {
+	// Diner returns a diner's profile or a fault.NotFound error.
 	Diner(ctx context.Context, brandID, key string) (diner.Profile, error)
+	// DinerCases returns the ids of a diner's cases, newest first.
 	DinerCases(ctx context.Context, brandID, key string) ([]string, error)
 }
 
@@ -61,7 +75,8 @@ type Sender struct {
 	ttl     time.Duration
 }
 
-// New returns a Sender. baseURL is the public URL the links point at.
+// New returns a Sender. baseURL is the public URL the links point at; ttl is
+// how long they work.
 func New(m mailer, dir directory, cards cardReader, h history, signer *link.Signer, baseURL string, ttl time.Duration) *Sender {
 	return &Sender{mail: m, dir: dir, cards: cards, history: h, signer: signer, baseURL: baseURL, ttl: ttl}
 }
@@ -76,35 +91,33 @@ type view struct {
 	NoContact  bool
 	DinerName  string
 	Phone      string
-	TelURL     htmltemplate.URL // tel: links are not in html/template's safe schemes; the number is E.164, digits only
+	TelURL     htmltemplate.URL
 	Cards      []cardView
 	Reasons    []string
 	Visits     string
 	PriorCases string
 	Due        string
 	Level      int
+	LevelText  string
 	AckURL     string
 	OpenURL    string
+	BrandName  string
 	StoreName  string
+	LinksWork  string
 	t          func(string) string
 }
 
 type cardView struct {
 	VisitDate, Meal, Table, Server, Comment, NPS string
-	Ratings                                      []ratingView
-}
-
-type ratingView struct {
-	Item  string
-	Score int
-	Low   bool
+	Ratings                                      []Rating
 }
 
 // T translates a key in the notice's language.
 func (v view) T(key string) string { return v.t(key) }
 
 // SendNotice renders notice n of case k and sends it. It returns SES's
-// message id.
+// message id; SES's errors keep their fault code (Unavailable may be
+// retried).
 func (s *Sender) SendNotice(ctx context.Context, n casework.Notice, k casework.Case) (string, error) {
 	msg, err := s.Render(ctx, n, k)
 	if err != nil {
@@ -112,7 +125,7 @@ func (s *Sender) SendNotice(ctx context.Context, n casework.Notice, k casework.C
 	}
 	id, err := s.mail.Send(ctx, msg)
 	if err != nil {
-		return "", fmt.Errorf("send %s of case %s: %w", n.Kind, k.ID, err)
+		return "", fmt.Errorf("send %s notice of case %s: %w", n.Kind, k.ID, err)
 	}
 	return id, nil
 }
@@ -121,56 +134,64 @@ func (s *Sender) SendNotice(ctx context.Context, n casework.Notice, k casework.C
 func (s *Sender) Render(ctx context.Context, n casework.Notice, k casework.Case) (mail.Message, error) {
 	st, err := s.dir.Store(ctx, k.StoreID)
 	if err != nil {
-		return mail.Message{}, fmt.Errorf("render %s of case %s: %w", n.Kind, k.ID, err)
+		return mail.Message{}, fmt.Errorf("render %s notice of case %s: store: %w", n.Kind, k.ID, err)
 	}
 	lang := st.Language
 	t := func(key string) string { return i18n.T(lang, key, nil) }
 	v := view{Lang: lang, Kind: n.Kind, NoContact: k.NoContact, Level: n.Level, StoreName: st.DisplayName(lang), t: t,
-		Severity: t("case.severity." + string(k.Severity)), DinerName: k.DinerName}
-	if v.DinerName == "" {
-		v.DinerName = t("case.anonymous")
+		Severity: t("case.severity." + string(k.Severity)), DinerName: DinerName(k, lang)}
+	if b, err := s.dir.Brand(ctx, k.BrandID); err == nil {
+		v.BrandName = b.Name[lang]
+	} else if fault.CodeOf(err) != fault.NotFound {
+		return mail.Message{}, fmt.Errorf("render %s notice of case %s: brand: %w", n.Kind, k.ID, err)
 	}
-	if !k.NoContact && isE164(k.DinerPhone) {
-		v.Phone = k.DinerPhone
-		v.TelURL = htmltemplate.URL("tel:" + k.DinerPhone)
+	v.Phone, v.TelURL = Tel(k)
+	if v.Due, err = LocalTime(k.DueAt, st); err != nil {
+		return mail.Message{}, fmt.Errorf("render %s notice of case %s: %w", n.Kind, k.ID, err)
 	}
-	loc, err := st.Location()
-	if err != nil {
-		return mail.Message{}, fmt.Errorf("render case %s: %w", k.ID, err)
+	if n.Kind == casework.NoticeEscalation || n.Kind == casework.NoticeReminder {
+		v.LevelText = i18n.T(lang, "case.level."+strconv.Itoa(min(max(n.Level, 1), 2)), nil)
 	}
-	v.Due = k.DueAt.In(loc).Format("2006-01-02 15:04") + " (" + st.TimeZone + ")"
+	var cards []card.Card
 	for _, id := range k.CardIDs {
 		c, err := s.cards.Card(ctx, id)
 		if err != nil {
-			return mail.Message{}, fmt.Errorf("render case %s: card %s: %w", k.ID, id, err)
+			return mail.Message{}, fmt.Errorf("render %s notice of case %s: card %s: %w", n.Kind, k.ID, id, err)
 		}
-		v.Cards = append(v.Cards, viewCard(c, st, lang))
-	}
-	seen := map[string]bool{}
-	for _, r := range k.Reasons {
-		text := i18n.T(lang, "case.reason."+r.Rule, map[string]string{"detail": reasonDetail(r, lang)})
-		if !seen[text] {
-			seen[text] = true
-			v.Reasons = append(v.Reasons, text)
+		cards = append(cards, c)
+		cv := cardView{VisitDate: c.VisitDate, Table: c.Table, Server: c.Server, Comment: c.Comment, Ratings: Ratings(c, st, lang)}
+		if c.Meal != "" {
+			cv.Meal = t("card.meal." + c.Meal)
 		}
+		if c.NPS != nil {
+			cv.NPS = strconv.Itoa(*c.NPS)
+		}
+		v.Cards = append(v.Cards, cv)
 	}
+	v.Reasons = Reasons(k, lang)
 	if k.DinerKey != "" {
-		if p, err := s.history.Diner(ctx, k.BrandID, k.DinerKey); err == nil {
-			v.Visits = i18n.T(lang, "case.visits", map[string]string{"n": strconv.Itoa(p.Visits), "first": p.FirstVisitDate})
-		} else if fault.CodeOf(err) != fault.NotFound {
-			return mail.Message{}, fmt.Errorf("render case %s: diner: %w", k.ID, err)
+		p, err := s.history.Diner(ctx, k.BrandID, k.DinerKey)
+		if err != nil && fault.CodeOf(err) != fault.NotFound {
+			return mail.Message{}, fmt.Errorf("render %s notice of case %s: diner: %w", n.Kind, k.ID, err)
 		}
+		v.Visits = Visits(p, lang)
 		ids, err := s.history.DinerCases(ctx, k.BrandID, k.DinerKey)
 		if err != nil {
-			return mail.Message{}, fmt.Errorf("render case %s: diner cases: %w", k.ID, err)
+			return mail.Message{}, fmt.Errorf("render %s notice of case %s: diner's cases: %w", n.Kind, k.ID, err)
 		}
-		prior := slices.DeleteFunc(ids, func(id string) bool { return id == k.ID })
-		v.PriorCases = i18n.T(lang, "case.priorCases", map[string]string{"n": strconv.Itoa(len(prior))})
+		v.PriorCases = i18n.T(lang, "case.priorCases", map[string]string{"n": strconv.Itoa(len(Earlier(ids, k.ID)))})
 	}
-	v.AckURL = s.baseURL + "/k/" + url.PathEscape(k.ID) + "?" + s.signer.Query(k.ID, "ack", s.ttl).Encode()
-	v.OpenURL = s.baseURL + "/k/" + url.PathEscape(k.ID) + "?" + s.signer.Query(k.ID, "open", s.ttl).Encode()
+	// Only the store manager acknowledges: the case page acts in their name,
+	// and the time to acknowledge is the store's number, so an area manager
+	// or operations gets the link that opens the case, not the one that
+	// acknowledges it.
+	if n.Kind == casework.NoticeAlert || n.Kind == casework.NoticeReminder {
+		v.AckURL = s.link(k.ID, "ack")
+	}
+	v.OpenURL = s.link(k.ID, "open")
+	v.LinksWork = i18n.T(lang, "case.linksExpire", map[string]string{"days": strconv.Itoa(max(1, int(s.ttl.Round(24*time.Hour)/(24*time.Hour))))})
 	v.Subject = i18n.T(lang, "case.subject."+n.Kind, map[string]string{
-		"severity": v.Severity, "store": v.StoreName, "diner": v.DinerName, "level": strconv.Itoa(n.Level),
+		"severity": v.Severity, "store": v.StoreName, "diner": v.DinerName, "level": strconv.Itoa(n.Level), "what": what(k, cards, lang),
 	})
 	if k.NoContact {
 		v.Subject += t("case.subject.noContact")
@@ -179,16 +200,57 @@ func (s *Sender) Render(ctx context.Context, n casework.Notice, k casework.Case)
 
 	var html, text bytes.Buffer
 	if err := htmlTmpl.Execute(&html, v); err != nil {
-		return mail.Message{}, fmt.Errorf("render case %s html: %w", k.ID, err)
+		return mail.Message{}, fmt.Errorf("render %s notice of case %s as HTML: %w", n.Kind, k.ID, err)
 	}
 	if err := textTmpl.Execute(&text, v); err != nil {
-		return mail.Message{}, fmt.Errorf("render case %s text: %w", k.ID, err)
+		return mail.Message{}, fmt.Errorf("render %s notice of case %s as text: %w", n.Kind, k.ID, err)
 	}
 	return mail.Message{
 		To: []string{n.To}, Subject: v.Subject, HTML: html.String(), Text: text.String(),
 		Headers: map[string]string{"X-Cardloop-Case": k.ID, "X-Cardloop-Notice": n.Kind},
 		Tags:    map[string]string{"kind": "case-" + n.Kind, "store": k.StoreID},
 	}, nil
+}
+
+// link is a signed one-click link to the case page.
+func (s *Sender) link(caseID, action string) string {
+	return s.baseURL + "/k/" + url.PathEscape(caseID) + "?" + s.signer.Query(caseID, action, s.ttl).Encode()
+}
+
+// what says in a few words why the diner's card called for a case, for the
+// subject: a poor score if there is one, else the keyword the comment used.
+func what(k casework.Case, cards []card.Card, lang i18n.Lang) string {
+	for _, c := range cards {
+		if len(c.LowRatings(LowAtOrBelow)) > 0 {
+			return i18n.T(lang, "case.what.rated", nil)
+		}
+	}
+	for _, r := range k.Reasons {
+		if r.Rule == "keyword" {
+			return i18n.T(lang, "case.what.keyword", map[string]string{"detail": r.Detail})
+		}
+	}
+	return i18n.T(lang, "case.what.rated", nil)
+}
+
+// DinerName is the diner's name as they gave it, or words for an anonymous
+// guest.
+func DinerName(k casework.Case, lang i18n.Lang) string {
+	if k.DinerName != "" {
+		return k.DinerName
+	}
+	return i18n.T(lang, "case.anonymous", nil)
+}
+
+// Tel returns the number to call and its tel: link, or nothing when the
+// case is no-contact (no consent or no phone) or the number is not E.164.
+// html/template does not trust tel: URLs; this one is safe to mark as a URL
+// because it is "tel:+" followed by digits only.
+func Tel(k casework.Case) (string, htmltemplate.URL) {
+	if k.NoContact || !isE164(k.DinerPhone) {
+		return "", ""
+	}
+	return k.DinerPhone, htmltemplate.URL("tel:" + k.DinerPhone)
 }
 
 func isE164(s string) bool {
@@ -203,32 +265,93 @@ func isE164(s string) bool {
 	return true
 }
 
+// LocalTime formats an instant in the store's time zone, naming the zone.
+func LocalTime(at time.Time, st brand.Store) (string, error) {
+	loc, err := st.Location()
+	if err != nil {
+		return "", err
+	}
+	return at.In(loc).Format("2006-01-02 15:04") + " (" + st.TimeZone + ")", nil
+}
+
+// Reasons puts why triage opened the case into words, each once.
+func Reasons(k casework.Case, lang i18n.Lang) []string {
+	var out []string
+	for _, r := range k.Reasons {
+		text := i18n.T(lang, "case.reason."+r.Rule, map[string]string{"detail": reasonDetail(r, lang)})
+		if !slices.Contains(out, text) {
+			out = append(out, text)
+		}
+	}
+	return out
+}
+
 func reasonDetail(r triage.Reason, lang i18n.Lang) string {
 	if r.Rule == "low_rating" {
-		return i18n.T(lang, "card.item."+r.Detail, nil)
+		return ItemName(r.Detail, lang)
 	}
 	return r.Detail
 }
 
-func viewCard(c card.Card, st brand.Store, lang i18n.Lang) cardView {
-	v := cardView{VisitDate: c.VisitDate, Table: c.Table, Server: c.Server, Comment: c.Comment}
-	if c.Meal != "" {
-		v.Meal = i18n.T(lang, "card.meal."+c.Meal, nil)
+// ItemName is a rated item's name in lang (the item's own id when the
+// catalogue has no name for it).
+func ItemName(item string, lang i18n.Lang) string {
+	if name := i18n.T(lang, "card.item."+item, nil); name != "card.item."+item {
+		return name
 	}
-	if c.NPS != nil {
-		v.NPS = strconv.Itoa(*c.NPS)
-	}
+	return item
+}
+
+// Rating is one score of a card, with its item named and low ones marked.
+type Rating struct {
+	Item  string
+	Score int
+	Low   bool // at or below LowAtOrBelow
+}
+
+// Ratings returns every rating of a card in the order the store's card asks
+// them, items the store no longer rates last.
+func Ratings(c card.Card, st brand.Store, lang i18n.Lang) []Rating {
 	order := st.RatedItems()
 	items := make([]string, 0, len(c.Ratings))
 	for item := range c.Ratings {
 		items = append(items, item)
 	}
-	sort.Slice(items, func(i, j int) bool { return slices.Index(order, items[i]) < slices.Index(order, items[j]) })
+	rank := func(item string) int {
+		if i := slices.Index(order, item); i >= 0 {
+			return i
+		}
+		return len(order)
+	}
+	sort.Slice(items, func(i, j int) bool {
+		if ri, rj := rank(items[i]), rank(items[j]); ri != rj {
+			return ri < rj
+		}
+		return items[i] < items[j]
+	})
+	out := make([]Rating, 0, len(items))
 	for _, item := range items {
 		score := c.Ratings[item]
-		v.Ratings = append(v.Ratings, ratingView{Item: i18n.T(lang, "card.item."+item, nil), Score: score, Low: score <= 2})
+		out = append(out, Rating{Item: ItemName(item, lang), Score: score, Low: score <= LowAtOrBelow})
 	}
-	return v
+	return out
+}
+
+// Visits says how often the diner came and since when; a zero profile (no
+// history) says nothing.
+func Visits(p diner.Profile, lang i18n.Lang) string {
+	switch {
+	case p.Visits == 0:
+		return ""
+	case p.Visits == 1:
+		return i18n.T(lang, "case.firstVisit", nil)
+	}
+	return i18n.T(lang, "case.visits", map[string]string{"n": strconv.Itoa(p.Visits), "first": p.FirstVisitDate})
+}
+
+// Earlier returns a diner's case ids other than this one.
+func Earlier(ids []string, this string) []string {
+	return slices.DeleteFunc(slices.Clone(ids), func(id string) bool { return id == this })
 }
 
 //go:embed email.html

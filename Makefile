@@ -25,7 +25,8 @@ moto:
 	@command -v moto_server >/dev/null 2>&1 || pip install --quiet 'moto[server]'
 
 run: moto
-	go run ./cmd/cardloop run
+	@mkdir -p .run && go build -o .run/cardloop ./cmd/cardloop
+	@./.run/cardloop run
 
 # test: every test. Integration tests start (or share) a moto server themselves;
 # the browser test starts the local pipeline and drives Debian's Chromium.

@@ -28,9 +28,10 @@ type command struct {
 
 func commands() map[string]command {
 	return map[string]command{
-		"run":     {"run                         run the whole app locally", runCommand},
-		"token":   {"token <email>               print an ID token for a seeded user", tokenCommand},
-		"trigger": {"trigger <Function> <Event>  fire a schedule of the running app now", triggerCommand},
+		"run":       {"run                         run the whole app locally", runCommand},
+		"token":     {"token <email>               print an ID token for a seeded user", tokenCommand},
+		"trigger":   {"trigger <Function> <Event>  fire a schedule of the running app now", triggerCommand},
+		"occasions": {"occasions [--region TW] YEAR print the year's greeting occasions", occasionsCommand},
 	}
 }
 

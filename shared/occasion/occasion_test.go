@@ -95,7 +95,7 @@ func TestLunarInvariants(t *testing.T) {
 		}
 		between("spring_festival", "01-21", "02-20")
 		between("dragon_boat", "05-27", "06-25") // 5/5 can fall on 27 May (2039, 2085)
-		between("qixi", "07-31", "08-31") // after a leap month it falls late (1987-08-30)
+		between("qixi", "07-31", "08-31")        // after a leap month it falls late (1987-08-30)
 		between("mid_autumn", "09-07", "10-08")
 		if got := day(find(t, "lantern_festival", y, "CN")).Sub(sf).Hours() / 24; got != 14 {
 			t.Errorf("Lantern %d: got %v days after the Spring Festival, want 14", y, got)

@@ -1,10 +1,12 @@
-// Command case is the CaseFunction Lambda: the case page that the signed
-// links of case e-mails open, where the store manager records the call.
+// Command case is the CaseFunction Lambda: the pages signed links open — the
+// case page of case e-mails, where the store manager records the call, and
+// the diner's confirm and unsubscribe pages of greetings.
 package main
 
 import (
 	"context"
 	"log"
+	"net/http"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
@@ -27,5 +29,14 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	lambda.Start(httpadapter.NewV2(web.NewCaseHandler(cases, app.DB, signer, app.Log)).ProxyWithContext)
+	consent, err := app.Consent(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/k/", web.NewCaseHandler(cases, app.DB, signer, app.Log))
+	prefs := web.NewPreferencesHandler(consent, app.Log)
+	mux.Handle("/o/", prefs)
+	mux.Handle("/u/", prefs)
+	lambda.Start(httpadapter.NewV2(mux).ProxyWithContext)
 }

@@ -21,6 +21,22 @@ type Brand struct {
 	Sender string               `json:"sender" dynamodbav:"sender"`
 	// OperationsEmail is told when a case is escalated past the area manager.
 	OperationsEmail string `json:"operationsEmail" dynamodbav:"operationsEmail"`
+	// SingleOptIn turns off double opt-in: greetings start as soon as the
+	// box is ticked, without a confirmation e-mail. Off by default.
+	SingleOptIn bool `json:"singleOptIn,omitempty" dynamodbav:"singleOptIn,omitempty"`
+}
+
+// DoubleOptIn reports whether the brand asks diners to confirm greetings.
+func (b Brand) DoubleOptIn() bool { return !b.SingleOptIn }
+
+// DisplayName returns the brand's name in lang, else in English, else its id.
+func (b Brand) DisplayName(lang i18n.Lang) string {
+	for _, l := range []i18n.Lang{lang, i18n.En} {
+		if n := b.Name[l]; n != "" {
+			return n
+		}
+	}
+	return b.ID
 }
 
 // Store is one restaurant. Items are the menu courses its card asks about

@@ -27,16 +27,33 @@ type Profile struct {
 	LastCardID     string   `json:"lastCardId,omitempty" dynamodbav:"lastCardId,omitempty"`
 	LastStoreID    string   `json:"lastStoreId,omitempty" dynamodbav:"lastStoreId,omitempty"`
 	ContactConsent *Consent `json:"contactConsent,omitempty" dynamodbav:"contactConsent,omitempty"`
-	// MarketingConsent is consent to greetings and offers as ticked on a card.
-	MarketingConsent *Consent  `json:"marketingConsent,omitempty" dynamodbav:"marketingConsentGiven,omitempty"`
-	UpdatedAt        time.Time `json:"updatedAt" dynamodbav:"updatedAt,omitempty"`
+	// MarketingConsent is consent to greetings and offers as last ticked on
+	// a card; MarketingConfirmed the last confirmation of it (double
+	// opt-in); MarketingWithdrawn the last withdrawal. Each is only ever
+	// replaced by a newer event of its own kind, so the history decides the
+	// state (see Marketing).
+	MarketingConsent   *Consent `json:"marketingConsent,omitempty" dynamodbav:"marketingConsentGiven,omitempty"`
+	MarketingConfirmed *Consent `json:"marketingConfirmed,omitempty" dynamodbav:"marketingConsentConfirmed,omitempty"`
+	MarketingWithdrawn *Consent `json:"marketingWithdrawn,omitempty" dynamodbav:"marketingConsentWithdrawn,omitempty"`
+	// MarketingStatus is Marketing() as last written with the index keys
+	// that follow from it (the sender's transaction checks this attribute).
+	MarketingStatus MarketingState `json:"marketingState,omitempty" dynamodbav:"marketingState,omitempty"`
+	// OptInMailFor is the time of the consent whose confirmation e-mail has
+	// been sent, so each consent is asked to confirm once.
+	OptInMailFor *time.Time `json:"optInMailFor,omitempty" dynamodbav:"optInMailFor,omitempty"`
+	// OpenCases are the diner's apology cases not yet resolved; HoldUntil
+	// ends the quiet period after a severe case. No greeting goes out while
+	// either holds (PRODUCT.md 4.3).
+	OpenCases []string   `json:"openCases,omitempty" dynamodbav:"openCases,stringset,omitempty"`
+	HoldUntil *time.Time `json:"holdUntil,omitempty" dynamodbav:"holdUntil,omitempty"`
+	UpdatedAt time.Time  `json:"updatedAt" dynamodbav:"updatedAt,omitempty"`
 }
 
 // Consent records when and through what a diner agreed to something.
 type Consent struct {
 	At     time.Time `json:"at" dynamodbav:"at"`
-	Source string    `json:"source" dynamodbav:"source"` // qr, scan, import
-	CardID string    `json:"cardId" dynamodbav:"cardId"`
+	Source string    `json:"source" dynamodbav:"source"` // qr, scan, import; email-link, unsubscribe-link, one-click, complaint
+	CardID string    `json:"cardId,omitempty" dynamodbav:"cardId,omitempty"`
 }
 
 // NormalizePhone parses a phone number as a diner typed it, reading national

@@ -95,6 +95,11 @@ func (db *DB) SaveCase(ctx context.Context, ch casework.Change) (casework.Case, 
 			"kind": &types.AttributeValueMemberS{Value: "diner_case"}, "caseId": &types.AttributeValueMemberS{Value: k.ID},
 		}}})
 	}
+	if hold, ok, err := greetingHold(db.table, ch); err != nil {
+		return k, err
+	} else if ok {
+		tx = append(tx, hold)
+	}
 	if counters := ch.Tally.Counters(); len(counters) > 0 {
 		upd, err := tallyUpdate(db.table, k.StoreID, k.VisitDate, counters)
 		if err != nil {
@@ -394,4 +399,49 @@ func (db *DB) CasesByStore(ctx context.Context, storeID, from, to string, limit 
 		cases = append(cases, it.Case)
 	}
 	return cases, nil
+}
+
+// HoldAfterSevere is how long greetings wait after a severe case is
+// resolved, and after any case the diner cannot be called about.
+const HoldAfterSevere = 14 * 24 * time.Hour
+
+// greetingHold keeps the diner's profile in step with their cases, so the
+// greeting sender's one transaction can see them (docs/data-model.md): a
+// case that opens or reopens is added to openCases, a resolved one taken
+// out; resolving a severe case, or opening one the diner may not be called
+// about (no one will close it by calling), holds greetings for 14 days.
+func greetingHold(table string, ch casework.Change) (types.TransactWriteItem, bool, error) {
+	k := ch.Case
+	if k.DinerKey == "" {
+		return types.TransactWriteItem{}, false, nil
+	}
+	set := expression.NewBuilder()
+	var upd expression.UpdateBuilder
+	changed := false
+	caseSet := &types.AttributeValueMemberSS{Value: []string{k.ID}}
+	for _, ev := range ch.Events {
+		switch {
+		case (ev.Action == "opened" || ev.Action == "reopened") && !k.NoContact:
+			upd, changed = upd.Add(expression.Name("openCases"), expression.Value(caseSet)), true
+		case ev.Action == "opened" && k.NoContact:
+			upd, changed = upd.Set(expression.Name("holdUntil"), expression.Value(k.OpenedAt.Add(HoldAfterSevere).UTC().Format(time.RFC3339Nano))), true
+		case ev.Action == "resolved":
+			upd, changed = upd.Delete(expression.Name("openCases"), expression.Value(caseSet)), true
+			if k.Severity == triage.Visit && k.ResolvedAt != nil {
+				upd = upd.Set(expression.Name("holdUntil"), expression.Value(k.ResolvedAt.Add(HoldAfterSevere).UTC().Format(time.RFC3339Nano)))
+			}
+		}
+	}
+	if !changed {
+		return types.TransactWriteItem{}, false, nil
+	}
+	expr, err := set.WithUpdate(upd).WithCondition(expression.AttributeExists(expression.Name("pk"))).Build()
+	if err != nil {
+		return types.TransactWriteItem{}, false, fmt.Errorf("build greeting hold for case %s: %w", k.ID, err)
+	}
+	return types.TransactWriteItem{Update: &types.Update{
+		TableName: &table, Key: key(dinerPK(k.BrandID, k.DinerKey), "PROFILE"),
+		UpdateExpression: expr.Update(), ConditionExpression: expr.Condition(),
+		ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values(),
+	}}, true, nil
 }

@@ -177,6 +177,9 @@ func Find(id string, year int, region string) (Occasion, error) {
 	return Occasion{}, fmt.Errorf("no occasion %q", id)
 }
 
+// CustomID is the id of custom occasions.
+const CustomID = "custom"
+
 // NewCustom returns a one-off occasion set by marketing.
 func NewCustom(id string, date time.Time, names map[string]string) Occasion {
 	return Occasion{ID: id, Kind: Custom, Date: civil(date.Year(), date.Month(), date.Day()), Rule: "custom date", Names: names}

@@ -8,42 +8,56 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strconv"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/ses"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/cardloop/cardloop/shared/casemail"
 	"github.com/cardloop/cardloop/shared/casework"
 	"github.com/cardloop/cardloop/shared/dynamo"
+	"github.com/cardloop/cardloop/shared/greeting"
 	"github.com/cardloop/cardloop/shared/link"
 	"github.com/cardloop/cardloop/shared/mail"
+	"github.com/cardloop/cardloop/shared/queue"
 	"github.com/cardloop/cardloop/shared/secret"
 )
 
 // Env is the functions' configuration (README, "Configuration").
 type Env struct {
-	Table            string // TABLE_NAME
-	Sender           string // SENDER_EMAIL
-	PublicBaseURL    string // PUBLIC_BASE_URL
-	LinkKeyParameter string // LINK_KEY_PARAMETER
-	SigninURL        string // SIGNIN_URL
-	DefaultBrand     string // DEFAULT_BRAND
+	Table             string // TABLE_NAME
+	Sender            string // SENDER_EMAIL
+	PublicBaseURL     string // PUBLIC_BASE_URL
+	LinkKeyParameter  string // LINK_KEY_PARAMETER
+	SigninURL         string // SIGNIN_URL
+	DefaultBrand      string // DEFAULT_BRAND
+	GreetingQueueURL  string // GREETING_QUEUE_URL
+	ConfigurationSet  string // SES_CONFIGURATION_SET
+	SenderConcurrency int    // SENDER_CONCURRENCY: the sender's maximum concurrency, to share SES's rate
 }
 
 // FromEnv reads the configuration.
 func FromEnv() Env {
-	return Env{
+	env := Env{
 		Table:            os.Getenv("TABLE_NAME"),
 		Sender:           os.Getenv("SENDER_EMAIL"),
 		PublicBaseURL:    os.Getenv("PUBLIC_BASE_URL"),
 		LinkKeyParameter: os.Getenv("LINK_KEY_PARAMETER"),
 		SigninURL:        os.Getenv("SIGNIN_URL"),
 		DefaultBrand:     os.Getenv("DEFAULT_BRAND"),
+		GreetingQueueURL: os.Getenv("GREETING_QUEUE_URL"),
+		ConfigurationSet: os.Getenv("SES_CONFIGURATION_SET"),
 	}
+	if n, err := strconv.Atoi(os.Getenv("SENDER_CONCURRENCY")); err == nil && n > 0 {
+		env.SenderConcurrency = n
+	}
+	return env
 }
 
 // App is what a function's handler is built from.
@@ -99,4 +113,50 @@ func (a *App) Cases(ctx context.Context) (*casework.Service, error) {
 	mailer := mail.New(sesv2.NewFromConfig(a.AWS), a.Env.Sender, "")
 	sender := casemail.New(mailer, a.DB, a.DB, a.DB, signer, a.Env.PublicBaseURL, link.DefaultTTL)
 	return casework.NewService(a.DB, a.DB, sender, time.Now), nil
+}
+
+// Mailer returns the SES mailer (through the configuration set, when one
+// is configured, so deliveries, bounces and complaints are published).
+func (a *App) Mailer() *mail.Mailer {
+	return mail.New(sesv2.NewFromConfig(a.AWS), a.Env.Sender, a.Env.ConfigurationSet)
+}
+
+// GreetingQueue returns the greeting job queue.
+func (a *App) GreetingQueue() (*queue.Queue[greeting.Job], error) {
+	if a.Env.GreetingQueueURL == "" {
+		return nil, fmt.Errorf("setup: GREETING_QUEUE_URL is not set")
+	}
+	return queue.New[greeting.Job](sqs.NewFromConfig(a.AWS), a.Env.GreetingQueueURL), nil
+}
+
+// Planner returns the greeting planner.
+func (a *App) Planner() (*greeting.Planner, error) {
+	q, err := a.GreetingQueue()
+	if err != nil {
+		return nil, err
+	}
+	return greeting.NewPlanner(a.DB, q, time.Now, a.Log), nil
+}
+
+// Sender returns the greeting sender, paced below the account's SES rate.
+func (a *App) Sender(ctx context.Context) (*greeting.Sender, error) {
+	signer, err := a.Signer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	limiter, maxRate, err := mail.Limiter(ctx, ses.NewFromConfig(a.AWS), a.Env.SenderConcurrency)
+	if err != nil {
+		return nil, fmt.Errorf("setup: %w", err)
+	}
+	a.Log.Info("greeting sender paced", "sesMaxSendRate", maxRate, "perSender", float64(limiter.Limit()), "senders", a.Env.SenderConcurrency)
+	return greeting.NewSender(a.DB, a.Mailer(), limiter, signer, a.Env.PublicBaseURL, a.Env.Sender, time.Now, a.Log), nil
+}
+
+// Consent returns the consent service (double opt-in, unsubscribe).
+func (a *App) Consent(ctx context.Context) (*greeting.Consent, error) {
+	signer, err := a.Signer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return greeting.NewConsent(a.DB, a.Mailer(), signer, a.Env.PublicBaseURL, time.Now, a.Log), nil
 }

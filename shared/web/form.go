@@ -355,6 +355,9 @@ type messagePage struct {
 	Paragraphs []string
 	LinkURL    string
 	LinkText   string
+	// FormAction, when set, adds a one-button form posting there.
+	FormAction string
+	FormButton string
 }
 
 // thanks is GET /c/{storeId}/thanks.

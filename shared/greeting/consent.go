@@ -1,0 +1,214 @@
+package greeting
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/cardloop/cardloop/shared/brand"
+	"github.com/cardloop/cardloop/shared/diner"
+	"github.com/cardloop/cardloop/shared/fault"
+	"github.com/cardloop/cardloop/shared/i18n"
+	"github.com/cardloop/cardloop/shared/link"
+)
+
+// ConsentStore keeps diners' marketing consent and what follows from it.
+type ConsentStore interface {
+	Brand(ctx context.Context, id string) (brand.Brand, error)
+	Store(ctx context.Context, id string) (brand.Store, error)
+	Diner(ctx context.Context, brandID, dinerKey string) (diner.Profile, error)
+	// SyncMarketing writes state, and the greeting index keys that follow
+	// from it, when they differ from what the profile holds — only if the
+	// profile is still the one read (its updatedAt); a newer version will
+	// be synced from its own stream record.
+	SyncMarketing(ctx context.Context, p diner.Profile, state diner.MarketingState) (bool, error)
+	// ClaimOptInMail claims the confirmation e-mail of the profile's
+	// current consent for lease; it fails with fault.Conflict when that
+	// e-mail was sent or is being sent.
+	ClaimOptInMail(ctx context.Context, p diner.Profile, now time.Time, lease time.Duration) error
+	OptInMailSent(ctx context.Context, p diner.Profile) error
+	ReleaseOptInMail(ctx context.Context, p diner.Profile) error
+	// SetMarketing records a confirmation or a withdrawal (which) with the
+	// state it leads to, if the profile is still the one read; it counts an
+	// unsubscribe on campaignID when one is named.
+	SetMarketing(ctx context.Context, p diner.Profile, which string, c diner.Consent, state diner.MarketingState, campaignID string) error
+}
+
+// Consent runs double opt-in and withdrawal.
+type Consent struct {
+	store   ConsentStore
+	mailer  Mailer
+	signer  *link.Signer
+	baseURL string
+	now     func() time.Time
+	log     *slog.Logger
+}
+
+// NewConsent returns the consent service.
+func NewConsent(store ConsentStore, mailer Mailer, signer *link.Signer, baseURL string, now func() time.Time, log *slog.Logger) *Consent {
+	return &Consent{store: store, mailer: mailer, signer: signer, baseURL: baseURL, now: now, log: log}
+}
+
+// ConfirmTTL is how long a confirmation link works.
+const ConfirmTTL = 30 * 24 * time.Hour
+
+// Sync brings a changed profile's greeting state and indexes up to date and
+// sends the confirmation e-mail its consent calls for.
+//
+// Idempotent: the state and keys are a function of the profile, written
+// only when they differ; the confirmation e-mail is claimed for the exact
+// consent it confirms before it is sent and marked after, so a replayed
+// record finds it claimed or sent. An SES failure releases the claim and
+// returns the error, so the stream retries it.
+func (s *Consent) Sync(ctx context.Context, p diner.Profile) error {
+	b, err := s.store.Brand(ctx, p.BrandID)
+	if err != nil {
+		return fmt.Errorf("sync consent of a diner: %w", err)
+	}
+	state := p.Marketing(b.DoubleOptIn())
+	if _, err := s.store.SyncMarketing(ctx, p, state); err != nil {
+		return err
+	}
+	if !p.NeedsOptInMail(b.DoubleOptIn()) {
+		return nil
+	}
+	err = s.store.ClaimOptInMail(ctx, p, s.now(), time.Minute)
+	if fault.CodeOf(err) == fault.Conflict {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if err := s.sendOptIn(ctx, b, p); err != nil {
+		return errors.Join(err, s.store.ReleaseOptInMail(context.WithoutCancel(ctx), p))
+	}
+	return s.store.OptInMailSent(ctx, p)
+}
+
+func (s *Consent) sendOptIn(ctx context.Context, b brand.Brand, p diner.Profile) error {
+	lang, storeName := i18n.Lang(p.Language), ""
+	if st, err := s.store.Store(ctx, p.LastStoreID); err == nil {
+		if lang == "" {
+			lang = st.Language
+		}
+		storeName = st.DisplayName(lang)
+	}
+	if _, ok := i18n.Parse(string(lang)); !ok {
+		lang = i18n.En
+	}
+	token, err := s.signer.Seal(link.Token{Action: "confirm", Brand: p.BrandID, Subject: p.Key, At: p.MarketingConsent.At.UnixMilli()}, ConfirmTTL)
+	if err != nil {
+		return err
+	}
+	msg := OptInMessage(p.Email, p.Name, lang, b.DisplayName(lang), storeName, s.baseURL+"/o/"+token+"?lang="+string(lang))
+	if _, err := s.mailer.Send(ctx, msg); err != nil {
+		return fmt.Errorf("send confirmation e-mail: %w", err)
+	}
+	s.log.Info("confirmation e-mail sent", "brand", p.BrandID)
+	return nil
+}
+
+// Answer is what a confirm or unsubscribe link did, for its page.
+type Answer struct {
+	BrandName string
+	Lang      i18n.Lang
+	Result    string // "done", "withdrawn" (a confirm after unsubscribing)
+}
+
+// Peek checks a link token without acting on it, for the page that asks
+// the diner to press the button.
+func (s *Consent) Peek(ctx context.Context, token, action string) (Answer, error) {
+	t, err := s.signer.Open(token, action)
+	if err != nil {
+		return Answer{}, err
+	}
+	b, err := s.store.Brand(ctx, t.Brand)
+	if err != nil {
+		return Answer{}, err
+	}
+	return Answer{BrandName: b.DisplayName(i18n.En), Result: "ask"}, nil
+}
+
+// Confirm confirms the consent a confirmation link names. Confirming twice
+// is fine; a link for a consent that has since been withdrawn confirms
+// nothing.
+func (s *Consent) Confirm(ctx context.Context, token string) (Answer, error) {
+	t, err := s.signer.Open(token, "confirm")
+	if err != nil {
+		return Answer{}, err
+	}
+	return s.change(ctx, t, func(p diner.Profile, b brand.Brand) (string, *diner.Consent, diner.MarketingState, string) {
+		if p.MarketingConsent == nil || p.MarketingConsent.At.UnixMilli() < t.At {
+			return "withdrawn", nil, "", ""
+		}
+		switch p.Marketing(b.DoubleOptIn()) {
+		case diner.MarketingConfirmed:
+			return "done", nil, "", ""
+		case diner.MarketingWithdrawn:
+			return "withdrawn", nil, "", ""
+		}
+		c := &diner.Consent{At: s.now().UTC(), Source: "email-link"}
+		next := p
+		next.MarketingConfirmed = c
+		return "done", c, next.Marketing(b.DoubleOptIn()), "marketingConsentConfirmed"
+	})
+}
+
+// Unsubscribe withdraws the consent of the diner an unsubscribe link names,
+// at once; source says how (one-click, unsubscribe-link). Unsubscribing
+// twice is fine.
+func (s *Consent) Unsubscribe(ctx context.Context, token, source string) (Answer, error) {
+	t, err := s.signer.Open(token, "unsubscribe")
+	if err != nil {
+		return Answer{}, err
+	}
+	return s.Withdraw(ctx, t.Brand, t.Subject, source, t.Ref)
+}
+
+// Withdraw withdraws a diner's marketing consent (unsubscribe, complaint).
+func (s *Consent) Withdraw(ctx context.Context, brandID, dinerKey, source, campaignID string) (Answer, error) {
+	t := link.Token{Brand: brandID, Subject: dinerKey, Ref: campaignID}
+	return s.change(ctx, t, func(p diner.Profile, b brand.Brand) (string, *diner.Consent, diner.MarketingState, string) {
+		if p.Marketing(b.DoubleOptIn()) == diner.MarketingWithdrawn || p.MarketingConsent == nil {
+			return "done", nil, "", ""
+		}
+		c := &diner.Consent{At: s.now().UTC(), Source: source}
+		return "done", c, diner.MarketingWithdrawn, "marketingConsentWithdrawn"
+	})
+}
+
+// change reads the diner, decides, and writes the decision if the diner has
+// not changed meanwhile (else it reads again).
+func (s *Consent) change(ctx context.Context, t link.Token, decide func(diner.Profile, brand.Brand) (string, *diner.Consent, diner.MarketingState, string)) (Answer, error) {
+	b, err := s.store.Brand(ctx, t.Brand)
+	if err != nil {
+		return Answer{}, err
+	}
+	for range 3 {
+		p, err := s.store.Diner(ctx, t.Brand, t.Subject)
+		if fault.CodeOf(err) == fault.NotFound {
+			return Answer{BrandName: b.DisplayName(i18n.En), Result: "done"}, nil // erased: nothing to send to
+		}
+		if err != nil {
+			return Answer{}, err
+		}
+		lang := i18n.Lang(p.Language)
+		result, c, state, which := decide(p, b)
+		a := Answer{BrandName: b.DisplayName(lang), Lang: lang, Result: result}
+		if c == nil {
+			return a, nil
+		}
+		ref := ""
+		if which == "marketingConsentWithdrawn" {
+			ref = t.Ref
+		}
+		err = s.store.SetMarketing(ctx, p, which, *c, state, ref)
+		if fault.CodeOf(err) == fault.Conflict {
+			continue
+		}
+		return a, err
+	}
+	return Answer{}, fault.New(fault.Unavailable, "The diner's record kept changing; try again.")
+}

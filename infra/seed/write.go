@@ -4,12 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/cardloop/cardloop/shared/brand"
 	"github.com/cardloop/cardloop/shared/dynamo"
+	"github.com/cardloop/cardloop/shared/fault"
+	"github.com/cardloop/cardloop/shared/greeting"
 )
 
 // Write puts the demo brand and stores into the table. Writing them again
@@ -22,6 +25,7 @@ func Write(ctx context.Context, cfg aws.Config, tableName string) error {
 type writer interface {
 	PutBrand(ctx context.Context, b brand.Brand) error
 	PutStore(ctx context.Context, s brand.Store) error
+	SaveCampaign(ctx context.Context, c greeting.Campaign, created bool) (greeting.Campaign, error)
 }
 
 // WriteTo puts the demo brand and stores through db.
@@ -41,6 +45,11 @@ func WriteTo(ctx context.Context, db writer) error {
 		if err := db.PutStore(ctx, s); err != nil {
 			return fmt.Errorf("seed store %s: %w", s.ID, err)
 		}
+	}
+	// The standing birthday campaign, once: seeding again keeps its edits
+	// and results.
+	if _, err := db.SaveCampaign(ctx, greeting.StandingBirthday(b.ID, time.Now().UTC()), true); err != nil && fault.CodeOf(err) != fault.Conflict {
+		return fmt.Errorf("seed birthday campaign: %w", err)
 	}
 	return nil
 }

@@ -47,7 +47,11 @@ func TestNeedsOptInMail(t *testing.T) {
 	}{
 		{"pending, never mailed", func(p Profile) Profile { return p }, true},
 		{"mailed for this consent", func(p Profile) Profile { p.OptInMailFor = &t1; return p }, false},
-		{"mailed for an older consent", func(p Profile) Profile { p.OptInMailFor = &t2; p.MarketingConsent = &Consent{At: t2.Add(time.Hour)}; return p }, true},
+		{"mailed for an older consent", func(p Profile) Profile {
+			p.OptInMailFor = &t2
+			p.MarketingConsent = &Consent{At: t2.Add(time.Hour)}
+			return p
+		}, true},
 		{"no address", func(p Profile) Profile { p.Email = ""; return p }, false},
 		{"confirmed", func(p Profile) Profile { p.MarketingConfirmed = &Consent{At: t2}; return p }, false},
 	}

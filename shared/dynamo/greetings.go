@@ -26,7 +26,7 @@ const gsi3 = "gsi3"
 // looks at (scheduled or sending). There are few at any time.
 const activeCampaigns = "CAMPAIGNS#ACTIVE"
 
-func campaignPK(id string) string      { return "CAMPAIGN#" + id }
+func campaignPK(id string) string        { return "CAMPAIGN#" + id }
 func brandCampaigns(brand string) string { return "BRAND#" + brand + "#CAMPAIGNS" }
 
 // stamp formats times stored as strings that conditions compare: UTC, fixed
@@ -499,7 +499,7 @@ func (db *DB) FinishCampaign(ctx context.Context, id string, now time.Time) erro
 }
 
 func sendPK(brandID, dinerKey string) string { return "SEND#" + brandID + "#" + dinerKey }
-func sendSK(in greeting.Intent) string     { return in.Occasion + "#" + strconv.Itoa(in.Year) }
+func sendSK(in greeting.Intent) string       { return in.Occasion + "#" + strconv.Itoa(in.Year) }
 func capKey(in greeting.Intent) map[string]types.AttributeValue {
 	return key(dinerPK(in.BrandID, in.DinerKey), "MKTCAP")
 }
@@ -662,7 +662,7 @@ func (db *DB) Suppressed(ctx context.Context, email string) (bool, error) {
 func (db *DB) CountFeedback(ctx context.Context, messageID, event, campaignID, field string, at time.Time) error {
 	marker := map[string]types.AttributeValue{
 		"pk": &types.AttributeValueMemberS{Value: "SESEVENT#" + messageID}, "sk": &types.AttributeValueMemberS{Value: event},
-		"kind": &types.AttributeValueMemberS{Value: "ses_event"},
+		"kind":      &types.AttributeValueMemberS{Value: "ses_event"},
 		"expiresAt": &types.AttributeValueMemberN{Value: strconv.FormatInt(at.Add(30*24*time.Hour).Unix(), 10)},
 	}
 	tx := []types.TransactWriteItem{{Put: &types.Put{TableName: &db.table, Item: marker, ConditionExpression: aws.String("attribute_not_exists(pk)")}}}

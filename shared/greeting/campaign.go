@@ -70,14 +70,16 @@ type Campaign struct {
 	Name     string `json:"name" dynamodbav:"name"`
 	Occasion string `json:"occasion" dynamodbav:"occasion"` // "birthday", a calendar id (occasion.IDs) or "custom"
 	// CustomDate (YYYY-MM-DD) and CustomNames describe a custom occasion.
-	CustomDate  string               `json:"customDate,omitempty" dynamodbav:"customDate,omitempty"`
-	CustomNames map[i18n.Lang]string `json:"customNames,omitempty" dynamodbav:"customNames,omitempty"`
-	Segment     Segment              `json:"segment" dynamodbav:"segment"`
+	CustomDate  string                `json:"customDate,omitempty" dynamodbav:"customDate,omitempty"`
+	CustomNames map[i18n.Lang]string  `json:"customNames,omitempty" dynamodbav:"customNames,omitempty"`
+	Segment     Segment               `json:"segment" dynamodbav:"segment"`
 	Content     map[i18n.Lang]Content `json:"content" dynamodbav:"content"`
 	// LeadDays is how many days before the occasion the greeting goes out;
 	// SendHour the hour (0–23) in each store's own time zone.
 	LeadDays int `json:"leadDays" dynamodbav:"leadDays"`
 	SendHour int `json:"sendHour" dynamodbav:"sendHour"`
+	// SendHours overrides SendHour for some stores (by store id).
+	SendHours map[string]int `json:"sendHours,omitempty" dynamodbav:"sendHours,omitempty"`
 	// CouponPrefix, when set, gives each diner a code of its own ({coupon}).
 	CouponPrefix string `json:"couponPrefix,omitempty" dynamodbav:"couponPrefix,omitempty"`
 	// Year is the occasion's year a holiday campaign greets (birthday
@@ -140,6 +142,11 @@ func (c Campaign) Validate() error {
 	}
 	if c.SendHour < 0 || c.SendHour > 23 || DefaultQuietHours.Contains(c.SendHour) {
 		add("sendHour", "quietHours")
+	}
+	for st, h := range c.SendHours {
+		if h < 0 || h > 23 || DefaultQuietHours.Contains(h) {
+			add("sendHours."+st, "quietHours")
+		}
 	}
 	if len(c.Content) == 0 {
 		add("content", "required")
@@ -233,10 +240,18 @@ func (c *Campaign) Edit(next Campaign, now time.Time) error {
 		return fault.New(fault.Conflict, "A campaign that is %s can no longer be edited.", c.Status)
 	}
 	c.Name, c.Occasion, c.CustomDate, c.CustomNames = next.Name, next.Occasion, next.CustomDate, next.CustomNames
-	c.Segment, c.Content, c.LeadDays, c.SendHour = next.Segment, next.Content, next.LeadDays, next.SendHour
+	c.Segment, c.Content, c.LeadDays, c.SendHour, c.SendHours = next.Segment, next.Content, next.LeadDays, next.SendHour, next.SendHours
 	c.CouponPrefix, c.Year = next.CouponPrefix, next.Year
 	c.Status, c.ApprovedBy, c.ApprovedAt, c.UpdatedAt = Draft, "", nil, now
 	return c.Validate()
+}
+
+// SendHourAt returns the local send hour at a store.
+func (c Campaign) SendHourAt(storeID string) int {
+	if h, ok := c.SendHours[storeID]; ok {
+		return h
+	}
+	return c.SendHour
 }
 
 // OccasionIn returns the date of the campaign's occasion in year for a

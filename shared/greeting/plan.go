@@ -133,7 +133,7 @@ func (c Campaign) DueAt(st brand.Store, now time.Time) (due *Due, past bool, err
 	local := now.In(loc)
 	today := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, time.UTC)
 	if c.Birthday() {
-		if local.Hour() < c.SendHour {
+		if local.Hour() < c.SendHourAt(st.ID) {
 			return nil, false, nil
 		}
 		target := today.AddDate(0, 0, c.LeadDays)
@@ -156,7 +156,7 @@ func (c Campaign) DueAt(st brand.Store, now time.Time) (due *Due, past bool, err
 		switch {
 		case today.After(send):
 			return nil, true, nil
-		case today.Equal(send) && local.Hour() >= c.SendHour:
+		case today.Equal(send) && local.Hour() >= c.SendHourAt(st.ID):
 			return &Due{Date: today, Year: y}, false, nil
 		}
 	}

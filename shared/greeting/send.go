@@ -101,21 +101,25 @@ type Sender struct {
 	baseURL string
 	from    string
 	now     func() time.Time
-	sleep   func(context.Context, time.Duration) error
 	log     *slog.Logger
+	// Sleep waits between retries (a test makes it instant and watches it).
+	Sleep func(context.Context, time.Duration) error
 	// Retries is how often a throttled or failing SES is tried again, with
 	// exponential backoff from Backoff, before the job is left for the
 	// queue to redeliver.
 	Retries int
 	Backoff time.Duration
 	Quiet   QuietHours
+	// Cap is the frequency cap: no second marketing e-mail to a diner
+	// within it (0: no cap).
+	Cap time.Duration
 }
 
 // NewSender returns a Sender. baseURL is the public site for unsubscribe
 // links; from the sender address (the mailto alternative).
 func NewSender(store SendStore, mailer Mailer, limiter Limiter, signer *link.Signer, baseURL, from string, now func() time.Time, log *slog.Logger) *Sender {
 	return &Sender{store: store, mailer: mailer, limiter: limiter, signer: signer, baseURL: baseURL, from: from, now: now,
-		sleep: sleepCtx, log: log, Retries: 4, Backoff: time.Second, Quiet: DefaultQuietHours}
+		Sleep: sleepCtx, log: log, Retries: 4, Backoff: time.Second, Quiet: DefaultQuietHours, Cap: FrequencyCapPeriod}
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {
@@ -208,7 +212,10 @@ func (s *Sender) sendOne(ctx context.Context, c Campaign, b brand.Brand, st bran
 	in := Intent{
 		BrandID: j.BrandID, DinerKey: r.Key, Email: r.Email, Occasion: j.Occasion, Year: j.Year,
 		CampaignID: c.ID, Attempt: fmt.Sprintf("%s-%d", c.ID, now.UnixNano()), At: now,
-		CapSince: now.Add(-FrequencyCapPeriod), Lease: 10 * time.Minute,
+		CapSince: now.Add(-s.Cap), Lease: 10 * time.Minute,
+	}
+	if s.Cap <= 0 {
+		in.CapSince = now.Add(time.Second) // any earlier e-mail is before it
 	}
 	o, err := s.store.ClaimSend(ctx, in)
 	if err != nil || o != Claimed {
@@ -240,7 +247,7 @@ func (s *Sender) sendOne(ctx context.Context, c Campaign, b brand.Brand, st bran
 			return o, errors.Join(fmt.Errorf("send greeting: SES unavailable after %d attempts: %w", attempt+1, err), s.store.ReleaseSend(context.WithoutCancel(ctx), in))
 		}
 		s.log.Info("SES throttled or failed; backing off", "wait", backoff, "err", err)
-		if err := s.sleep(ctx, backoff); err != nil {
+		if err := s.Sleep(ctx, backoff); err != nil {
 			return o, errors.Join(err, s.store.ReleaseSend(context.WithoutCancel(ctx), in))
 		}
 		backoff *= 2

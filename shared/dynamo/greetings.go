@@ -725,3 +725,18 @@ func (db *DB) SegmentSize(ctx context.Context, c greeting.Campaign, stores []str
 	}
 	return n, nil
 }
+
+// PutDiner writes a diner profile as given (imports, tests).
+func (db *DB) PutDiner(ctx context.Context, p diner.Profile) error {
+	item, err := attributevalue.MarshalMap(struct {
+		keys
+		diner.Profile
+	}{keys{PK: dinerPK(p.BrandID, p.Key), SK: "PROFILE", Kind: "diner"}, p})
+	if err != nil {
+		return fmt.Errorf("marshal diner: %w", err)
+	}
+	if _, err := db.api.PutItem(ctx, &dynamodb.PutItemInput{TableName: &db.table, Item: item}); err != nil {
+		return unavailable("put diner", err)
+	}
+	return nil
+}

@@ -454,3 +454,95 @@ func TestThrottledSESBacksOff(t *testing.T) {
 		t.Errorf("greetings after SES came back: %d", n)
 	}
 }
+
+// TestGreetingFixtures runs the planner's, the sender's and the consent
+// stream's sample events through their handlers.
+func TestGreetingFixtures(t *testing.T) {
+	r := newGreetRig(t, taipei10)
+	ctx := context.Background()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+
+	var tick events.EventBridgeEvent
+	readFixture(t, "planner/hourly.json", &tick)
+	if err := worker.NewPlan(r.planner, log).Handle(ctx, tick); err != nil {
+		t.Fatalf("planner: %v", err)
+	}
+
+	var jobs events.SQSEvent
+	readFixture(t, "sender/greeting-job.json", &jobs)
+	if resp := r.deliver(t, jobs.Records); len(resp.BatchItemFailures) != 0 {
+		t.Fatalf("sender: %+v", resp)
+	}
+	if n := greetings(mailsTo(t, "mei.lin@example.com")); n != 0 {
+		t.Errorf("a diner the table does not know was greeted %d times", n)
+	}
+
+	// The consent fixture's diner, stored as the record says, is asked to
+	// confirm once, however often the record comes.
+	var rec events.DynamoDBEvent
+	readFixture(t, "consent/diner-consented.json", &rec)
+	p, ok, err := dynamo.DinerFromStream(rec.Records[0])
+	if err != nil || !ok {
+		t.Fatal(ok, err)
+	}
+	p.Email = "mei." + r.tag + "@example.net"
+	if err := r.db.PutDiner(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	h := worker.NewConsent(r.consent, log)
+	for range 2 {
+		if resp, err := h.Handle(ctx, events.DynamoDBEvent{Records: []events.DynamoDBEventRecord{withEmail(rec.Records[0], p.Email)}}); err != nil || len(resp.BatchItemFailures) != 0 {
+			t.Fatalf("consent: %+v %v", resp, err)
+		}
+	}
+	if n := len(mailsTo(t, p.Email)); n != 1 {
+		t.Errorf("confirmation e-mails: got %d, want 1", n)
+	}
+}
+
+func withEmail(r events.DynamoDBEventRecord, email string) events.DynamoDBEventRecord {
+	img := map[string]events.DynamoDBAttributeValue{}
+	for k, v := range r.Change.NewImage {
+		img[k] = v
+	}
+	img["email"] = events.NewStringAttribute(email)
+	r.Change.NewImage = img
+	return r
+}
+
+// TestFeedbackFixture: a permanent bounce suppresses the address, a
+// complaint suppresses it and withdraws the diner's consent; each counts on
+// the campaign once, however often the events come.
+func TestFeedbackFixture(t *testing.T) {
+	r := newGreetRig(t, taipei10)
+	ctx := context.Background()
+	res, err := r.cards.Submit(ctx, card.Submission{SubmissionID: "annoyed", StoreID: "S001", Ratings: map[string]int{"overall": 5},
+		Diner: card.DinerInput{Name: "A", Email: "annoyed@example.com"}, Consent: card.ConsentInput{Marketing: true}}, card.Meta{Source: card.SourceQR})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ev events.SQSEvent
+	readFixture(t, "feedback/bounce-and-complaint.json", &ev)
+	h := worker.NewFeedback(greeting.NewFeedback(r.db, r.consent), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	for range 2 {
+		if resp, err := h.Handle(ctx, ev); err != nil || len(resp.BatchItemFailures) != 0 {
+			t.Fatalf("feedback: %+v %v", resp, err)
+		}
+	}
+	for _, addr := range []string{"gone@example.com", "annoyed@example.com"} {
+		if ok, err := r.db.Suppressed(ctx, addr); !ok || err != nil {
+			t.Errorf("%s suppressed: %v %v", addr, ok, err)
+		}
+	}
+	p, err := r.db.Diner(ctx, "wang", res.Card.Diner.Key)
+	if err != nil || p.MarketingWithdrawn == nil || p.MarketingWithdrawn.Source != "complaint" || p.MarketingStatus != diner.MarketingWithdrawn {
+		t.Errorf("complaining diner: %+v %v", p, err)
+	}
+	c, err := r.db.Campaign(ctx, "birthday-wang")
+	if err != nil || c.Results.Bounced != 1 || c.Results.Complained != 1 {
+		t.Errorf("results: %+v %v", c.Results, err)
+	}
+	if _, err := worker.ParseSESEvent([]byte(`{"eventType":"Bounce"}`)); err == nil {
+		t.Error("an event without a message id: want an error")
+	}
+}

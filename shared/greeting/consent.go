@@ -87,6 +87,17 @@ func (s *Consent) Sync(ctx context.Context, p diner.Profile) error {
 	return s.store.OptInMailSent(ctx, p)
 }
 
+// dinerLang is the diner's language, else their store's.
+func (s *Consent) dinerLang(ctx context.Context, p diner.Profile) i18n.Lang {
+	if l, ok := i18n.Parse(p.Language); ok {
+		return l
+	}
+	if st, err := s.store.Store(ctx, p.LastStoreID); err == nil {
+		return st.Language
+	}
+	return ""
+}
+
 func (s *Consent) sendOptIn(ctx context.Context, b brand.Brand, p diner.Profile) error {
 	lang, storeName := i18n.Lang(p.Language), ""
 	if st, err := s.store.Store(ctx, p.LastStoreID); err == nil {
@@ -112,9 +123,9 @@ func (s *Consent) sendOptIn(ctx context.Context, b brand.Brand, p diner.Profile)
 
 // Answer is what a confirm or unsubscribe link did, for its page.
 type Answer struct {
-	BrandName string
-	Lang      i18n.Lang
-	Result    string // "done", "withdrawn" (a confirm after unsubscribing)
+	Brand  brand.Brand
+	Lang   i18n.Lang // the diner's language, or their store's
+	Result string    // "ask", "done", "withdrawn" (a confirm after unsubscribing)
 }
 
 // Peek checks a link token without acting on it, for the page that asks
@@ -128,7 +139,11 @@ func (s *Consent) Peek(ctx context.Context, token, action string) (Answer, error
 	if err != nil {
 		return Answer{}, err
 	}
-	return Answer{BrandName: b.DisplayName(i18n.En), Result: "ask"}, nil
+	a := Answer{Brand: b, Result: "ask"}
+	if p, err := s.store.Diner(ctx, t.Brand, t.Subject); err == nil {
+		a.Lang = s.dinerLang(ctx, p)
+	}
+	return a, nil
 }
 
 // Confirm confirms the consent a confirmation link names. Confirming twice
@@ -189,14 +204,13 @@ func (s *Consent) change(ctx context.Context, t link.Token, decide func(diner.Pr
 	for range 3 {
 		p, err := s.store.Diner(ctx, t.Brand, t.Subject)
 		if fault.CodeOf(err) == fault.NotFound {
-			return Answer{BrandName: b.DisplayName(i18n.En), Result: "done"}, nil // erased: nothing to send to
+			return Answer{Brand: b, Result: "done"}, nil // erased: nothing to send to
 		}
 		if err != nil {
 			return Answer{}, err
 		}
-		lang := i18n.Lang(p.Language)
 		result, c, state, which := decide(p, b)
-		a := Answer{BrandName: b.DisplayName(lang), Lang: lang, Result: result}
+		a := Answer{Brand: b, Lang: s.dinerLang(ctx, p), Result: result}
 		if c == nil {
 			return a, nil
 		}

@@ -5,6 +5,7 @@ package i18n
 // confirm and unsubscribe pages.
 var greetingTexts = map[string]texts{
 	"greeting.footer":         {ZhTW: "您收到這封信，是因為您在{store}的意見卡上同意接收{brand}的節日問候與優惠。", ZhCN: "您收到这封邮件，是因为您在{store}的意见卡上同意接收{brand}的节日问候与优惠。", En: "You receive this because you agreed, on a feedback card at {store}, to greetings and offers from {brand}."},
+	"greeting.subtitle":       {ZhTW: "問候與優惠", ZhCN: "问候与优惠", En: "Greetings and offers"},
 	"greeting.unsubscribe":    {ZhTW: "取消訂閱", ZhCN: "退订", En: "Unsubscribe"},
 	"greeting.coupon":         {ZhTW: "您的專屬優惠碼：{coupon}", ZhCN: "您的专属优惠码：{coupon}", En: "Your own coupon code: {coupon}"},
 	"greeting.dinerFallback":  {ZhTW: "貴賓", ZhCN: "贵宾", En: "valued guest"},

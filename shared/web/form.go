@@ -355,6 +355,8 @@ type messagePage struct {
 	Paragraphs []string
 	LinkURL    string
 	LinkText   string
+	// Subtitle replaces the card's title under the header's name.
+	Subtitle string
 	// FormAction, when set, adds a one-button form posting there.
 	FormAction string
 	FormButton string

@@ -74,11 +74,12 @@ func (h *PreferencesHandler) ask(action, titleKey, askKey, buttonKey string) htt
 			h.problem(w, r, err)
 			return
 		}
-		lang := h.lang(r, i18n.En)
-		p := map[string]string{"brand": a.BrandName}
+		lang := h.lang(r, a.Lang)
+		name := a.Brand.DisplayName(lang)
+		p := map[string]string{"brand": name}
 		renderPage(w, h.log, http.StatusOK, "message", messagePage{
-			page:    h.page(r, lang, i18n.T(lang, titleKey, nil), a.BrandName),
-			Heading: i18n.T(lang, titleKey, nil), Paragraphs: []string{i18n.T(lang, askKey, p)},
+			page:     h.page(r, lang, i18n.T(lang, titleKey, nil), name),
+			Subtitle: i18n.T(lang, "greeting.subtitle", nil), Heading: i18n.T(lang, titleKey, nil), Paragraphs: []string{i18n.T(lang, askKey, p)},
 			FormAction: r.URL.Path + "?lang=" + string(lang), FormButton: i18n.T(lang, buttonKey, nil),
 		})
 	}
@@ -95,9 +96,10 @@ func (h *PreferencesHandler) confirm(w http.ResponseWriter, r *http.Request) {
 	if a.Result == "withdrawn" {
 		key = "optin.page.withdrawn"
 	}
+	name := a.Brand.DisplayName(lang)
 	renderPage(w, h.log, http.StatusOK, "message", messagePage{
-		page:    h.page(r, lang, i18n.T(lang, "optin.page.title", nil), a.BrandName),
-		Heading: i18n.T(lang, "optin.page.title", nil), Paragraphs: []string{i18n.T(lang, key, map[string]string{"brand": a.BrandName})},
+		page:     h.page(r, lang, i18n.T(lang, "optin.page.title", nil), name),
+		Subtitle: i18n.T(lang, "greeting.subtitle", nil), Heading: i18n.T(lang, "optin.page.title", nil), Paragraphs: []string{i18n.T(lang, key, map[string]string{"brand": name})},
 	})
 }
 
@@ -113,9 +115,10 @@ func (h *PreferencesHandler) unsubscribe(w http.ResponseWriter, r *http.Request)
 		return
 	}
 	lang := h.lang(r, a.Lang)
+	name := a.Brand.DisplayName(lang)
 	renderPage(w, h.log, http.StatusOK, "message", messagePage{
-		page:    h.page(r, lang, i18n.T(lang, "unsubscribe.page.title", nil), a.BrandName),
-		Heading: i18n.T(lang, "unsubscribe.page.title", nil), Paragraphs: []string{i18n.T(lang, "unsubscribe.page.done", map[string]string{"brand": a.BrandName})},
+		page:     h.page(r, lang, i18n.T(lang, "unsubscribe.page.title", nil), name),
+		Subtitle: i18n.T(lang, "greeting.subtitle", nil), Heading: i18n.T(lang, "unsubscribe.page.title", nil), Paragraphs: []string{i18n.T(lang, "unsubscribe.page.done", map[string]string{"brand": name})},
 	})
 }
 
@@ -135,7 +138,7 @@ func (h *PreferencesHandler) problem(w http.ResponseWriter, r *http.Request, err
 		h.log.Error("greeting link failed", "err", err)
 	}
 	renderPage(w, h.log, status, "message", messagePage{
-		page:    h.page(r, lang, i18n.T(lang, key, nil), "cardloop"),
-		Heading: i18n.T(lang, key, nil),
+		page:     h.page(r, lang, i18n.T(lang, key, nil), "cardloop"),
+		Subtitle: i18n.T(lang, "greeting.subtitle", nil), Heading: i18n.T(lang, key, nil),
 	})
 }

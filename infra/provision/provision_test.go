@@ -125,8 +125,8 @@ func TestResourcesProjectTemplate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := len(desc.Table.GlobalSecondaryIndexes); n != 2 {
-		t.Errorf("GSIs: got %d, want 2", n)
+	if n := len(desc.Table.GlobalSecondaryIndexes); n != 3 {
+		t.Errorf("GSIs: got %d, want 3", n)
 	}
 	if got["Table"].StreamARN == "" {
 		t.Errorf("stream ARN: got none, want one")

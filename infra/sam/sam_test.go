@@ -162,14 +162,19 @@ func TestProjectTemplate(t *testing.T) {
 		t.Fatal(err)
 	}
 	routes := map[string][]string{}
-	timeouts := map[string]int{"TriageFunction": 60, "EscalateFunction": 120} // their own; the rest take the globals' 10
+	// Their own timeouts and memory; the rest take the globals' 10 s and 256 MB.
+	timeouts := map[string]int{"TriageFunction": 60, "EscalateFunction": 120, "ConsentFunction": 60, "FeedbackFunction": 30, "PlannerFunction": 900, "SenderFunction": 150}
+	memory := map[string]int{"PlannerFunction": 512}
 	for _, f := range fns {
-		want := timeouts[f.LogicalID]
+		want, mem := timeouts[f.LogicalID], memory[f.LogicalID]
 		if want == 0 {
 			want = 10
 		}
-		if f.Timeout != want || f.MemorySize != 256 || f.Handler != "bootstrap" {
-			t.Errorf("%s: got timeout %d memory %d handler %q, want %d 256 bootstrap", f.LogicalID, f.Timeout, f.MemorySize, f.Handler, want)
+		if mem == 0 {
+			mem = 256
+		}
+		if f.Timeout != want || f.MemorySize != mem || f.Handler != "bootstrap" {
+			t.Errorf("%s: got timeout %d memory %d handler %q, want %d %d bootstrap", f.LogicalID, f.Timeout, f.MemorySize, f.Handler, want, mem)
 		}
 		for _, e := range f.Events {
 			if e.Type == "HttpApi" {

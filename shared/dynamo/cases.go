@@ -435,13 +435,17 @@ func greetingHold(table string, ch casework.Change) (types.TransactWriteItem, bo
 	if !changed {
 		return types.TransactWriteItem{}, false, nil
 	}
-	expr, err := set.WithUpdate(upd).WithCondition(expression.AttributeExists(expression.Name("pk"))).Build()
+	// No existence condition: the profile is written with the diner's card,
+	// but a case must not fail on a profile that is missing (an import, an
+	// erased diner); the update then leaves a bare hold that a later card's
+	// update completes.
+	expr, err := set.WithUpdate(upd).Build()
 	if err != nil {
 		return types.TransactWriteItem{}, false, fmt.Errorf("build greeting hold for case %s: %w", k.ID, err)
 	}
 	return types.TransactWriteItem{Update: &types.Update{
 		TableName: &table, Key: key(dinerPK(k.BrandID, k.DinerKey), "PROFILE"),
-		UpdateExpression: expr.Update(), ConditionExpression: expr.Condition(),
+		UpdateExpression:         expr.Update(),
 		ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values(),
 	}}, true, nil
 }

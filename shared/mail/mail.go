@@ -80,7 +80,10 @@ func (m *Mailer) Send(ctx context.Context, msg Message) (string, error) {
 	for _, k := range keys {
 		in.EmailTags = append(in.EmailTags, types.MessageTag{Name: aws.String(k), Value: aws.String(msg.Tags[k])})
 	}
-	out, err := m.api.SendEmail(ctx, in)
+	// SendEmail is not idempotent: an SDK retry after a lost response would
+	// send the message twice. Callers retry instead, behind their own
+	// claims (case notices, greeting send records).
+	out, err := m.api.SendEmail(ctx, in, func(o *sesv2.Options) { o.RetryMaxAttempts = 1 })
 	if err != nil {
 		return "", classify(fmt.Sprintf("send %q to %v", msg.Subject, msg.To), err)
 	}

@@ -524,7 +524,8 @@ func (db *DB) ClaimSend(ctx context.Context, in greeting.Intent) (greeting.Outco
 	}
 	now := &types.AttributeValueMemberS{Value: in.At.UTC().Format(time.RFC3339Nano)}
 	tx := []types.TransactWriteItem{
-		{Put: &types.Put{TableName: &db.table, Item: rec, ConditionExpression: aws.String("attribute_not_exists(pk)")}},
+		{Put: &types.Put{TableName: &db.table, Item: rec, ConditionExpression: aws.String("attribute_not_exists(pk)"),
+			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld}},
 		{ConditionCheck: &types.ConditionCheck{TableName: &db.table, Key: key(dinerPK(in.BrandID, in.DinerKey), "PROFILE"),
 			ConditionExpression:                 aws.String("marketingState = :confirmed AND attribute_not_exists(openCases) AND (attribute_not_exists(holdUntil) OR holdUntil < :now)"),
 			ExpressionAttributeValues:           map[string]types.AttributeValue{":confirmed": &types.AttributeValueMemberS{Value: string(diner.MarketingConfirmed)}, ":now": now},
@@ -548,6 +549,11 @@ func (db *DB) ClaimSend(ctx context.Context, in greeting.Intent) (greeting.Outco
 		}
 		switch {
 		case failed(0):
+			// Our own claim, written by an earlier try of this call whose
+			// answer was lost (the SDK retried it): still ours to send.
+			if a, ok := cancelled.CancellationReasons[0].Item["attempt"].(*types.AttributeValueMemberS); ok && a.Value == in.Attempt {
+				return greeting.Claimed, nil
+			}
 			return greeting.AlreadySent, nil
 		case failed(3):
 			return greeting.Suppressed, nil

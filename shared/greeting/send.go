@@ -2,6 +2,8 @@ package greeting
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -211,7 +213,7 @@ func (s *Sender) sendOne(ctx context.Context, c Campaign, b brand.Brand, st bran
 	now := s.now()
 	in := Intent{
 		BrandID: j.BrandID, DinerKey: r.Key, Email: r.Email, Occasion: j.Occasion, Year: j.Year,
-		CampaignID: c.ID, Attempt: fmt.Sprintf("%s-%d", c.ID, now.UnixNano()), At: now,
+		CampaignID: c.ID, Attempt: newAttempt(), At: now,
 		CapSince: now.Add(-s.Cap), Lease: 10 * time.Minute,
 	}
 	if s.Cap <= 0 {
@@ -252,6 +254,14 @@ func (s *Sender) sendOne(ctx context.Context, c Campaign, b brand.Brand, st bran
 		}
 		backoff *= 2
 	}
+}
+
+// newAttempt returns a random id for one claim (also the transaction's
+// idempotency token, so it must differ between claims).
+func newAttempt() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
 }
 
 // FrequencyCapPeriod is the default cap: one marketing e-mail per diner per

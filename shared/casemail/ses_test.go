@@ -4,11 +4,9 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"io"
 	"mime"
 	"mime/multipart"
-	"net/http"
 	netmail "net/mail"
 	"strings"
 	"testing"
@@ -41,24 +39,13 @@ func TestSendThroughSES(t *testing.T) {
 		t.Fatalf("send: got id %q, %v", id, err)
 	}
 
-	resp, err := http.Get(endpoint + "/moto-api/data.json")
+	raw, err := emulator.SentRaw(endpoint)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
-	var data struct {
-		SES struct {
-			RawMessage []struct {
-				RawData string `json:"raw_data"`
-			} `json:"RawMessage"`
-		} `json:"ses"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&data); err != nil {
-		t.Fatalf("emulator data: %v", err)
-	}
 	var found []*netmail.Message
-	for _, m := range data.SES.RawMessage {
-		msg, err := netmail.ReadMessage(strings.NewReader(m.RawData))
+	for _, m := range raw {
+		msg, err := netmail.ReadMessage(strings.NewReader(m))
 		if err == nil && msg.Header.Get("X-Cardloop-Case") == k.ID {
 			found = append(found, msg)
 		}

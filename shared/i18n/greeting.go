@@ -25,4 +25,6 @@ var greetingTexts = map[string]texts{
 	"link.page.invalid":       {ZhTW: "這個連結無效，可能不完整。請從信中重新開啟。", ZhCN: "这个链接无效，可能不完整。请从邮件中重新打开。", En: "This link is not valid — it may be incomplete. Please open it again from the e-mail."},
 	"link.page.expired":       {ZhTW: "這個連結已過期。", ZhCN: "这个链接已过期。", En: "This link has expired."},
 	"link.page.unavailable":   {ZhTW: "系統暫時無法處理，請稍後再試。", ZhCN: "系统暂时无法处理，请稍后再试。", En: "We could not do this just now. Please try again in a moment."},
+	"campaign.testPrefix":     {ZhTW: "［測試］", ZhCN: "［测试］", En: "[TEST] "},
+	"campaign.sampleName":     {ZhTW: "林小姐", ZhCN: "林女士", En: "Ms Lin"},
 }

@@ -160,3 +160,9 @@ func (a *App) Consent(ctx context.Context) (*greeting.Consent, error) {
 	}
 	return greeting.NewConsent(a.DB, a.Mailer(), signer, a.Env.PublicBaseURL, time.Now, a.Log), nil
 }
+
+// Desk returns marketing's campaign desk (drafts, approval, preview, test
+// sends).
+func (a *App) Desk() *greeting.Desk {
+	return greeting.NewDesk(a.DB, a.Mailer(), a.Env.PublicBaseURL, time.Now)
+}

@@ -73,3 +73,7 @@ func (p Principal) SeesAllStores() bool {
 func (p Principal) CanSeeStore(storeID string) bool {
 	return p.SeesAllStores() || slices.Contains(p.Stores, storeID)
 }
+
+// RunsCampaigns reports whether p may draft, approve and schedule greeting
+// campaigns.
+func (p Principal) RunsCampaigns() bool { return p.Is(Marketing) || p.Is(Admin) }

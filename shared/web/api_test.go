@@ -17,11 +17,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
 	"github.com/cardloop/cardloop/infra/testenv"
 	"github.com/cardloop/cardloop/shared/card"
 	"github.com/cardloop/cardloop/shared/dynamo"
+	"github.com/cardloop/cardloop/shared/greeting"
+	"github.com/cardloop/cardloop/shared/mail"
 	"github.com/cardloop/cardloop/shared/web"
 )
 
@@ -47,7 +50,7 @@ func newLambdaEnv(t testing.TB) *lambdaEnv {
 		ddb:     ddb,
 		calls:   calls,
 		card:    httpadapter.NewV2(web.NewCardHandler(card.NewService(db, db, time.Now), db, log)),
-		console: httpadapter.NewV2(web.NewConsoleHandler(db, db, "/local/signin", "wang", log)),
+		console: httpadapter.NewV2(web.NewConsoleHandler(db, db, greeting.NewDesk(db, mail.New(sesv2.NewFromConfig(env.Config), env.Resources["SenderIdentity"].Name, ""), "http://127.0.0.1:8080", time.Now), "/local/signin", "wang", log)),
 	}
 }
 

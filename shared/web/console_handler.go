@@ -40,6 +40,7 @@ type consoleReader interface {
 type ConsoleHandler struct {
 	data      consoleReader
 	cases     caseReader
+	desk      campaignDesk
 	signinURL string
 	brandID   string
 	log       *slog.Logger
@@ -49,8 +50,8 @@ type ConsoleHandler struct {
 // NewConsoleHandler returns the console's HTTP handler. signinURL is where a
 // signed-out browser is sent (Cognito's hosted sign-in, or the local one);
 // defaultBrand is the brand of staff whose token names none.
-func NewConsoleHandler(data consoleReader, cases caseReader, signinURL, defaultBrand string, log *slog.Logger) *ConsoleHandler {
-	h := &ConsoleHandler{data: data, cases: cases, signinURL: signinURL, brandID: defaultBrand, log: log, mux: http.NewServeMux()}
+func NewConsoleHandler(data consoleReader, cases caseReader, desk campaignDesk, signinURL, defaultBrand string, log *slog.Logger) *ConsoleHandler {
+	h := &ConsoleHandler{data: data, cases: cases, desk: desk, signinURL: signinURL, brandID: defaultBrand, log: log, mux: http.NewServeMux()}
 	static, _ := fs.Sub(consoleFiles, "console") // "console" is embedded above, so Sub cannot fail
 	files := http.StripPrefix("/console/", http.FileServerFS(static))
 	h.mux.HandleFunc("GET /console", func(w http.ResponseWriter, r *http.Request) {
@@ -65,6 +66,7 @@ func NewConsoleHandler(data consoleReader, cases caseReader, signinURL, defaultB
 	h.mux.HandleFunc("GET /api/v1/cards/{cardId}", h.signedIn(h.card))
 	h.mux.HandleFunc("GET /api/v1/stores/{storeId}/cases", h.signedIn(h.storeCases))
 	h.mux.HandleFunc("GET /api/v1/stores/{storeId}/case-stats", h.signedIn(h.storeCaseStats))
+	h.routeCampaigns()
 	return h
 }
 
@@ -86,7 +88,7 @@ func (h *ConsoleHandler) messages(w http.ResponseWriter, r *http.Request) {
 	lang := i18n.Negotiate(r.URL.Query().Get("lang"), r.Header.Get("Accept-Language"), i18n.En)
 	out := map[string]string{"lang": string(lang)}
 	for _, k := range i18n.Keys() {
-		if strings.HasPrefix(k, "console.") || strings.HasPrefix(k, "problem.") {
+		if strings.HasPrefix(k, "console.") || strings.HasPrefix(k, "problem.") || strings.HasPrefix(k, "occasion.") {
 			out[k] = i18n.T(lang, k, nil)
 		}
 	}

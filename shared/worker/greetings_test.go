@@ -2,13 +2,11 @@ package worker_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"math/rand/v2"
 	"mime/quotedprintable"
-	"net/http"
 	"regexp"
 	"strings"
 	"testing"
@@ -183,31 +181,19 @@ func (r *greetRig) deliver(t *testing.T, msgs []events.SQSMessage) events.SQSEve
 // quoted-printable, oldest first.
 func mailsTo(t *testing.T, addr string) []string {
 	t.Helper()
-	resp, err := http.Get(emulator.EnsureEndpoint(t) + "/moto-api/data.json")
+	raw, err := emulator.SentRaw(emulator.EnsureEndpoint(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
-	var data struct {
-		SES struct {
-			RawMessage []struct {
-				RawData      string   `json:"raw_data"`
-				Destinations []string `json:"destinations"`
-			} `json:"RawMessage"`
-		} `json:"ses"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&data); err != nil {
-		t.Fatal(err)
-	}
 	var out []string
-	for _, m := range data.SES.RawMessage {
-		head, _, _ := strings.Cut(m.RawData, "\r\n\r\n")
+	for _, m := range raw {
+		head, _, _ := strings.Cut(m, "\r\n\r\n")
 		if !strings.Contains(head, "To: "+addr) {
 			continue
 		}
-		b, err := io.ReadAll(quotedprintable.NewReader(strings.NewReader(m.RawData)))
+		b, err := io.ReadAll(quotedprintable.NewReader(strings.NewReader(m)))
 		if err != nil {
-			b = []byte(m.RawData)
+			b = []byte(m)
 		}
 		out = append(out, string(b))
 	}

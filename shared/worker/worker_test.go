@@ -2,13 +2,11 @@ package worker_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"math/rand/v2"
-	"net/http"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -89,24 +87,13 @@ func (r *rig) submit(t *testing.T, id string, ratings map[string]int, comment st
 // sesMessages counts the messages the emulator's SES holds for a case.
 func sesMessages(t *testing.T, caseID string) int {
 	t.Helper()
-	resp, err := http.Get(emulator.EnsureEndpoint(t) + "/moto-api/data.json")
+	raw, err := emulator.SentRaw(emulator.EnsureEndpoint(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
-	var data struct {
-		SES struct {
-			RawMessage []struct {
-				RawData string `json:"raw_data"`
-			} `json:"RawMessage"`
-		} `json:"ses"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&data); err != nil {
-		t.Fatal(err)
-	}
 	n := 0
-	for _, m := range data.SES.RawMessage {
-		if strings.Contains(m.RawData, "X-Cardloop-Case: "+caseID) {
+	for _, m := range raw {
+		if strings.Contains(m, "X-Cardloop-Case: "+caseID) {
 			n++
 		}
 	}

@@ -11,7 +11,7 @@ MOTO_PORT ?= 4566
 export AWS_REGION ?= us-east-1
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: build run test e2e-deps moto lint bench deploy clean
+.PHONY: build run test e2e-deps moto print-deps lint bench deploy clean
 
 # build-<FunctionLogicalId>: the target `sam build` (BuildMethod: makefile) calls, with ARTIFACTS_DIR set.
 build-%Function:
@@ -24,13 +24,20 @@ build: $(addprefix build-,$(FUNCTIONS))
 moto:
 	@command -v moto_server >/dev/null 2>&1 || pip install --quiet 'moto[server]'
 
-run: moto
+# print-deps: what printing paper cards needs, from Debian's packages where missing: a TrueType
+# font that covers Chinese (fonts-droid-fallback; override with CARDLOOP_FONT) and pdftoppm
+# (poppler-utils), which the card tests render PDFs with.
+print-deps:
+	@dpkg -s fonts-droid-fallback >/dev/null 2>&1 && command -v pdftoppm >/dev/null 2>&1 || \
+		{ apt-get update -qq && apt-get install -y -qq --no-install-recommends fonts-droid-fallback poppler-utils >/dev/null; }
+
+run: moto print-deps
 	@mkdir -p .run && go build -o .run/cardloop ./cmd/cardloop
 	@./.run/cardloop run
 
 # test: every test. Integration tests start (or share) a moto server themselves;
 # the browser test starts the local pipeline and drives Debian's Chromium.
-test: moto e2e-deps
+test: moto e2e-deps print-deps
 	go vet ./...
 	go test -count=1 -timeout 40m ./...
 

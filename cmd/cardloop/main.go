@@ -32,6 +32,7 @@ func commands() map[string]command {
 		"token":     {"token <email>               print an ID token for a seeded user", tokenCommand},
 		"trigger":   {"trigger <Function> <Event>  fire a schedule of the running app now", triggerCommand},
 		"occasions": {"occasions [--region TW] YEAR print the year's greeting occasions", occasionsCommand},
+		"cards":     {"cards print|layout [flags]  print paper cards (PDF) or the card layout", cardsCommand},
 	}
 }
 

@@ -1,7 +1,5 @@
 package i18n
 
-import "maps"
-
 // paperTexts are the words printed on the paper card (shared/cardprint). Keys
 // "paper.q.<field>" word a question, "paper.a.<field>.<value>" an answer and
 // "paper.box.<box>" a handwriting box, by the field and box names of
@@ -52,12 +50,3 @@ var paperTexts = map[string]texts{
 	"paper.box.diner.email":          {ZhTW: "電子郵件", ZhCN: "电子邮件", En: "E-mail"},
 	"paper.box.comment":              {ZhTW: "您的意見或建議", ZhCN: "您的意见或建议", En: "Your comments or suggestions"},
 }
-
-// paperMerged adds paperTexts to the catalogue. (The catalogue's merge call
-// in i18n.go is the natural place for paperTexts; it joins here so that
-// file did not have to change while others were editing it. Moving it there
-// makes this variable unnecessary, and merging twice is harmless.)
-var paperMerged = func() bool {
-	maps.Copy(catalog, paperTexts)
-	return true
-}()

@@ -82,13 +82,14 @@ func (h *ConsoleHandler) config(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"signinUrl": h.signinURL})
 }
 
-// messages serves the console's words (i18n keys starting "console.") in
+// messages serves the console's words (i18n keys starting "console.", and
+// the problem, occasion and campaign words it shows) in
 // the reader's language, for the console's script.
 func (h *ConsoleHandler) messages(w http.ResponseWriter, r *http.Request) {
 	lang := i18n.Negotiate(r.URL.Query().Get("lang"), r.Header.Get("Accept-Language"), i18n.En)
 	out := map[string]string{"lang": string(lang)}
 	for _, k := range i18n.Keys() {
-		if strings.HasPrefix(k, "console.") || strings.HasPrefix(k, "problem.") || strings.HasPrefix(k, "occasion.") {
+		if strings.HasPrefix(k, "console.") || strings.HasPrefix(k, "problem.") || strings.HasPrefix(k, "occasion.") || strings.HasPrefix(k, "campaign.") {
 			out[k] = i18n.T(lang, k, nil)
 		}
 	}

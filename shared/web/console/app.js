@@ -26,7 +26,8 @@
     fetch('/console/config.json').then((r) => r.json()),
   ]);
   const lang = msgs.lang;
-  const t = (k, vars) => (msgs[k] || k).replace(/\{(\w+)\}/g, (_, v) => (vars && vars[v] != null ? vars[v] : ''));
+  // Placeholders the caller does not fill stay as written ({name} in help text).
+  const t = (k, vars) => (msgs[k] || k).replace(/\{(\w+)\}/g, (m, v) => (vars && vars[v] != null ? vars[v] : m));
   document.documentElement.lang = lang;
   document.title = t('console.title');
   document.querySelectorAll('[data-t]').forEach((n) => { n.textContent = t(n.dataset.t); });
@@ -34,6 +35,7 @@
   for (const [code, name] of [['zh-TW', '繁體中文'], ['zh-CN', '简体中文'], ['en', 'English']]) {
     const a = el('a', { href: '?lang=' + code, lang: code }, name);
     if (code === lang) a.setAttribute('aria-current', 'true');
+    a.addEventListener('click', () => { a.href = '?lang=' + code + location.hash; }); // stay on the same view
     $('langs').append(a);
   }
 
@@ -47,11 +49,20 @@
   $('signout').hidden = false;
   $('signout').addEventListener('click', () => { sessionStorage.removeItem(TOKEN); signIn(); });
 
-  async function api(path) {
-    const r = await fetch(path, { headers: { Authorization: 'Bearer ' + token, 'Accept-Language': lang } });
+  // api calls the signed-in API; a problem document becomes an Error with
+  // its status and field errors.
+  async function api(path, method, payload) {
+    const headers = { Authorization: 'Bearer ' + token, 'Accept-Language': lang };
+    const init = { method: method || 'GET', headers };
+    if (payload !== undefined) { headers['Content-Type'] = 'application/json'; init.body = JSON.stringify(payload); }
+    const r = await fetch(path, init);
     if (r.status === 401) { sessionStorage.removeItem(TOKEN); signIn(); throw new Error(t('problem.unauthorized')); }
     const body = await r.json().catch(() => ({}));
-    if (!r.ok) { const e = new Error(body.title || r.statusText); e.status = r.status; throw e; }
+    if (!r.ok) {
+      const e = new Error(body.title || r.statusText); // in the reader's language; detail is the server's English
+      e.status = r.status; e.detail = body.detail; e.fields = body.errors || [];
+      throw e;
+    }
     return body;
   }
 
@@ -61,6 +72,27 @@
   } catch (e) { status(e.message, true); return; }
   $('who').textContent = t('console.signedInAs', { name: me.name || me.email });
   if (!stores.stores.length) { status(t('console.noStores'), true); return; }
+
+  // Views: the cards (everyone) and the campaigns (marketing and admins),
+  // chosen by the address's fragment so links and Back work.
+  const runsCampaigns = (me.groups || []).some((g) => g === 'marketing' || g === 'admin');
+  $('views').hidden = false;
+  $('nav-campaigns').hidden = !runsCampaigns;
+  const campaigns = runsCampaigns && window.cardloopCampaigns
+    ? window.cardloopCampaigns({ root: $('view-campaigns'), api, t, el, lang, me, stores: stores.stores, status })
+    : null;
+  let cardsLoaded = false;
+  async function route() {
+    const onCampaigns = campaigns && location.hash.startsWith('#campaign');
+    $('view-campaigns').hidden = !onCampaigns;
+    $('view-cards').hidden = !!onCampaigns;
+    $('nav-cards').toggleAttribute('aria-current', !onCampaigns);
+    $('nav-campaigns').toggleAttribute('aria-current', !!onCampaigns);
+    if (onCampaigns) { await campaigns.show(location.hash); return; }
+    status('');
+    if (!cardsLoaded) { cardsLoaded = true; await load(false); }
+  }
+  window.addEventListener('hashchange', route);
   const storeName = (s) => (s.name && (s.name[lang] || s.name.en)) || s.id;
   for (const s of stores.stores) $('store').append(el('option', { value: s.id }, s.id + ' · ' + storeName(s)));
   if (params.get('store')) $('store').value = params.get('store');
@@ -138,5 +170,5 @@
   }
   $('filters').addEventListener('submit', (ev) => { ev.preventDefault(); load(false); });
   $('more').addEventListener('click', () => load(true));
-  await load(false);
+  await route();
 })();

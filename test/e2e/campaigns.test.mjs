@@ -5,22 +5,12 @@
 // in this folder) and Debian's Chromium.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import { chromium } from 'playwright-core';
+import { BASE, SHOTS, launch, signedIn as signIn } from './browser.mjs';
 
-const BASE = process.env.BASE_URL || 'http://127.0.0.1:8080';
-const SHOTS = new URL('./test-results/', import.meta.url).pathname;
 const NAME = `Mid-Autumn ${Date.now()}`;
 let browser, campaignURL;
 
-before(async () => {
-  mkdirSync(SHOTS, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
-});
+before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
 
 // click scrolls to an element, lets two frames pass, then clicks it: the
@@ -33,15 +23,7 @@ async function click(page, selector) {
   await page.click(selector);
 }
 
-async function signedIn(email, locale) {
-  const ctx = await browser.newContext({ locale });
-  const page = await ctx.newPage();
-  await page.goto(BASE + '/console/');
-  await page.waitForURL(/\/local\/signin/);
-  await page.locator('form', { has: page.locator(`input[name=email][value="${email}"]`) }).locator('button').click();
-  await page.waitForURL(/\/console\/(\?.*)?$/);
-  return { ctx, page };
-}
+const signedIn = (email, locale) => signIn(browser, email, locale);
 
 test('a store manager has no campaigns tab', async () => {
   const { ctx, page } = await signedIn('manager.s001@example.com', 'zh-TW');

@@ -3,33 +3,15 @@
 // at BASE_URL (the Go test in this folder starts it) and Debian's Chromium.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import { chromium } from 'playwright-core';
+import { BASE, SHOTS, launch, signedIn as signIn } from './browser.mjs';
 
-const BASE = process.env.BASE_URL || 'http://127.0.0.1:8080';
-const SHOTS = new URL('./test-results/', import.meta.url).pathname;
 const COMMENT = `<b>html</b> 牛排太老了 ${Date.now()}`;
 let browser;
 
-before(async () => {
-  mkdirSync(SHOTS, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
-});
+before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
 
-async function signedIn(email) {
-  const ctx = await browser.newContext({ locale: 'zh-TW' });
-  const page = await ctx.newPage();
-  await page.goto(BASE + '/console/');
-  await page.waitForURL(/\/local\/signin/);
-  await page.locator('form', { has: page.locator(`input[name=email][value="${email}"]`) }).locator('button').click();
-  await page.waitForURL(/\/console\/(\?.*)?$/);
-  return { ctx, page };
-}
+const signedIn = (email, locale) => signIn(browser, email, locale);
 
 async function cardsOf(page, store) {
   return page.evaluate(async (store) => {

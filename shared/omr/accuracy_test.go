@@ -1,0 +1,92 @@
+package omr_test
+
+import (
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/cardloop/cardloop/shared/omr/synth"
+)
+
+// Targets of issue 5, shared by TestAccuracy and BenchmarkReadCorpus.
+const (
+	maxWrongPer10k     = 1.0  // fields silently wrong per 10,000
+	minCleanNoReviewPc = 98.0 // % of clean cards needing no review
+	problemRate        = 0.01 // share of cards with a deliberate problem
+	corpusSeed         = 2026
+)
+
+// TestAccuracy reads a small synthetic corpus and fails when the reader
+// misses the targets: no field silently wrong (≤ 1 in 10,000 — with this
+// corpus, none), and ≥ 98 % of clean cards needing no review. Cards with a
+// deliberate problem must need review and are not counted against the
+// 98 %; the share of all cards is logged too.
+func TestAccuracy(t *testing.T) {
+	n := 150
+	if testing.Short() {
+		n = 40
+	}
+	l := testLayout(t)
+	g := synth.New(l)
+	r := newReader(l)
+	scans := corpus(t, g, corpusSeed+1, 0, n, problemRate)
+	var tl tally
+	for _, s := range scans {
+		p, err := readScan(r, s)
+		tl.add(s, p, err)
+	}
+	tl.report(t)
+	if tl.wrong > 0 && tl.wrongPer10k() > maxWrongPer10k || tl.wrong > int(float64(tl.fields)*maxWrongPer10k/10000) {
+		t.Errorf("silently wrong fields: got %d of %d (%.2f per 10,000), want at most %.0f per 10,000", tl.wrong, tl.fields, tl.wrongPer10k(), maxWrongPer10k)
+	}
+	if tl.cleanNoReviewPct() < minCleanNoReviewPc {
+		t.Errorf("clean cards needing no review: got %.2f%%, want at least %.0f%%", tl.cleanNoReviewPct(), minCleanNoReviewPc)
+	}
+	if tl.problemsCaught != tl.problems {
+		t.Errorf("deliberate problems sent to review: got %d, want %d", tl.problemsCaught, tl.problems)
+	}
+}
+
+// BenchmarkReadCorpus generates a corpus (1,000 cards; -corpus to change —
+// generation is not timed) and decodes and reads every card on one
+// goroutine, reporting accuracy and speed.
+func BenchmarkReadCorpus(b *testing.B) {
+	l := testLayout(b)
+	g := synth.New(l)
+	r := newReader(l)
+	const batch = 100
+	var tl tally
+	var readTime, read200Time time.Duration
+	var n200 int
+	for i := 0; i < b.N; i++ {
+		for first := 0; first < *corpusSize; first += batch {
+			b.StopTimer()
+			scans := corpus(b, g, corpusSeed, first, min(batch, *corpusSize-first), problemRate)
+			b.StartTimer()
+			for _, s := range scans {
+				start := time.Now()
+				p, err := readScan(r, s)
+				d := time.Since(start)
+				readTime += d
+				if s.Damage.DPI == 200 {
+					read200Time += d
+					n200++
+				}
+				if i == 0 {
+					tl.add(s, p, err)
+				}
+			}
+		}
+	}
+	tl.report(b)
+	cards := float64(b.N * *corpusSize)
+	b.ReportMetric(100*float64(tl.correct)/float64(max(1, tl.fields)), "fields-correct-%")
+	b.ReportMetric(tl.wrongPer10k(), "silently-wrong/10k-fields")
+	b.ReportMetric(100*float64(tl.review)/float64(max(1, tl.fields)), "fields-to-review-%")
+	b.ReportMetric(tl.noReviewPct(), "cards-no-review-%")
+	b.ReportMetric(tl.cleanNoReviewPct(), "clean-cards-no-review-%")
+	b.ReportMetric(cards/readTime.Seconds(), "cards/s/core")
+	b.ReportMetric(float64(n200)/read200Time.Seconds(), "cards/s/core@200dpi")
+	b.ReportMetric(float64(runtime.GOMAXPROCS(0)), "GOMAXPROCS")
+	b.ReportMetric(0, "ns/op")
+}

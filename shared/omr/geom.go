@@ -1,0 +1,80 @@
+package omr
+
+import (
+	"errors"
+	"math"
+)
+
+// pt is a point: millimetres on the card or pixels in the scan.
+type pt struct{ x, y float64 }
+
+func (a pt) sub(b pt) pt         { return pt{a.x - b.x, a.y - b.y} }
+func (a pt) dist(b pt) float64   { return math.Hypot(a.x-b.x, a.y-b.y) }
+func (a pt) cross(b pt) float64  { return a.x*b.y - a.y*b.x }
+func mid(a, b pt) pt             { return pt{(a.x + b.x) / 2, (a.y + b.y) / 2} }
+func lerp(a, b pt, t float64) pt { return pt{a.x + (b.x-a.x)*t, a.y + (b.y-a.y)*t} }
+
+// homography is a plane projective transform:
+// x' = (h0 x + h1 y + h2) / (h6 x + h7 y + 1), y' = (h3 x + h4 y + h5) / (…).
+type homography [8]float64
+
+func (h *homography) apply(p pt) pt {
+	d := h[6]*p.x + h[7]*p.y + 1
+	return pt{(h[0]*p.x + h[1]*p.y + h[2]) / d, (h[3]*p.x + h[4]*p.y + h[5]) / d}
+}
+
+// scale is the transform's mean linear scale at p (output units per input
+// unit), from the Jacobian's determinant.
+func (h *homography) scale(p pt) float64 {
+	const e = 0.5
+	a := h.apply(pt{p.x - e, p.y})
+	b := h.apply(pt{p.x + e, p.y})
+	c := h.apply(pt{p.x, p.y - e})
+	d := h.apply(pt{p.x, p.y + e})
+	u := b.sub(a)
+	v := d.sub(c)
+	return math.Sqrt(math.Abs(u.cross(v))) / (2 * e)
+}
+
+var errSingular = errors.New("singular transform")
+
+// fitHomography solves the transform taking src[i] to dst[i] for four point
+// pairs.
+func fitHomography(src, dst [4]pt) (homography, error) {
+	var a [8][9]float64
+	for i := 0; i < 4; i++ {
+		x, y, u, v := src[i].x, src[i].y, dst[i].x, dst[i].y
+		a[2*i] = [9]float64{x, y, 1, 0, 0, 0, -u * x, -u * y, u}
+		a[2*i+1] = [9]float64{0, 0, 0, x, y, 1, -v * x, -v * y, v}
+	}
+	// Gaussian elimination with partial pivoting.
+	for c := 0; c < 8; c++ {
+		p := c
+		for r := c + 1; r < 8; r++ {
+			if math.Abs(a[r][c]) > math.Abs(a[p][c]) {
+				p = r
+			}
+		}
+		if math.Abs(a[p][c]) < 1e-12 {
+			return homography{}, errSingular
+		}
+		a[c], a[p] = a[p], a[c]
+		for r := 0; r < 8; r++ {
+			if r == c {
+				continue
+			}
+			f := a[r][c] / a[c][c]
+			if f == 0 {
+				continue
+			}
+			for k := c; k < 9; k++ {
+				a[r][k] -= f * a[c][k]
+			}
+		}
+	}
+	var h homography
+	for i := 0; i < 8; i++ {
+		h[i] = a[i][8] / a[i][i]
+	}
+	return h, nil
+}

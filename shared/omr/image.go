@@ -1,0 +1,224 @@
+package omr
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"image/png"
+	"io"
+
+	"golang.org/x/image/tiff"
+)
+
+// MaxPixels is the largest image Decode accepts: an A4 page at 600 dpi is
+// 35 megapixels, so 60 leaves room for a large scanner bed and refuses
+// nonsense before it fills a Lambda's memory.
+const MaxPixels = 60_000_000
+
+// Decode decodes a JPEG, PNG or TIFF scan. It reads the header first and
+// refuses an image of more than MaxPixels (CodeTooLarge) before decoding
+// it; anything else unreadable is CodeBadImage. A multi-page TIFF yields its
+// first page.
+func Decode(r io.Reader) (image.Image, error) {
+	// Keep what DecodeConfig reads so the full decode can start over.
+	var head bytes.Buffer
+	br := bufio.NewReaderSize(r, 64<<10)
+	format, err := sniff(br)
+	if err != nil {
+		return nil, err
+	}
+	var cfg image.Config
+	switch format {
+	case "jpeg":
+		cfg, err = jpeg.DecodeConfig(io.TeeReader(br, &head))
+	case "png":
+		cfg, err = png.DecodeConfig(io.TeeReader(br, &head))
+	case "tiff":
+		// TIFF's directory may sit at the end of the file, so its header
+		// needs random access: buffer the file (still before decoding).
+		all, rerr := io.ReadAll(br)
+		if rerr != nil {
+			return nil, &Error{Code: CodeBadImage, Detail: "read tiff", Err: rerr}
+		}
+		cfg, err = tiff.DecodeConfig(bytes.NewReader(all))
+		head.Write(all)
+	}
+	if err != nil {
+		return nil, &Error{Code: CodeBadImage, Detail: "read " + format + " header", Err: err}
+	}
+	if cfg.Width <= 0 || cfg.Height <= 0 {
+		return nil, &Error{Code: CodeBadImage, Detail: fmt.Sprintf("%s of %d×%d pixels", format, cfg.Width, cfg.Height)}
+	}
+	if px := int64(cfg.Width) * int64(cfg.Height); px > MaxPixels {
+		return nil, &Error{Code: CodeTooLarge, Detail: fmt.Sprintf("%s of %d×%d pixels (%.0f megapixels; at most %d)",
+			format, cfg.Width, cfg.Height, float64(px)/1e6, MaxPixels/1_000_000)}
+	}
+	rest := io.MultiReader(&head, br)
+	var img image.Image
+	switch format {
+	case "jpeg":
+		img, err = jpeg.Decode(rest)
+	case "png":
+		img, err = png.Decode(rest)
+	case "tiff":
+		img, err = tiff.Decode(bytes.NewReader(head.Bytes()))
+	}
+	if err != nil {
+		return nil, &Error{Code: CodeBadImage, Detail: "decode " + format, Err: err}
+	}
+	return img, nil
+}
+
+// sniff names the format from the file's first bytes.
+func sniff(br *bufio.Reader) (string, error) {
+	b, err := br.Peek(8)
+	if len(b) < 4 {
+		if err == nil {
+			err = io.ErrUnexpectedEOF
+		}
+		return "", &Error{Code: CodeBadImage, Detail: "file too short", Err: err}
+	}
+	switch {
+	case b[0] == 0xFF && b[1] == 0xD8:
+		return "jpeg", nil
+	case bytes.HasPrefix(b, []byte("\x89PNG")):
+		return "png", nil
+	case bytes.HasPrefix(b, []byte("II*\x00")), bytes.HasPrefix(b, []byte("MM\x00*")):
+		return "tiff", nil
+	}
+	return "", &Error{Code: CodeBadImage, Detail: "not a JPEG, PNG or TIFF file"}
+}
+
+// gray is an 8-bit grey image as a plain pixel slice, so the hot loops index
+// memory instead of calling image.Image.At.
+type gray struct {
+	pix    []byte
+	w, h   int
+	stride int
+}
+
+func (g *gray) at(x, y int) byte { return g.pix[y*g.stride+x] }
+
+// bilinear samples at (x, y) in pixel coordinates (pixel centres at
+// integers), clamping at the edges.
+func (g *gray) bilinear(x, y float64) float64 {
+	if x < 0 {
+		x = 0
+	}
+	if y < 0 {
+		y = 0
+	}
+	maxX, maxY := float64(g.w-1), float64(g.h-1)
+	if x > maxX {
+		x = maxX
+	}
+	if y > maxY {
+		y = maxY
+	}
+	x0, y0 := int(x), int(y)
+	fx, fy := x-float64(x0), y-float64(y0)
+	x1, y1 := x0+1, y0+1
+	if x1 > g.w-1 {
+		x1 = g.w - 1
+	}
+	if y1 > g.h-1 {
+		y1 = g.h - 1
+	}
+	r0 := y0 * g.stride
+	r1 := y1 * g.stride
+	a := float64(g.pix[r0+x0])*(1-fx) + float64(g.pix[r0+x1])*fx
+	b := float64(g.pix[r1+x0])*(1-fx) + float64(g.pix[r1+x1])*fx
+	return a*(1-fy) + b*fy
+}
+
+// toGray converts once to grey, without copying when the image already has
+// a grey plane (*image.Gray, and the Y plane of a JPEG's *image.YCbCr).
+func toGray(img image.Image) *gray {
+	r := img.Bounds()
+	w, h := r.Dx(), r.Dy()
+	switch m := img.(type) {
+	case *image.Gray:
+		return &gray{pix: m.Pix[m.PixOffset(r.Min.X, r.Min.Y):], w: w, h: h, stride: m.Stride}
+	case *image.YCbCr:
+		return &gray{pix: m.Y[m.YOffset(r.Min.X, r.Min.Y):], w: w, h: h, stride: m.YStride}
+	}
+	g := &gray{pix: make([]byte, w*h), w: w, h: h, stride: w}
+	switch m := img.(type) {
+	case *image.RGBA:
+		for y := 0; y < h; y++ {
+			src := m.Pix[m.PixOffset(r.Min.X, r.Min.Y+y):]
+			dst := g.pix[y*w : y*w+w]
+			for x := range dst {
+				p := src[4*x : 4*x+3]
+				dst[x] = luma8(p[0], p[1], p[2])
+			}
+		}
+	case *image.NRGBA:
+		for y := 0; y < h; y++ {
+			src := m.Pix[m.PixOffset(r.Min.X, r.Min.Y+y):]
+			dst := g.pix[y*w : y*w+w]
+			for x := range dst {
+				p := src[4*x : 4*x+4]
+				// Transparent pixels are paper.
+				a := uint32(p[3])
+				l := uint32(luma8(p[0], p[1], p[2]))
+				dst[x] = byte((l*a + 255*(255-a)) / 255)
+			}
+		}
+	case *image.Gray16:
+		for y := 0; y < h; y++ {
+			src := m.Pix[m.PixOffset(r.Min.X, r.Min.Y+y):]
+			dst := g.pix[y*w : y*w+w]
+			for x := range dst {
+				dst[x] = src[2*x]
+			}
+		}
+	case *image.RGBA64:
+		for y := 0; y < h; y++ {
+			src := m.Pix[m.PixOffset(r.Min.X, r.Min.Y+y):]
+			dst := g.pix[y*w : y*w+w]
+			for x := range dst {
+				p := src[8*x : 8*x+8]
+				dst[x] = luma8(p[0], p[2], p[4])
+			}
+		}
+	case *image.CMYK:
+		for y := 0; y < h; y++ {
+			src := m.Pix[m.PixOffset(r.Min.X, r.Min.Y+y):]
+			dst := g.pix[y*w : y*w+w]
+			for x := range dst {
+				p := src[4*x : 4*x+4]
+				cr, cg, cb := color.CMYKToRGB(p[0], p[1], p[2], p[3])
+				dst[x] = luma8(cr, cg, cb)
+			}
+		}
+	case *image.Paletted:
+		var lut [256]byte
+		for i, c := range m.Palette {
+			lut[i] = color.GrayModel.Convert(c).(color.Gray).Y
+		}
+		for y := 0; y < h; y++ {
+			src := m.Pix[m.PixOffset(r.Min.X, r.Min.Y+y):]
+			dst := g.pix[y*w : y*w+w]
+			for x := range dst {
+				dst[x] = lut[src[x]]
+			}
+		}
+	default:
+		// Other colour models are rare in scans; take the slow path.
+		for y := 0; y < h; y++ {
+			for x := 0; x < w; x++ {
+				g.pix[y*w+x] = color.GrayModel.Convert(img.At(r.Min.X+x, r.Min.Y+y)).(color.Gray).Y
+			}
+		}
+	}
+	return g
+}
+
+// luma8 is color.GrayModel's luma for 8-bit channels.
+func luma8(r, g, b byte) byte {
+	return byte((19595*uint32(r) + 38470*uint32(g) + 7471*uint32(b) + 1<<15) >> 16)
+}

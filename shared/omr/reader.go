@@ -1,0 +1,249 @@
+package omr
+
+import (
+	"fmt"
+	"image"
+	"math"
+	"sort"
+
+	"github.com/cardloop/cardloop/shared/cardlayout"
+)
+
+// LayoutFunc returns the layout of a version; an error means the version is
+// unknown.
+type LayoutFunc func(version int) (*cardlayout.Layout, error)
+
+// Reader reads scanned cards. It is safe for concurrent use.
+type Reader struct {
+	layouts LayoutFunc
+	probe   *cardlayout.Layout
+	// CropPPM is the resolution of crops in pixels per mm (8 ≈ 200 dpi),
+	// never more than the scan's own.
+	CropPPM float64
+}
+
+// NewReader returns a Reader that looks layouts up with layouts. probe is the
+// layout whose registration marks and QR position are used to find the QR
+// code before the card's version is known (the current layout; older
+// versions are expected to keep the marks and the QR where they were — if
+// not, the whole card is searched for the QR, which is slower).
+func NewReader(layouts LayoutFunc, probe *cardlayout.Layout) *Reader {
+	return &Reader{layouts: layouts, probe: probe, CropPPM: 8}
+}
+
+// Read reads one scanned page. Errors are *Error: CodeNoMarks, CodeNoQR,
+// CodeBadQR, CodeUnknownLayout (a page that is not a readable card).
+func (r *Reader) Read(img image.Image) (*Page, error) {
+	g := toGray(img)
+	if g.w < 64 || g.h < 64 {
+		return nil, &Error{Code: CodeNoMarks, Detail: fmt.Sprintf("image of %d×%d pixels", g.w, g.h)}
+	}
+	wk := reduce(g)
+	lc, ok := layoutCorners(r.probe)
+	if !ok {
+		return nil, fmt.Errorf("omr: layout %d has %d registration marks, want 4", r.probe.Version, len(r.probe.Marks))
+	}
+	q, ok := findQuad(wk.blobs(r.probe), r.probe)
+	if !ok {
+		e := &Error{Code: CodeNoMarks, Detail: "no four registration marks"}
+		// A card with damaged marks can still be matched by its QR code.
+		if res, ok := decodeQR(g.contiguous(), g.w, g.h, false); ok {
+			e.QR = res.text
+		}
+		return nil, e
+	}
+
+	// Marks at full resolution.
+	f := float64(wk.f)
+	var img4 [4]pt
+	var inkRefl, paperSum, inkSum float64
+	for i, c := range q.c {
+		full := pt{(c.x+0.5)*f - 0.5, (c.y+0.5)*f - 0.5}
+		p, ink := refineMark(g, &wk.bg, full, q.side[i]*f)
+		img4[i] = p
+		paper := wk.bg.at(p.x, p.y)
+		inkRefl += ink / paper / 4
+		paperSum += paper / 4
+		inkSum += ink / 4
+	}
+	inkRefl = clamp(inkRefl, 0, 0.7)
+
+	// Orientation: quarter turns whose shape fits, most QR-like first.
+	mw := (lc[0].dist(lc[1]) + lc[3].dist(lc[2])) / 2
+	mh := (lc[0].dist(lc[3]) + lc[1].dist(lc[2])) / 2
+	type turn struct {
+		s     int
+		h     homography
+		score float64
+	}
+	var turns []turn
+	for s := 0; s < 4; s++ {
+		var dst [4]pt
+		for k := 0; k < 4; k++ {
+			dst[k] = img4[(k+s)%4]
+		}
+		sx := (dst[0].dist(dst[1]) + dst[3].dist(dst[2])) / (2 * mw)
+		sy := (dst[0].dist(dst[3]) + dst[1].dist(dst[2])) / (2 * mh)
+		if math.Abs(math.Log(sx/sy)) > 0.15 {
+			continue
+		}
+		h, err := fitHomography(lc, dst)
+		if err != nil {
+			continue
+		}
+		turns = append(turns, turn{s: s, h: h, score: qrLikeness(g, &h, r.probe.QR)})
+	}
+	if len(turns) == 0 {
+		return nil, &Error{Code: CodeNoMarks, Detail: "marks do not form the card's rectangle"}
+	}
+	sort.SliceStable(turns, func(i, j int) bool { return turns[i].score > turns[j].score })
+
+	var (
+		text  string
+		found = -1
+		h     homography
+	)
+	ppmPage := turns[0].h.scale(pt{r.probe.Width / 2, r.probe.Height / 2})
+	qrPPM := clamp(ppmPage, 5, 9)
+	qrRect := grow(r.probe.QR, 2, r.probe)
+	for pass := 0; pass < 2 && found < 0; pass++ {
+		for _, t := range turns {
+			im := rectify(g, &t.h, qrRect, qrPPM)
+			res, ok := decodeQR(im.Pix, im.Rect.Dx(), im.Rect.Dy(), pass == 1)
+			if ok && res.turns == 0 {
+				text, found, h = res.text, t.s, t.h
+				break
+			}
+		}
+	}
+	if found < 0 {
+		// Not where the probe layout puts it: search the whole card.
+		t := turns[0]
+		whole := cardlayout.Rect{W: r.probe.Width, H: r.probe.Height}
+		im := rectify(g, &t.h, whole, math.Min(qrPPM, 6))
+		res, ok := decodeQR(im.Pix, im.Rect.Dx(), im.Rect.Dy(), true)
+		if !ok {
+			return nil, &Error{Code: CodeNoQR, Detail: "no readable QR code on the card"}
+		}
+		text = res.text
+		found = (t.s + res.turns) % 4
+		var dst [4]pt
+		for k := 0; k < 4; k++ {
+			dst[k] = img4[(k+found)%4]
+		}
+		var err error
+		if h, err = fitHomography(lc, dst); err != nil {
+			return nil, &Error{Code: CodeNoMarks, Detail: "marks do not form the card's rectangle"}
+		}
+	}
+
+	cu, err := parseCardURL(text)
+	if err != nil {
+		return nil, &Error{Code: CodeBadQR, Detail: "QR code is not a card's URL", QR: text, Err: err}
+	}
+	layout := r.probe
+	if cu.version != r.probe.Version {
+		layout, err = r.layouts(cu.version)
+		if err != nil || layout == nil {
+			return nil, &Error{Code: CodeUnknownLayout, Detail: fmt.Sprintf("layout version %d", cu.version), QR: text, Err: err}
+		}
+		if lc2, ok := layoutCorners(layout); ok && lc2 != lc {
+			var dst [4]pt
+			for k := 0; k < 4; k++ {
+				dst[k] = img4[(k+found)%4]
+			}
+			if h, err = fitHomography(lc2, dst); err != nil {
+				return nil, &Error{Code: CodeNoMarks, Detail: "marks do not form the card's rectangle", QR: text}
+			}
+		}
+	}
+
+	page := &Page{
+		QR: text, Store: cu.store, Serial: cu.serial, Version: cu.version, Sig: cu.sig,
+		Rotation: 90 * found,
+		PxPerMM:  h.scale(pt{layout.Width / 2, layout.Height / 2}),
+		Paper:    paperSum, Ink: inkSum,
+	}
+	s := newSampler(g, h, &wk.bg, inkRefl, layout.BubbleDiameter)
+	page.Fields = s.readFields(layout)
+
+	cropPPM := math.Min(r.CropPPM, page.PxPerMM)
+	for _, b := range layout.Boxes {
+		page.Boxes = append(page.Boxes, Crop{Name: b.Name, Image: rectify(g, &h, b.Rect, cropPPM)})
+	}
+	for i := range page.Fields {
+		if page.Fields[i].Uncertain {
+			page.Fields[i].Crop = rectify(g, &h, fieldRect(layout, page.Fields[i].Name), cropPPM)
+		}
+	}
+	return page, nil
+}
+
+// qrLikeness scores how much the area r looks like a QR code: near half
+// dark, with many dark–light changes along rows. Sparse: 16 × 16 samples.
+func qrLikeness(g *gray, h *homography, r cardlayout.Rect) float64 {
+	const n = 16
+	dark, changes := 0, 0
+	var vals [n * n]float64
+	var sum float64
+	for j := 0; j < n; j++ {
+		for i := 0; i < n; i++ {
+			p := h.apply(pt{r.X + r.W*(0.2+0.6*float64(i)/(n-1)), r.Y + r.H*(0.2+0.6*float64(j)/(n-1))})
+			v := g.bilinear(p.x, p.y)
+			vals[j*n+i] = v
+			sum += v
+		}
+	}
+	mean := sum / (n * n)
+	for j := 0; j < n; j++ {
+		prev := false
+		for i := 0; i < n; i++ {
+			d := vals[j*n+i] < mean*0.8
+			if d {
+				dark++
+			}
+			if i > 0 && d != prev {
+				changes++
+			}
+			prev = d
+		}
+	}
+	frac := float64(dark) / (n * n)
+	return float64(changes)/(n*(n-1)) - math.Abs(frac-0.5)
+}
+
+// grow widens r by m mm on each side, within the card.
+func grow(r cardlayout.Rect, m float64, l *cardlayout.Layout) cardlayout.Rect {
+	x0, y0 := math.Max(0, r.X-m), math.Max(0, r.Y-m)
+	x1, y1 := math.Min(l.Width, r.X+r.W+m), math.Min(l.Height, r.Y+r.H+m)
+	return cardlayout.Rect{X: x0, Y: y0, W: x1 - x0, H: y1 - y0}
+}
+
+// fieldRect is the area around a field's bubbles shown to a reviewer.
+func fieldRect(l *cardlayout.Layout, name string) cardlayout.Rect {
+	x0, y0, x1, y1 := math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)
+	for _, f := range l.Fields {
+		if f.Name != name {
+			continue
+		}
+		for _, b := range f.Bubbles {
+			x0, y0 = math.Min(x0, b.X), math.Min(y0, b.Y)
+			x1, y1 = math.Max(x1, b.X), math.Max(y1, b.Y)
+		}
+	}
+	m := l.BubbleDiameter/2 + 3
+	return grow(cardlayout.Rect{X: x0, Y: y0, W: x1 - x0, H: y1 - y0}, m, l)
+}
+
+// contiguous returns the pixels with rows packed (copying only when the
+// stride is wider than the image).
+func (g *gray) contiguous() []byte {
+	if g.stride == g.w {
+		return g.pix[:g.w*g.h]
+	}
+	out := make([]byte, g.w*g.h)
+	for y := 0; y < g.h; y++ {
+		copy(out[y*g.w:], g.pix[y*g.stride:y*g.stride+g.w])
+	}
+	return out
+}

@@ -30,6 +30,7 @@ var errorTexts = map[string]texts{
 	"rule.placeholder":        {ZhTW: "只能使用 {name}、{store}、{occasion}、{coupon} 這些代入欄位。", ZhCN: "只能使用 {name}、{store}、{occasion}、{coupon} 这些占位符。", En: "Only the placeholders {name}, {store}, {occasion} and {coupon} may be used."},
 	"rule.format":             {ZhTW: "格式不正確（優惠碼前綴為 1–12 個大寫英文字母或數字）。", ZhCN: "格式不正确（优惠码前缀为 1–12 个大写英文字母或数字）。", En: "Wrong format (a coupon prefix is 1–12 capital letters or digits)."},
 	"rule.version":            {ZhTW: "請附上您讀到的版本號。", ZhCN: "请附上您读到的版本号。", En: "Send the version you read."},
+	"rule.digits":             {ZhTW: "只能填數字。", ZhCN: "只能填数字。", En: "Digits only."},
 	"rule.language":           {ZhTW: "請選擇繁體中文、简体中文或 English。", ZhCN: "请选择繁體中文、简体中文或 English。", En: "Choose 繁體中文, 简体中文 or English."},
 	"rule.case_needs_contact": {ZhTW: "請先記錄一次聯絡到顧客的通話再結案。", ZhCN: "请先记录一次联系到顾客的通话再结案。", En: "Record a call that reached the diner before resolving."},
 	"rule.idempotency_reuse":  {ZhTW: "此提交編號已用於另一張不同的卡片。", ZhCN: "此提交编号已用于另一张不同的卡片。", En: "This submission id was already used for a different card."},

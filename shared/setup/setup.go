@@ -14,18 +14,24 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/ses"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
+	"github.com/cardloop/cardloop/shared/bucket"
+	"github.com/cardloop/cardloop/shared/card"
+	"github.com/cardloop/cardloop/shared/cardlayout"
 	"github.com/cardloop/cardloop/shared/casemail"
 	"github.com/cardloop/cardloop/shared/casework"
 	"github.com/cardloop/cardloop/shared/dynamo"
 	"github.com/cardloop/cardloop/shared/greeting"
 	"github.com/cardloop/cardloop/shared/link"
 	"github.com/cardloop/cardloop/shared/mail"
+	"github.com/cardloop/cardloop/shared/omr"
 	"github.com/cardloop/cardloop/shared/queue"
+	"github.com/cardloop/cardloop/shared/scan"
 	"github.com/cardloop/cardloop/shared/secret"
 )
 
@@ -40,6 +46,7 @@ type Env struct {
 	GreetingQueueURL  string // GREETING_QUEUE_URL
 	ConfigurationSet  string // SES_CONFIGURATION_SET
 	SenderConcurrency int    // SENDER_CONCURRENCY: the sender's maximum concurrency, to share SES's rate
+	ScanBucket        string // SCAN_BUCKET: where paper card scans land and their crops are kept
 }
 
 // FromEnv reads the configuration.
@@ -53,6 +60,7 @@ func FromEnv() Env {
 		DefaultBrand:     os.Getenv("DEFAULT_BRAND"),
 		GreetingQueueURL: os.Getenv("GREETING_QUEUE_URL"),
 		ConfigurationSet: os.Getenv("SES_CONFIGURATION_SET"),
+		ScanBucket:       os.Getenv("SCAN_BUCKET"),
 	}
 	if n, err := strconv.Atoi(os.Getenv("SENDER_CONCURRENCY")); err == nil && n > 0 {
 		env.SenderConcurrency = n
@@ -165,4 +173,24 @@ func (a *App) Consent(ctx context.Context) (*greeting.Consent, error) {
 // sends).
 func (a *App) Desk() *greeting.Desk {
 	return greeting.NewDesk(a.DB, a.Mailer(), a.Env.PublicBaseURL, time.Now)
+}
+
+// Bucket returns a bucket (path-style addressing, which S3 and the local
+// emulator both answer).
+func (a *App) Bucket(name string) *bucket.Bucket {
+	return bucket.New(s3.NewFromConfig(a.AWS, func(o *s3.Options) { o.UsePathStyle = true }), name)
+}
+
+// Ingester returns the reader of scanned paper cards uploaded to a bucket.
+func (a *App) Ingester(ctx context.Context, bucketName string) (*scan.Ingester, error) {
+	signer, err := a.Signer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	current := cardlayout.Current()
+	reader := omr.NewReader(func(v int) (*cardlayout.Layout, error) {
+		l, err := cardlayout.Version(v)
+		return &l, err
+	}, &current)
+	return scan.NewIngester(a.Bucket(bucketName), reader, signer, card.NewService(a.DB, a.DB, time.Now), a.DB, a.Log), nil
 }

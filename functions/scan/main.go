@@ -1,0 +1,28 @@
+// Command scan is the ScanFunction Lambda: paper card scans uploaded under
+// scans/ in the scan bucket are read into cards, or queued for review.
+package main
+
+import (
+	"context"
+	"log"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/cardloop/cardloop/shared/setup"
+	"github.com/cardloop/cardloop/shared/worker"
+)
+
+func main() {
+	ctx := context.Background()
+	app, err := setup.Load(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	if _, err := app.Signer(ctx); err != nil { // fail at start, not per event
+		log.Fatal(err)
+	}
+	lambda.Start(worker.NewScan(func(bucket string) worker.FileIngester {
+		in, _ := app.Ingester(ctx, bucket) // the signer is loaded above, so this cannot fail
+		return in
+	}, app.Log).Handle)
+}

@@ -1,0 +1,131 @@
+package dynamo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/cardloop/cardloop/shared/fault"
+	"github.com/cardloop/cardloop/shared/scan"
+)
+
+// Scanned cards (docs/data-model.md): a review per card waiting for a
+// person, in its store's queue (gsi1, least confident first, only while
+// waiting), and a record of what became of each page of each scan file.
+
+func reviewPK(id string) string          { return "REVIEW#" + id }
+func storeReviews(storeID string) string { return "STORE#" + storeID + "#REVIEWS" }
+func scanPagePK(object string) string    { return "SCAN#" + object }
+func scanPageSK(page int) string         { return "PAGE#" + fmt.Sprintf("%05d", page) }
+func reviewOrder(r scan.Review) string {
+	return strconv.FormatFloat(r.Confidence, 'f', 4, 64) + "#" + r.ID
+}
+func reviewItem(r scan.Review) (map[string]types.AttributeValue, error) {
+	k := keys{PK: reviewPK(r.ID), SK: "REVIEW", Kind: "review"}
+	if r.Status == scan.Waiting {
+		k.GSI1PK, k.GSI1SK = storeReviews(r.StoreID), reviewOrder(r)
+	}
+	item, err := attributevalue.MarshalMap(struct {
+		keys
+		scan.Review
+	}{k, r})
+	if err != nil {
+		return nil, fmt.Errorf("marshal review %s: %w", r.ID, err)
+	}
+	return item, nil
+}
+
+// PutReview queues a review unless the card has one already.
+func (db *DB) PutReview(ctx context.Context, r scan.Review) (bool, error) {
+	r.Version = 1
+	item, err := reviewItem(r)
+	if err != nil {
+		return false, err
+	}
+	_, err = db.api.PutItem(ctx, &dynamodb.PutItemInput{TableName: &db.table, Item: item, ConditionExpression: aws.String("attribute_not_exists(pk)")})
+	var ccf *types.ConditionalCheckFailedException
+	if errors.As(err, &ccf) {
+		return false, nil
+	}
+	if err != nil {
+		return false, unavailable("put review "+r.ID, err)
+	}
+	return true, nil
+}
+
+// Review returns a review, or a fault.NotFound error.
+func (db *DB) Review(ctx context.Context, id string) (scan.Review, error) {
+	return getItem[scan.Review](ctx, db, reviewPK(id), "REVIEW", "review "+id)
+}
+
+// Reviews returns a store's waiting reviews, least confident first.
+func (db *DB) Reviews(ctx context.Context, storeID string, limit int) ([]scan.Review, error) {
+	out, err := db.api.Query(ctx, &dynamodb.QueryInput{
+		TableName: &db.table, IndexName: aws.String(gsi1),
+		KeyConditionExpression:    aws.String("gsi1pk = :p"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":p": &types.AttributeValueMemberS{Value: storeReviews(storeID)}},
+		Limit:                     aws.Int32(int32(limit)),
+	})
+	if err != nil {
+		return nil, unavailable("query reviews of "+storeID, err)
+	}
+	var rs []scan.Review
+	if err := attributevalue.UnmarshalListOfMaps(out.Items, &rs); err != nil {
+		return nil, fmt.Errorf("unmarshal reviews: %w", err)
+	}
+	return rs, nil
+}
+
+// SaveDecision writes a decided review, if its version is still the one
+// read, and takes it out of the queue.
+func (db *DB) SaveDecision(ctx context.Context, r scan.Review) (scan.Review, error) {
+	read := r.Version
+	r.Version++
+	item, err := reviewItem(r)
+	if err != nil {
+		return r, err
+	}
+	_, err = db.api.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName: &db.table, Item: item,
+		ConditionExpression:       aws.String("version = :v"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":v": &types.AttributeValueMemberN{Value: strconv.Itoa(read)}},
+	})
+	var ccf *types.ConditionalCheckFailedException
+	if errors.As(err, &ccf) {
+		return r, fault.New(fault.Conflict, "Someone else decided this card meanwhile; reload it.")
+	}
+	if err != nil {
+		return r, unavailable("save review "+r.ID, err)
+	}
+	return r, nil
+}
+
+// RecordPage writes what became of one page of a scan file.
+func (db *DB) RecordPage(ctx context.Context, p scan.PageRecord) error {
+	item, err := attributevalue.MarshalMap(struct {
+		keys
+		scan.PageRecord
+	}{keys{PK: scanPagePK(p.Object), SK: scanPageSK(p.Page), Kind: "scanpage"}, p})
+	if err != nil {
+		return fmt.Errorf("marshal page record: %w", err)
+	}
+	if _, err := db.api.PutItem(ctx, &dynamodb.PutItemInput{TableName: &db.table, Item: item}); err != nil {
+		return unavailable("record scan page", err)
+	}
+	return nil
+}
+
+// ScanPages returns what became of each page of a scan file, in page order.
+func (db *DB) ScanPages(ctx context.Context, object string) ([]scan.PageRecord, error) {
+	return queryAll[scan.PageRecord](ctx, db, &dynamodb.QueryInput{
+		TableName:                 &db.table,
+		KeyConditionExpression:    aws.String("pk = :p"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":p": &types.AttributeValueMemberS{Value: scanPagePK(object)}},
+	}, "pages of "+object)
+}

@@ -1,0 +1,57 @@
+package worker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/cardloop/cardloop/shared/scan"
+)
+
+// FileIngester reads one uploaded scan file (scan.Ingester).
+type FileIngester interface {
+	File(ctx context.Context, key string, at time.Time) (scan.Report, error)
+}
+
+// Scan is the ScanFunction's handler: S3's ObjectCreated events for the
+// scans/ prefix of the scan bucket.
+type Scan struct {
+	// files returns the ingester of a bucket: the one the event names
+	// (the function is not told its bucket's name, which would make the
+	// bucket and the function depend on each other in the template).
+	files func(bucket string) FileIngester
+	log   *slog.Logger
+}
+
+// NewScan returns the handler.
+func NewScan(files func(bucket string) FileIngester, log *slog.Logger) *Scan {
+	return &Scan{files: files, log: log}
+}
+
+// Handle reads every file the event names. S3 delivers events at least
+// once; reading a file twice adds nothing (scan.Ingester.File keys cards
+// by serial and reviews by card). A file that failed for a reason a retry
+// may cure fails the invocation, and Lambda's asynchronous retries bring
+// the event again; the files already read are then replays.
+func (s *Scan) Handle(ctx context.Context, ev events.S3Event) error {
+	var errs []error
+	for _, r := range ev.Records {
+		key, err := url.QueryUnescape(r.S3.Object.Key) // S3 event keys are form-encoded
+		if err != nil {
+			errs = append(errs, fmt.Errorf("object key %q: %w", r.S3.Object.Key, err))
+			continue
+		}
+		rep, err := s.files(r.S3.Bucket.Name).File(ctx, key, r.EventTime)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("scan %s: %w", key, err))
+			continue
+		}
+		s.log.Info("scan read", "object", key, "pages", rep.Pages, "stored", rep.Stored, "queued", rep.Queued, "duplicates", rep.Duplicates, "rejected", rep.Rejected)
+	}
+	return errors.Join(errs...)
+}

@@ -33,6 +33,7 @@ func commands() map[string]command {
 		"trigger":   {"trigger <Function> <Event>  fire a schedule of the running app now", triggerCommand},
 		"occasions": {"occasions [--region TW] YEAR print the year's greeting occasions", occasionsCommand},
 		"cards":     {"cards print|layout [flags]  print paper cards (PDF) or the card layout", cardsCommand},
+		"scan":      {"scan import FILES…          put scans into the running app's bucket and show what was read", scanCommand},
 	}
 }
 

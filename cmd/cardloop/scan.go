@@ -1,0 +1,223 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"image"
+	"image/draw"
+	"image/png"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/cardloop/cardloop/infra/emulator"
+	"github.com/cardloop/cardloop/infra/provision"
+	"github.com/cardloop/cardloop/infra/runner"
+	"github.com/cardloop/cardloop/shared/bucket"
+	"github.com/cardloop/cardloop/shared/cardlayout"
+	"github.com/cardloop/cardloop/shared/dynamo"
+	"github.com/cardloop/cardloop/shared/omr/synth"
+	"github.com/cardloop/cardloop/shared/scan"
+)
+
+// scanCommand is `cardloop scan import FILES…`: it puts scan files into the
+// running app's scan bucket under scans/, where the bucket's S3 event runs
+// ScanFunction as it would in AWS, then waits for each file's pages to be
+// read and prints what became of them.
+func scanCommand(ctx context.Context, args []string) error {
+	if len(args) > 0 && args[0] == "mark" {
+		return markCommand(args[1:])
+	}
+	if len(args) == 0 || args[0] != "import" {
+		return errors.New("usage: cardloop scan import [--wait 60s] FILES… | cardloop scan mark --in PAGE.png --out MARKED.png --set field=value…")
+	}
+	fs := flag.NewFlagSet("scan import", flag.ContinueOnError)
+	root, config := projectFlags(fs)
+	wait := fs.Duration("wait", time.Minute, "how long to wait for each file to be read (0: do not wait)")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		return errors.New("usage: cardloop scan import [--wait 60s] FILES…")
+	}
+	dir, err := findRoot(*root)
+	if err != nil {
+		return err
+	}
+	p, err := runner.LoadProject(dir, *config)
+	if err != nil {
+		return err
+	}
+	endpoint := emulator.Endpoint()
+	cfg, err := emulator.Config(ctx, endpoint)
+	if err != nil {
+		return err
+	}
+	res := provision.Placeholders(p.Template, p.Config.Stack, endpoint)
+	b := bucket.New(s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true }), res["ScanBucket"].Name)
+	db := dynamo.New(dynamodb.NewFromConfig(cfg), res["Table"].Name)
+	day := time.Now().UTC().Format(time.DateOnly)
+	for _, file := range fs.Args() {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			return fmt.Errorf("read %s: %w", file, err)
+		}
+		// The same file imported twice gets the same key: the second
+		// upload is read again and adds nothing.
+		key := "scans/" + day + "/" + filepath.Base(file)
+		if err := b.Put(ctx, key, "application/octet-stream", data); err != nil {
+			return fmt.Errorf("import %s (is `make run` running?): %w", file, err)
+		}
+		fmt.Printf("%s → s3://%s/%s\n", file, b.Name(), key)
+		if *wait > 0 {
+			if err := report(ctx, os.Stdout, db, key, time.Now().Add(*wait)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// report waits until the file's pages are recorded (newer than the upload)
+// and prints them.
+func report(ctx context.Context, w io.Writer, db *dynamo.DB, key string, deadline time.Time) error {
+	since := time.Now().Add(-2 * time.Second)
+	for {
+		pages, err := db.ScanPages(ctx, key)
+		if err != nil {
+			return err
+		}
+		fresh := pages[:0]
+		for _, pg := range pages {
+			if pg.At.After(since) || pg.At.IsZero() {
+				fresh = append(fresh, pg)
+			}
+		}
+		if len(fresh) > 0 {
+			time.Sleep(time.Second) // the other pages of a PDF follow
+			if again, err := db.ScanPages(ctx, key); err == nil && len(again) > len(pages) {
+				continue
+			}
+			for _, pg := range fresh {
+				fmt.Fprintf(w, "  page %d: %s", pg.Page, pg.Status)
+				switch pg.Status {
+				case scan.Stored, scan.Duplicate:
+					fmt.Fprintf(w, " — card %s (store %s, serial %s)", pg.CardID, pg.StoreID, pg.Serial)
+				case scan.Queued:
+					fmt.Fprintf(w, " — review %s (store %s): open the console's review queue", pg.ReviewID, pg.StoreID)
+				case scan.Rejected:
+					fmt.Fprintf(w, " — %s", pg.Reason)
+				}
+				fmt.Fprintln(w)
+			}
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%s was not read in time: is `make run` running? (its log shows ScanFunction)", key)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+}
+
+// pairs collects repeated --set field=value flags.
+type pairs map[string]string
+
+func (p pairs) String() string { return fmt.Sprint(map[string]string(p)) }
+func (p pairs) Set(v string) error {
+	k, val, ok := strings.Cut(v, "=")
+	if !ok || k == "" {
+		return fmt.Errorf("%q is not field=value", v)
+	}
+	p[k] = val
+	return nil
+}
+
+// markCommand is `cardloop scan mark`: it fills in a printed card's page
+// (a PNG rendered from the PDF, e.g. by pdftoppm) as a diner would, with
+// the scan generator (shared/omr/synth), so a card can go through the whole
+// pipeline without a pen and a scanner.
+func markCommand(args []string) error {
+	fs := flag.NewFlagSet("scan mark", flag.ContinueOnError)
+	in := fs.String("in", "", "the blank page, a PNG of the printed card")
+	out := fs.String("out", "", "where to write the marked page (PNG)")
+	dpi := fs.Float64("dpi", 200, "the page's resolution")
+	rotate := fs.Float64("rotate", 0, "turn the page this many degrees, as a skewed scan")
+	set, double := pairs{}, pairs{}
+	fs.Var(set, "set", "field=value to mark, e.g. ratings.overall=1 (repeatable; layout field names: cardloop cards layout)")
+	fs.Var(double, "double", "field=value to mark as well, making a double mark (repeatable)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *in == "" || *out == "" {
+		return errors.New("usage: cardloop scan mark --in PAGE.png --out MARKED.png --set field=value…")
+	}
+	f, err := os.Open(*in)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", *in, err)
+	}
+	page := image.NewGray(img.Bounds())
+	draw.Draw(page, page.Bounds(), img, img.Bounds().Min, draw.Src)
+	l := cardlayout.Current()
+	gen := synth.New(&l)
+	gen.Base = func(*synth.Card) (*image.Gray, float64, error) { return page, *dpi, nil }
+	c := synth.Card{N: 1, Damage: synth.Damage{DPI: int(*dpi), Rotate: *rotate, Format: "png"}}
+	for _, m := range []pairs{set, double} {
+		for field, value := range m {
+			fl, ok := l.Field(field)
+			if !ok {
+				return fmt.Errorf("layout v%d has no field %q", l.Version, field)
+			}
+			marks, err := markValue(fl, value)
+			if err != nil {
+				return err
+			}
+			c.Marks = append(c.Marks, marks...)
+		}
+	}
+	s, err := gen.Render(c)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(*out, s.Data, 0o644); err != nil {
+		return err
+	}
+	fmt.Printf("marked %d bubbles → %s\n", len(c.Marks), *out)
+	return nil
+}
+
+// markValue returns the marks that answer value in field: one bubble, or
+// one per digit of a digit grid.
+func markValue(f cardlayout.Field, value string) ([]synth.Mark, error) {
+	mark := func(v string, col int) synth.Mark {
+		return synth.Mark{Field: f.Name, Value: v, Column: col, Kind: synth.Fill, Darkness: 0.9, Seed: uint64(len(v) + col)}
+	}
+	if f.Kind == cardlayout.Digits {
+		var out []synth.Mark
+		for i, r := range value {
+			out = append(out, mark(string(r), i))
+		}
+		return out, nil
+	}
+	for _, b := range f.Bubbles {
+		if b.Value == value {
+			return []synth.Mark{mark(value, 0)}, nil
+		}
+	}
+	return nil, fmt.Errorf("field %s has no value %q", f.Name, value)
+}

@@ -22,16 +22,14 @@ const (
 	// strokes (a tick or a cross) even if their mean is lower.
 	MarkFill      = 0.25
 	MarkCover     = 0.16
-	MarkCoverFill = 0.12
+	MarkCoverFill = 0.09
 	// SolidFill and SolidCover: a marked bubble this full is a filled one,
 	// which is checked for a cross over it.
 	SolidFill  = 0.55
 	SolidCover = 0.75
 	// inkCut is the darkness (above the printed label's own) from which a
-	// sample counts as ink for Cover; inkCutBare applies where the label
-	// could not be measured, above the light grey labels are printed in.
-	inkCut     = 0.30
-	inkCutBare = 0.45
+	// sample counts as ink for Cover.
+	inkCut = 0.30
 )
 
 // Bubble states.
@@ -107,18 +105,21 @@ func (s *sampler) crossArms(l *cardlayout.Layout, b cardlayout.Bubble) int {
 	paper := s.bg.at(cp.x, cp.y)
 	arms := 0
 	for _, arc := range s.arcs {
-		n, clear := 0, 0
-		for _, o := range arc {
+		clear := 0
+		var radii [3]bool // arc samples are by radius: inner, middle, outer
+		for i, o := range arc {
 			p := pt{c.x + o.x, c.y + o.y}
 			if printed(l, p, b) {
 				continue
 			}
 			clear++
 			if s.darkness(p, paper) > 0.5 {
-				n++
+				radii[i*3/len(arc)] = true
 			}
 		}
-		if clear >= 3 && n >= 2 {
+		// A fill that spills over the rim darkens the inner radius; a
+		// cross's arm runs on through the next.
+		if clear >= 3 && (radii[0] && radii[1] || radii[1] && radii[2]) {
 			arms++
 		}
 	}
@@ -173,8 +174,9 @@ func printed(l *cardlayout.Layout, p pt, self cardlayout.Bubble) bool {
 // on the page itself: for each printed label, the lower quartile at each
 // sample point over all the page's bubbles with that label (most of them
 // empty) is the label's own darkness there, and is subtracted. A label
-// printed on fewer than four bubbles has no such reference; its bubbles
-// count only darker samples as ink (inkCutBare).
+// printed on fewer than four bubbles ("10", "5+") has no such reference:
+// its bubbles' Cover is discounted by twice the most any measured label
+// covers on this page at the same cut.
 func (s *sampler) readFields(l *cardlayout.Layout) []Field {
 	n := len(s.inner)
 	type bubbleRef struct {
@@ -218,14 +220,21 @@ func (s *sampler) readFields(l *cardlayout.Layout) []Field {
 			refs[key] = ref
 		}
 	}
+	// How much of a bubble the page's labels themselves cover.
+	var labelCover float64
+	for _, ref := range refs {
+		k := 0
+		for _, v := range ref {
+			if v > inkCut {
+				k++
+			}
+		}
+		labelCover = math.Max(labelCover, float64(k)/float64(n))
+	}
 	fills := make([]float64, len(all))
 	covers := make([]float64, len(all))
 	for i, br := range all {
 		ref := refs[br.key]
-		cut := inkCut
-		if ref == nil {
-			cut = inkCutBare
-		}
 		var sum float64
 		inked := 0
 		for k, d := range br.d {
@@ -233,12 +242,15 @@ func (s *sampler) readFields(l *cardlayout.Layout) []Field {
 				d -= ref[k]
 			}
 			sum += d
-			if d > cut {
+			if d > inkCut {
 				inked++
 			}
 		}
 		fills[i] = sum / float64(n)
 		covers[i] = float64(inked) / float64(n)
+		if ref == nil && br.key != "" {
+			covers[i] = math.Max(0, covers[i]-2*labelCover)
+		}
 	}
 	// What is left of an empty bubble's darkness (paper estimate, scanner
 	// rendering) is the page's low percentile: most bubbles are empty.

@@ -185,7 +185,6 @@ func drawTemplate(c *canvas, l *cardlayout.Layout) {
 	}
 	for _, b := range l.Boxes {
 		c.strokeRect(b.X, b.Y, b.W, b.H, 0.3, levelBox)
-		textIn(c, cardlayout.Rect{X: b.X + 1, Y: b.Y + 0.5, W: b.W - 2, H: 4}, b.Name, levelBox)
 	}
 	for _, t := range l.Texts {
 		textIn(c, t.Rect, t.Key, levelText)

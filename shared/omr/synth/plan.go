@@ -18,7 +18,7 @@ import (
 
 // Kinds of mark a diner makes in a bubble.
 const (
-	Fill     = "fill"     // filled in
+	Fill     = "fill"     // filled in (now and then over the rim)
 	Partial  = "partial"  // filled about 60–80 %, a crescent left blank
 	Scribble = "scribble" // back-and-forth strokes
 	Tick     = "tick"     // a check mark
@@ -119,17 +119,17 @@ type Card struct {
 	Style, Ink string
 }
 
-// QRText is the URL a printed card's QR code holds (the signature here is a
-// fixed-length stand-in).
+// QRText is the URL a printed card's QR code holds, as long as a real one
+// (the 16-character signature here is a stand-in).
 func QRText(store string, serial string, version int) string {
-	return fmt.Sprintf("https://cards.example.com/c/%s?s=%s&v=%d&k=%s", store, serial, version, strings.Repeat("x", 22))
+	return fmt.Sprintf("https://cards.example.com/c/%s?s=%s&v=%d&k=%s", store, serial, version, "Q0ttPWFnZnO70P6x")
 }
 
 // Plan decides card n of a corpus from seed: the answers, how they are
 // marked, any deliberate problem (at problemRate), and the scan's damage.
 func Plan(l *cardlayout.Layout, n int, seed uint64, problemRate float64) Card {
 	rng := rand.New(rand.NewPCG(seed, uint64(n)))
-	c := Card{N: n, Serial: fmt.Sprintf("%08d", n)}
+	c := Card{N: n, Serial: fmt.Sprintf("SYN%012d", n)}
 	c.QR = QRText("S001", c.Serial, l.Version)
 	c.Truth = Truth{Fields: map[string]Want{}}
 

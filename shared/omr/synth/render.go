@@ -183,6 +183,9 @@ func drawMark(c *canvas, l *cardlayout.Layout, m Mark) error {
 	switch m.Kind {
 	case Fill, Faint, Residue, Partial, CrossOut:
 		r := rIn * u(0.9, 1.06)
+		if m.Kind == Fill && rng.Float64() < 0.1 {
+			r = rIn * u(1.1, 1.3) // a sloppy fill, over the rim
+		}
 		if m.Kind == Residue {
 			r = rIn * u(0.85, 1.1)
 		}

@@ -16,10 +16,15 @@ import (
 )
 
 func main() {
-	app, err := setup.Load(context.Background())
+	ctx := context.Background()
+	app, err := setup.Load(ctx)
 	if err != nil {
 		log.Fatal(err)
 	}
-	h := web.NewCardHandler(card.NewService(app.DB, app.DB, time.Now), app.DB, app.Log)
+	signer, err := app.Signer(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	h := web.NewCardHandler(card.NewService(app.DB, app.DB, time.Now), app.DB, app.Log).WithSerials(signer)
 	lambda.Start(httpadapter.NewV2(h).ProxyWithContext)
 }

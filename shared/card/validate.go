@@ -26,6 +26,11 @@ type Meta struct {
 	// IdempotencyKey is the Idempotency-Key header; when empty the
 	// submission's submissionId serves. With neither, every submission is new.
 	IdempotencyKey string
+	// Serial is a printed card's serial, its signature already verified
+	// (a scan, or the online form opened from the card's QR code): the card
+	// is then keyed by the serial, so paper and online answers of one
+	// printed card are one card. Untrusted input can never set it.
+	Serial string
 	// Language is the language the card was filled in, when the channel knows.
 	Language i18n.Lang
 	// Now is the time the submission arrived.
@@ -59,6 +64,9 @@ func Build(s Submission, st brand.Store, m Meta) (Card, error) {
 	key := m.IdempotencyKey
 	if key == "" {
 		key = s.SubmissionID
+	}
+	if m.Serial != "" {
+		key = serialKey(m.Serial)
 	}
 	if s.SubmissionID != "" {
 		v.token("submissionId", s.SubmissionID)
@@ -146,6 +154,13 @@ func Build(s Submission, st brand.Store, m Meta) (Card, error) {
 	}
 	return c, nil
 }
+
+// serialKey is the idempotency key of a printed card; its ":" cannot occur
+// in a key a client sends.
+func serialKey(serial string) string { return "serial:" + serial }
+
+// PrintedID returns the id of the card printed for store with serial.
+func PrintedID(storeID, serial string) string { return ID(storeID, serialKey(serial)) }
 
 // ID returns the id of the card that store and idempotency key name: the same
 // submission always gets the same id.

@@ -224,7 +224,7 @@ func (in *Ingester) page(ctx context.Context, rec PageRecord, img image.Image) (
 	}
 	visitDate := day.Format(time.DateOnly)
 	if len(questions) == 0 {
-		res, err := in.cards.Submit(ctx, Submission(st, ref.Serial, visitDate, answers), card.Meta{Source: card.SourceScan, Now: rec.At})
+		res, err := in.cards.Submit(ctx, Submission(st, visitDate, answers), Meta(ref.Serial, rec.At))
 		switch {
 		case err == nil && res.Created:
 			rec.Status, rec.CardID = Stored, res.Card.ID
@@ -235,7 +235,7 @@ func (in *Ingester) page(ctx context.Context, rec PageRecord, img image.Image) (
 		case fault.CodeOf(err) == fault.Conflict:
 			// Stored before with other answers: read from another scan, or
 			// answered online with the card's QR code. The first stands.
-			rec.Status, rec.CardID = Duplicate, card.ID(st.ID, ref.Serial)
+			rec.Status, rec.CardID = Duplicate, card.PrintedID(st.ID, ref.Serial)
 			return rec, nil
 		case fault.CodeOf(err) != fault.Invalid:
 			return rec, err

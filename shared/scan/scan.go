@@ -29,10 +29,10 @@ type Answers map[string]string
 // its answers: rating slots become the store's own items, main-course
 // slots its courses, digit grids a phone number and an MM-DD birthday.
 // Unanswered fields are left out; card.Build then checks the rest as it
-// checks an online card.
-func Submission(st brand.Store, serial, visitDate string, a Answers) card.Submission {
+// checks an online card. Submit it with Meta(serial, at).
+func Submission(st brand.Store, visitDate string, a Answers) card.Submission {
 	sub := card.Submission{
-		SubmissionID: serial, StoreID: st.ID, VisitDate: visitDate, Ratings: map[string]int{},
+		StoreID: st.ID, VisitDate: visitDate, Ratings: map[string]int{},
 		Meal: a["meal"], Reason: a["reason"], HeardFrom: a["heardFrom"],
 	}
 	for name, v := range a {
@@ -66,6 +66,12 @@ func Submission(st brand.Store, serial, visitDate string, a Answers) card.Submis
 	sub.Consent.Contact = a["consent.contact"] == "true"
 	sub.Consent.Marketing = a["consent.marketing"] == "true"
 	return sub
+}
+
+// Meta is how a scanned card is submitted: from a scan, keyed by its
+// (verified) serial, arrived at the upload's time.
+func Meta(serial string, at time.Time) card.Meta {
+	return card.Meta{Source: card.SourceScan, Serial: serial, Now: at}
 }
 
 // Question is an answer the machine was unsure of, or one a person must

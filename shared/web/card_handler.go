@@ -29,10 +29,25 @@ type storeFinder interface {
 // CardHandler serves the diner's card: the online form at /c/{storeId} and
 // the JSON API at /api/v1/cards.
 type CardHandler struct {
-	cards  cardSubmitter
-	stores storeFinder
-	log    *slog.Logger
-	mux    *http.ServeMux
+	cards   cardSubmitter
+	stores  storeFinder
+	serials serialChecker
+	log     *slog.Logger
+	mux     *http.ServeMux
+}
+
+// serialChecker verifies a printed card's signed serial (link.Signer).
+type serialChecker interface {
+	CheckSerial(store, serial string, version int, sig string) error
+}
+
+// WithSerials lets the form take a printed card's QR code (?s=serial&v=&k=
+// signed): the online answer is then stored under the card's serial, the
+// same card the paper would have made. Without it those parameters are
+// ignored.
+func (h *CardHandler) WithSerials(c serialChecker) *CardHandler {
+	h.serials = c
+	return h
 }
 
 // NewCardHandler returns the card's HTTP handler.

@@ -198,7 +198,24 @@ func (h *CardHandler) form(w http.ResponseWriter, r *http.Request) {
 		values.Set("table", t)
 		values.Set("tableFromQR", "1")
 	}
+	q := r.URL.Query()
+	if h.printedCard(st.ID, q.Get("s"), q.Get("v"), q.Get("k")) {
+		values.Set("cardSerial", q.Get("s"))
+		values.Set("cardVersion", q.Get("v"))
+		values.Set("cardSig", q.Get("k"))
+	}
 	h.render(w, http.StatusOK, "card", h.newFormPage(r, st, lang, values))
+}
+
+// printedCard reports whether serial, version and sig are a printed card's
+// signed QR code for the store. A forged one is ignored: the answer is
+// stored as an ordinary online card.
+func (h *CardHandler) printedCard(storeID, serial, version, sig string) bool {
+	if h.serials == nil || serial == "" || sig == "" {
+		return false
+	}
+	v, err := strconv.Atoi(version)
+	return err == nil && h.serials.CheckSerial(storeID, serial, v, sig) == nil
 }
 
 // formPost is POST /c/{storeId}: the form's fields, named like the JSON
@@ -223,6 +240,10 @@ func (h *CardHandler) formPost(w http.ResponseWriter, r *http.Request) {
 		lang = l
 	}
 	sub, parseErrs := submissionFromForm(st.ID, r.PostForm)
+	meta := card.Meta{Source: card.SourceQR, Language: lang, Now: time.Now()}
+	if h.printedCard(st.ID, r.PostForm.Get("cardSerial"), r.PostForm.Get("cardVersion"), r.PostForm.Get("cardSig")) {
+		meta.Serial = r.PostForm.Get("cardSerial") // the printed card's own: paper and phone make one card
+	}
 	var err error
 	if len(parseErrs) > 0 {
 		// Report the unreadable fields and, without storing anything, every
@@ -235,7 +256,7 @@ func (h *CardHandler) formPost(w http.ResponseWriter, r *http.Request) {
 		err = fault.Fields(parseErrs)
 	} else {
 		var res card.Result
-		res, err = h.cards.Submit(r.Context(), sub, card.Meta{Source: card.SourceQR, Language: lang, Now: time.Now()})
+		res, err = h.cards.Submit(r.Context(), sub, meta)
 		if err == nil {
 			q := url.Values{"lang": {string(lang)}}
 			if len(res.Card.LowRatings(2)) > 0 {

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"log/slog"
@@ -9,20 +10,24 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cardloop/cardloop/shared/card"
 	"github.com/cardloop/cardloop/shared/i18n"
+	"github.com/cardloop/cardloop/shared/link"
 	"github.com/cardloop/cardloop/shared/web"
 )
 
 // fakeSubmitter validates like the real service (card.Build) and records
 // what it was given, without storage.
 type fakeSubmitter struct {
-	got []card.Submission
+	got   []card.Submission
+	metas []card.Meta
 }
 
 func (f *fakeSubmitter) Submit(_ context.Context, sub card.Submission, m card.Meta) (card.Result, error) {
 	f.got = append(f.got, sub)
+	f.metas = append(f.metas, m)
 	st, err := memStores{}.Store(context.Background(), sub.StoreID)
 	if err != nil {
 		return card.Result{}, err
@@ -149,5 +154,48 @@ func TestFormEdgeCases(t *testing.T) {
 	rec = post(h, url.Values{"ratings.overall": {"4"}, "birthday.month": {"02"}}, "en")
 	if rec.Code != 422 || !strings.Contains(rec.Body.String(), `id="diner-birthday-error"`) {
 		t.Errorf("month without day: got %d, want 422 with the birthday error", rec.Code)
+	}
+}
+
+// TestPrintedCardOnline: the form opened from a printed card's QR code
+// stores the answer under the card's serial — the same card the paper
+// would make — and a forged serial is an ordinary online card.
+func TestPrintedCardOnline(t *testing.T) {
+	f := &fakeSubmitter{}
+	signer, err := link.NewSigner(bytes.Repeat([]byte{3}, 32), time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := web.NewCardHandler(f, memStores{}, slog.New(slog.NewTextHandler(io.Discard, nil))).WithSerials(signer)
+	good := signer.SignSerial("S001", "NMB7422OV2EAAAA", 1)
+	tests := []struct {
+		name, serial, sig string
+		printed           bool
+	}{
+		{"signed serial", "NMB7422OV2EAAAA", good, true},
+		{"forged serial", "NMB7422OV2EAAAB", good, false},
+		{"no signature", "NMB7422OV2EAAAA", "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, httptest.NewRequest("GET", "/c/S001?s="+tt.serial+"&v=1&k="+tt.sig, nil))
+			hidden := strings.Contains(rec.Body.String(), `name="cardSerial" value="`+tt.serial+`"`)
+			if rec.Code != 200 || hidden != tt.printed {
+				t.Fatalf("form: got %d, serial kept %v; want 200, %v", rec.Code, hidden, tt.printed)
+			}
+			form := url.Values{"submissionId": {"4b0c4f9e-6f3d-4a53-9c52-0d0fbcd2a0ff"}, "ratings.overall": {"4"},
+				"cardSerial": {tt.serial}, "cardVersion": {"1"}, "cardSig": {tt.sig}}
+			if rec := post(h, form, "en"); rec.Code != http.StatusSeeOther {
+				t.Fatalf("post: got %d", rec.Code)
+			}
+			m := f.metas[len(f.metas)-1]
+			if printed := m.Serial == tt.serial; printed != tt.printed {
+				t.Errorf("stored with serial %q, want printed=%v", m.Serial, tt.printed)
+			}
+		})
+	}
+	if card.PrintedID("S001", "NMB7422OV2EAAAA") == card.ID("S001", "NMB7422OV2EAAAA") {
+		t.Error("a client's submissionId can name a printed card's id")
 	}
 }

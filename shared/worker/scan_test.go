@@ -137,7 +137,7 @@ func TestScannedCardStoredOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.ID != card.ID("S001", "TESTCARDAAAAAAB") || c.Source != card.SourceScan {
+	if c.ID != card.PrintedID("S001", "TESTCARDAAAAAAB") || c.Source != card.SourceScan {
 		t.Errorf("card %s source %s, want the serial's card from a scan", c.ID, c.Source)
 	}
 	if c.Ratings["main"] != 1 || c.Ratings["service"] != 4 || c.Ratings["overall"] != 2 || c.NPS == nil || *c.NPS != 3 || c.Meal != "dinner" {
@@ -193,7 +193,7 @@ func TestDoubleMarkWaitsForReview(t *testing.T) {
 	if len(rs) != 1 || len(rs[0].Questions) != 1 || rs[0].Questions[0].Field != "ratings.service" || rs[0].Questions[0].Crop == "" {
 		t.Fatalf("reviews: %+v, want one asking about ratings.service with its crop", rs)
 	}
-	if _, err := r.db.Card(ctx, card.ID("S001", "TESTCARDAAAAAAC")); err == nil {
+	if _, err := r.db.Card(ctx, card.PrintedID("S001", "TESTCARDAAAAAAC")); err == nil {
 		t.Error("a card was stored before the review")
 	}
 	if err := r.deliver(t, "scans/t/double.png"); err != nil {
@@ -242,7 +242,7 @@ func TestScansThatAreNotCards(t *testing.T) {
 	if rs, _ := r.db.Reviews(context.Background(), "S001", 10); len(rs) != 0 {
 		t.Errorf("reviews: %d, want none", len(rs))
 	}
-	if _, err := r.db.Card(context.Background(), card.ID("S001", "TESTCARDAAAAAAD")); err == nil {
+	if _, err := r.db.Card(context.Background(), card.PrintedID("S001", "TESTCARDAAAAAAD")); err == nil {
 		t.Error("the forged card was stored")
 	}
 }

@@ -18,6 +18,10 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	h := web.NewConsoleHandler(app.DB, app.DB, app.Desk(), app.Env.SigninURL, app.Env.DefaultBrand, app.Log)
+	crops, err := app.ScanBucket()
+	if err != nil {
+		log.Fatal(err)
+	}
+	h := web.NewConsoleHandler(app.DB, app.DB, app.Desk(), app.Reviews(), crops, app.Env.SigninURL, app.Env.DefaultBrand, app.Log)
 	lambda.Start(httpadapter.NewV2(h).ProxyWithContext)
 }

@@ -194,3 +194,18 @@ func (a *App) Ingester(ctx context.Context, bucketName string) (*scan.Ingester, 
 	}, &current)
 	return scan.NewIngester(a.Bucket(bucketName), reader, signer, card.NewService(a.DB, a.DB, time.Now), a.DB, a.Log), nil
 }
+
+// ScanBucket returns the bucket SCAN_BUCKET names, where scans land and
+// their crops are kept.
+func (a *App) ScanBucket() (*bucket.Bucket, error) {
+	if a.Env.ScanBucket == "" {
+		return nil, fmt.Errorf("setup: SCAN_BUCKET is not set")
+	}
+	return a.Bucket(a.Env.ScanBucket), nil
+}
+
+// Reviews returns the review queue of scanned cards; a decision stores its
+// card through the same card service as every channel.
+func (a *App) Reviews() *scan.Reviews {
+	return scan.NewReviews(a.DB, a.DB, card.NewService(a.DB, a.DB, time.Now), time.Now)
+}

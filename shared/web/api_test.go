@@ -17,14 +17,17 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
 	"github.com/cardloop/cardloop/infra/testenv"
+	"github.com/cardloop/cardloop/shared/bucket"
 	"github.com/cardloop/cardloop/shared/card"
 	"github.com/cardloop/cardloop/shared/dynamo"
 	"github.com/cardloop/cardloop/shared/greeting"
 	"github.com/cardloop/cardloop/shared/mail"
+	"github.com/cardloop/cardloop/shared/scan"
 	"github.com/cardloop/cardloop/shared/web"
 )
 
@@ -35,6 +38,8 @@ type lambdaEnv struct {
 	env     testenv.Env
 	ddb     *dynamodb.Client
 	calls   *testenv.CountingDynamo
+	db      *dynamo.DB
+	crops   *bucket.Bucket
 	card    *httpadapter.HandlerAdapterV2
 	console *httpadapter.HandlerAdapterV2
 }
@@ -45,12 +50,16 @@ func newLambdaEnv(t testing.TB) *lambdaEnv {
 	calls := &testenv.CountingDynamo{DynamoAPI: ddb}
 	db := dynamo.New(calls, env.Table())
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	crops := bucket.New(s3.NewFromConfig(env.Config, func(o *s3.Options) { o.UsePathStyle = true }), env.Resources["ScanBucket"].Name)
 	return &lambdaEnv{
-		env:     env,
-		ddb:     ddb,
-		calls:   calls,
-		card:    httpadapter.NewV2(web.NewCardHandler(card.NewService(db, db, time.Now), db, log)),
-		console: httpadapter.NewV2(web.NewConsoleHandler(db, db, greeting.NewDesk(db, mail.New(sesv2.NewFromConfig(env.Config), env.Resources["SenderIdentity"].Name, ""), "http://127.0.0.1:8080", time.Now), "/local/signin", "wang", log)),
+		env:   env,
+		ddb:   ddb,
+		calls: calls,
+		card:  httpadapter.NewV2(web.NewCardHandler(card.NewService(db, db, time.Now), db, log)),
+		db:    db,
+		crops: crops,
+		console: httpadapter.NewV2(web.NewConsoleHandler(db, db, greeting.NewDesk(db, mail.New(sesv2.NewFromConfig(env.Config), env.Resources["SenderIdentity"].Name, ""), "http://127.0.0.1:8080", time.Now),
+			scan.NewReviews(db, db, card.NewService(db, db, time.Now), time.Now), crops, "/local/signin", "wang", log)),
 	}
 }
 

@@ -41,6 +41,8 @@ type ConsoleHandler struct {
 	data      consoleReader
 	cases     caseReader
 	desk      campaignDesk
+	reviews   reviewDesk
+	crops     cropReader
 	signinURL string
 	brandID   string
 	log       *slog.Logger
@@ -49,9 +51,10 @@ type ConsoleHandler struct {
 
 // NewConsoleHandler returns the console's HTTP handler. signinURL is where a
 // signed-out browser is sent (Cognito's hosted sign-in, or the local one);
-// defaultBrand is the brand of staff whose token names none.
-func NewConsoleHandler(data consoleReader, cases caseReader, desk campaignDesk, signinURL, defaultBrand string, log *slog.Logger) *ConsoleHandler {
-	h := &ConsoleHandler{data: data, cases: cases, desk: desk, signinURL: signinURL, brandID: defaultBrand, log: log, mux: http.NewServeMux()}
+// defaultBrand is the brand of staff whose token names none. reviews is the
+// review queue of scanned cards, crops the bucket holding their images.
+func NewConsoleHandler(data consoleReader, cases caseReader, desk campaignDesk, reviews reviewDesk, crops cropReader, signinURL, defaultBrand string, log *slog.Logger) *ConsoleHandler {
+	h := &ConsoleHandler{data: data, cases: cases, desk: desk, reviews: reviews, crops: crops, signinURL: signinURL, brandID: defaultBrand, log: log, mux: http.NewServeMux()}
 	static, _ := fs.Sub(consoleFiles, "console") // "console" is embedded above, so Sub cannot fail
 	files := http.StripPrefix("/console/", http.FileServerFS(static))
 	h.mux.HandleFunc("GET /console", func(w http.ResponseWriter, r *http.Request) {
@@ -67,6 +70,7 @@ func NewConsoleHandler(data consoleReader, cases caseReader, desk campaignDesk, 
 	h.mux.HandleFunc("GET /api/v1/stores/{storeId}/cases", h.signedIn(h.storeCases))
 	h.mux.HandleFunc("GET /api/v1/stores/{storeId}/case-stats", h.signedIn(h.storeCaseStats))
 	h.routeCampaigns()
+	h.routeReviews()
 	return h
 }
 

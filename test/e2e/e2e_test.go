@@ -1,7 +1,10 @@
 // Package e2e runs the browser tests (card.test.mjs, in headless Chromium
 // from Debian's chromium package, driven by playwright-core) against the
 // whole local pipeline: the runner serving every function of template.yaml
-// on a free port, against the AWS emulator.
+// on a free port, against the AWS emulator. Before the browser starts, a
+// double-marked paper card is uploaded to the run's scan bucket and read by
+// the running pipeline, so the review queue has a card waiting
+// (reviews.test.mjs).
 package e2e
 
 import (
@@ -15,10 +18,20 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
 	"github.com/cardloop/cardloop/infra/emulator"
+	"github.com/cardloop/cardloop/infra/provision"
 	"github.com/cardloop/cardloop/infra/runner"
 	"github.com/cardloop/cardloop/infra/seed"
 	"github.com/cardloop/cardloop/infra/testenv"
+	"github.com/cardloop/cardloop/shared/bucket"
+	"github.com/cardloop/cardloop/shared/cardlayout"
+	"github.com/cardloop/cardloop/shared/dynamo"
+	"github.com/cardloop/cardloop/shared/link"
+	"github.com/cardloop/cardloop/shared/omr/synth"
+	"github.com/cardloop/cardloop/shared/scan"
 )
 
 type testLog struct{ t *testing.T }
@@ -65,8 +78,9 @@ func TestBrowser(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan string, 1)
 	done := make(chan error, 1)
+	endpoint := emulator.EnsureEndpoint(t)
 	go func() {
-		done <- p.Run(ctx, runner.Options{Endpoint: emulator.EnsureEndpoint(t), KeepEmulatorData: true,
+		done <- p.Run(ctx, runner.Options{Endpoint: endpoint, KeepEmulatorData: true,
 			Seed: seed.Write, Log: testLog{t}, Ready: func(u string) { ready <- u }})
 	}()
 	defer func() {
@@ -82,8 +96,10 @@ func TestBrowser(t *testing.T) {
 		t.Fatal("the pipeline did not start within 5 minutes")
 	}
 
+	serial := seedReview(ctx, t, p, endpoint)
+
 	cmd := exec.CommandContext(ctx, "node", "--test", "--test-reporter=spec")
-	cmd.Env = append(os.Environ(), "BASE_URL="+base, "CHROMIUM="+chromium)
+	cmd.Env = append(os.Environ(), "BASE_URL="+base, "CHROMIUM="+chromium, "REVIEW_SERIAL="+serial)
 	out, err := cmd.CombinedOutput()
 	t.Logf("node --test:\n%s", out)
 	if err != nil {
@@ -98,4 +114,64 @@ func freeAddr(t *testing.T) string {
 	}
 	defer l.Close()
 	return fmt.Sprintf("127.0.0.1:%d", l.Addr().(*net.TCPAddr).Port)
+}
+
+// seedReview uploads a paper card of S001 whose service rating is marked
+// twice (2 and 5), signed with the run's link key, under scans/ in the
+// run's scan bucket, exactly as `cardloop scan import` does; the declared
+// S3 event runs the ScanFunction, which queues the card for review. It
+// returns the card's serial once its review is waiting.
+func seedReview(ctx context.Context, t *testing.T, p *runner.Project, endpoint string) string {
+	t.Helper()
+	var keyFile string
+	for _, s := range p.Config.Secrets { // the runner put this file's key into Parameter Store
+		if strings.HasSuffix(s.Parameter, "/link-signing-key") {
+			keyFile = filepath.Join(p.Root, s.File)
+		}
+	}
+	raw, err := os.ReadFile(keyFile)
+	if err != nil {
+		t.Fatalf("the run's link key: %v", err)
+	}
+	signer, err := link.NewSigner([]byte(strings.TrimSpace(string(raw))), time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := cardlayout.Current()
+	serial := fmt.Sprintf("E2EREVIEW%06d", time.Now().UnixNano()/1000%1000000)
+	c := synth.Card{N: 1, Serial: serial, QR: signer.CardURL("http://"+p.Config.Addr, "S001", serial, l.Version),
+		Damage: synth.Damage{DPI: 200, Rotate: 1.5, Format: "png"}}
+	for i, m := range [][2]string{{"ratings.overall", "4"}, {"ratings.service", "2"}, {"ratings.service", "5"}, {"nps", "8"}} {
+		c.Marks = append(c.Marks, synth.Mark{Field: m[0], Value: m[1], Kind: synth.Fill, Darkness: 0.9, Seed: uint64(i)})
+	}
+	img, err := synth.New(&l).Render(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := emulator.Config(ctx, endpoint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := provision.Placeholders(p.Template, p.Config.Stack, endpoint)
+	b := bucket.New(s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true }), res["ScanBucket"].Name)
+	db := dynamo.New(dynamodb.NewFromConfig(cfg), res["Table"].Name)
+	key := "scans/e2e/" + serial + ".png"
+	if err := b.Put(ctx, key, "image/png", img.Data); err != nil {
+		t.Fatalf("upload %s: %v", key, err)
+	}
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		r, err := db.Review(ctx, scan.ReviewID("S001", serial))
+		if err == nil && r.Status == scan.Waiting {
+			t.Logf("review %s waits: %d question(s), %s first", r.ID, len(r.Questions), r.Questions[0].Field)
+			return serial
+		}
+		if ps, _ := db.ScanPages(ctx, key); len(ps) > 0 && ps[0].Status != scan.Queued {
+			t.Fatalf("the seeded scan was not queued for review: %+v", ps)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the seeded scan %s was not read within 2 minutes (last: %v)", key, err)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
 }

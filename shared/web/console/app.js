@@ -65,6 +65,8 @@
     }
     return body;
   }
+  // fetchAuth fetches what is not JSON (a crop's PNG) with the token.
+  const fetchAuth = (path) => fetch(path, { headers: { Authorization: 'Bearer ' + token } });
 
   let me, stores;
   try {
@@ -81,14 +83,23 @@
   const campaigns = runsCampaigns && window.cardloopCampaigns
     ? window.cardloopCampaigns({ root: $('view-campaigns'), api, t, el, lang, me, stores: stores.stores, status })
     : null;
+  // The review queue of scanned cards: everyone who sees a store.
+  const reviews = window.cardloopReviews
+    ? window.cardloopReviews({ root: $('view-reviews'), api, fetchAuth, t, el, lang, me, stores: stores.stores, status })
+    : null;
+  $('nav-reviews').hidden = !reviews;
   let cardsLoaded = false;
   async function route() {
     const onCampaigns = campaigns && location.hash.startsWith('#campaign');
+    const onReviews = reviews && location.hash.startsWith('#review');
     $('view-campaigns').hidden = !onCampaigns;
-    $('view-cards').hidden = !!onCampaigns;
-    $('nav-cards').toggleAttribute('aria-current', !onCampaigns);
+    $('view-reviews').hidden = !onReviews;
+    $('view-cards').hidden = !!(onCampaigns || onReviews);
+    $('nav-cards').toggleAttribute('aria-current', !onCampaigns && !onReviews);
     $('nav-campaigns').toggleAttribute('aria-current', !!onCampaigns);
+    $('nav-reviews').toggleAttribute('aria-current', !!onReviews);
     if (onCampaigns) { await campaigns.show(location.hash); return; }
+    if (onReviews) { await reviews.show(location.hash); return; }
     status('');
     if (!cardsLoaded) { cardsLoaded = true; await load(false); }
   }

@@ -1,10 +1,12 @@
 package omr_test
 
 import (
+	"bytes"
 	"runtime"
 	"testing"
 	"time"
 
+	"github.com/cardloop/cardloop/shared/omr"
 	"github.com/cardloop/cardloop/shared/omr/synth"
 )
 
@@ -47,9 +49,9 @@ func TestAccuracy(t *testing.T) {
 	}
 }
 
-// BenchmarkReadCorpus generates a corpus (1,000 cards; -corpus to change —
-// generation is not timed) and decodes and reads every card on one
-// goroutine, reporting accuracy and speed.
+// BenchmarkReadCorpus generates a corpus (1,000 cards; -corpus, -problems
+// and -seed change it — generation is not timed) and decodes and reads
+// every card on one goroutine, reporting accuracy and speed.
 func BenchmarkReadCorpus(b *testing.B) {
 	l := testLayout(b)
 	g := synth.New(l)
@@ -61,7 +63,7 @@ func BenchmarkReadCorpus(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		for first := 0; first < *corpusSize; first += batch {
 			b.StopTimer()
-			scans := corpus(b, g, corpusSeed, first, min(batch, *corpusSize-first), problemRate)
+			scans := corpus(b, g, *corpusSeedF, first, min(batch, *corpusSize-first), *corpusRate)
 			b.StartTimer()
 			for _, s := range scans {
 				start := time.Now()
@@ -89,4 +91,33 @@ func BenchmarkReadCorpus(b *testing.B) {
 	b.ReportMetric(float64(n200)/read200Time.Seconds(), "cards/s/core@200dpi")
 	b.ReportMetric(float64(runtime.GOMAXPROCS(0)), "GOMAXPROCS")
 	b.ReportMetric(0, "ns/op")
+}
+
+// BenchmarkRead reads one typical 200 dpi card (JPEG, quality 75, a little
+// rotation and noise): Read alone on the decoded image, and Decode + Read.
+func BenchmarkRead(b *testing.B) {
+	l := testLayout(b)
+	c := cardWith(b, l, answers, synth.Fill, synth.Damage{DPI: 200, Rotate: 2, Noise: 3, Format: "jpeg", Quality: 75})
+	s := render(b, l, c)
+	r := newReader(l)
+	b.Run("read", func(b *testing.B) {
+		img, err := omr.Decode(bytes.NewReader(s.Data))
+		if err != nil {
+			b.Fatal(err)
+		}
+		for b.Loop() {
+			if _, err := r.Read(img); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "cards/s")
+	})
+	b.Run("decode+read", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := readScan(r, s); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "cards/s")
+	})
 }

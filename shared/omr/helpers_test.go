@@ -220,4 +220,8 @@ func (t *tally) report(tb testing.TB) {
 	}
 }
 
-var corpusSize = flag.Int("corpus", 1000, "cards in BenchmarkReadCorpus's corpus")
+var (
+	corpusSize  = flag.Int("corpus", 1000, "cards in BenchmarkReadCorpus's corpus")
+	corpusRate  = flag.Float64("problems", problemRate, "share of BenchmarkReadCorpus's cards with a deliberate problem")
+	corpusSeedF = flag.Uint64("seed", corpusSeed, "seed of BenchmarkReadCorpus's corpus")
+)

@@ -24,13 +24,17 @@ type work struct {
 // reduce box-averages the page by the integer factor that brings its long
 // side nearest workLongSide.
 func reduce(src *gray) *work {
-	long := max(src.w, src.h)
-	f := int(math.Round(float64(long) / workLongSide))
-	if f < 1 {
-		f = 1
-	}
+	f := max(1, int(math.Round(float64(max(src.w, src.h))/workLongSide)))
+	out := boxReduce(src, f)
+	wk := &work{g: *out, f: f}
+	wk.bg = newPaperMap(out, f)
+	return wk
+}
+
+// boxReduce averages f×f blocks of src.
+func boxReduce(src *gray, f int) *gray {
 	w, h := src.w/f, src.h/f
-	out := gray{pix: make([]byte, w*h), w: w, h: h, stride: w}
+	out := &gray{pix: make([]byte, w*h), w: w, h: h, stride: w}
 	sums := make([]uint32, w)
 	area := uint32(f * f)
 	for y := 0; y < h; y++ {
@@ -51,9 +55,7 @@ func reduce(src *gray) *work {
 			dst[x] = byte((sums[x] + area/2) / area)
 		}
 	}
-	wk := &work{g: out, f: f}
-	wk.bg = newPaperMap(&out, f)
-	return wk
+	return out
 }
 
 // paperMap is the paper's grey level over the page: the 90th percentile of
@@ -189,22 +191,28 @@ func (wk *work) blobs(l *cardlayout.Layout) []blob {
 		}
 		return i
 	}
-	prevStart, prevEnd := 0, 0
-	thr := make([]byte, g.w)
+	// Dark pixels, opened (eroded then dilated by one pixel) so that pen
+	// strokes and hairlines touching a mark do not join it.
+	mask := make([]bool, g.w*g.h)
 	for y := 0; y < g.h; y++ {
 		by := y / b
-		for x := 0; x < g.w; x++ {
-			thr[x] = byte(0.6 * wk.bg.cells[by*wk.bg.gw+x/b])
-		}
 		row := g.pix[y*g.stride : y*g.stride+g.w]
+		for x, v := range row {
+			mask[y*g.w+x] = float64(v) < 0.6*wk.bg.cells[by*wk.bg.gw+x/b]
+		}
+	}
+	mask = morph(morph(mask, g.w, g.h, 1, false), g.w, g.h, 1, true)
+	prevStart, prevEnd := 0, 0
+	for y := 0; y < g.h; y++ {
+		row := mask[y*g.w : y*g.w+g.w]
 		start := len(runs)
 		for x := 0; x < g.w; {
-			if row[x] >= thr[x] {
+			if !row[x] {
 				x++
 				continue
 			}
 			x0 := x
-			for x < g.w && row[x] < thr[x] {
+			for x < g.w && row[x] {
 				x++
 			}
 			idx := len(runs)
@@ -410,30 +418,48 @@ func scoreQuad(q *quad, mw, mh, size float64) (float64, bool) {
 
 // refineMark finds a mark's centre at full resolution near the reduced-page
 // estimate c (full-resolution pixels) for a mark of about side pixels: the
-// darkness-weighted centroid of a window around it, twice. It returns the
-// centre and the mark's ink level.
+// darkness-weighted centroid of the window's dark pixels after an opening
+// that strips pen strokes thinner than a fifth of the mark (a line drawn
+// into a mark does not pull its centre), twice. It returns the centre and
+// the mark's ink level.
 func refineMark(g *gray, bg *paperMap, c pt, side float64) (pt, float64) {
 	paper := bg.at(c.x, c.y)
 	hi, lo := 0.8*paper, 0.3*paper
-	for iter := 0; iter < 3; iter++ {
+	k := max(1, int(side/10+0.5))
+	for iter := 0; iter < 2; iter++ {
 		half := 0.95 * side
 		x0, x1 := max(0, int(c.x-half)), min(g.w-1, int(c.x+half))
 		y0, y1 := max(0, int(c.y-half)), min(g.h-1, int(c.y+half))
+		w, h := x1-x0+1, y1-y0+1
+		if w < 3 || h < 3 {
+			break
+		}
+		mask := make([]bool, w*h)
+		for y := 0; y < h; y++ {
+			row := g.pix[(y0+y)*g.stride+x0:]
+			for x := 0; x < w; x++ {
+				mask[y*w+x] = float64(row[x]) < 0.55*paper
+			}
+		}
+		mask = morph(morph(mask, w, h, k, false), w, h, k+1, true)
 		var sw, sx, sy float64
-		for y := y0; y <= y1; y++ {
-			row := g.pix[y*g.stride:]
-			for x := x0; x <= x1; x++ {
+		for y := 0; y < h; y++ {
+			row := g.pix[(y0+y)*g.stride+x0:]
+			for x := 0; x < w; x++ {
+				if !mask[y*w+x] {
+					continue
+				}
 				v := float64(row[x])
 				if v >= hi {
 					continue
 				}
-				w := 1.0
+				wt := 1.0
 				if v > lo {
-					w = (hi - v) / (hi - lo)
+					wt = (hi - v) / (hi - lo)
 				}
-				sw += w
-				sx += w * float64(x)
-				sy += w * float64(y)
+				sw += wt
+				sx += wt * float64(x0+x)
+				sy += wt * float64(y0+y)
 			}
 		}
 		if sw == 0 {
@@ -455,4 +481,42 @@ func refineMark(g *gray, bg *paperMap, c pt, side float64) (pt, float64) {
 		ink = sum / float64(n)
 	}
 	return c, ink
+}
+
+// morph erodes (dilate false) or dilates a w×h mask with a square of half
+// side k, separably.
+func morph(m []bool, w, h, k int, dilate bool) []bool {
+	tmp := make([]bool, len(m))
+	out := make([]bool, len(m))
+	// Along rows, then along columns: a pixel keeps (erosion) or gains
+	// (dilation) when all / any of the 2k+1 neighbours are set.
+	pass := func(src, dst []bool, n, stride, lines, lineStride int) {
+		for l := 0; l < lines; l++ {
+			base := l * lineStride
+			// set counts the set pixels in [i-k, i+k], sliding.
+			set := 0
+			for j := 0; j < min(k, n); j++ {
+				if src[base+j*stride] {
+					set++
+				}
+			}
+			for i := 0; i < n; i++ {
+				if j := i + k; j < n && src[base+j*stride] {
+					set++
+				}
+				if j := i - k - 1; j >= 0 && src[base+j*stride] {
+					set--
+				}
+				if dilate {
+					dst[base+i*stride] = set > 0
+				} else {
+					// Outside the image counts as background.
+					dst[base+i*stride] = set == 2*k+1
+				}
+			}
+		}
+	}
+	pass(m, tmp, w, 1, h, w)
+	pass(tmp, out, h, w, w, 1)
+	return out
 }

@@ -31,6 +31,9 @@ const (
 	ReasonFaint = "faint"
 	// ReasonGap: a digit grid has an unmarked column before a marked one.
 	ReasonGap = "gap"
+	// ReasonRegistration: the bubbles' printed rims were not found where
+	// the registration marks put them (a torn or badly curled card).
+	ReasonRegistration = "registration"
 )
 
 // Codes of the errors Read and Decode return (Error.Code).

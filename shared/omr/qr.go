@@ -93,16 +93,28 @@ func rectify(g *gray, h *homography, r cardlayout.Rect, ppm float64) *image.Gray
 		d := h[6]*mx + h[7]*my + 1
 		dnx, dny, dd := h[0]*step, h[3]*step, h[6]*step
 		row := out.Pix[y*out.Stride : y*out.Stride+w]
+		maxU, maxV := float64(g.w-1), float64(g.h-1)
 		for x := range row {
 			u, v := nx/d, ny/d
+			nx += dnx
+			ny += dny
+			d += dd
+			if u >= 0 && v >= 0 && u < maxU && v < maxV {
+				// Inside: bilinear without the edge clamps.
+				x0, y0 := int(u), int(v)
+				fx, fy := u-float64(x0), v-float64(y0)
+				i := y0*g.stride + x0
+				p := g.pix[i : i+g.stride+2]
+				a := float64(p[0]) + (float64(p[1])-float64(p[0]))*fx
+				b := float64(p[g.stride]) + (float64(p[g.stride+1])-float64(p[g.stride]))*fx
+				row[x] = byte(a + (b-a)*fy + 0.5)
+				continue
+			}
 			if u < -0.5 || v < -0.5 || u > float64(g.w)-0.5 || v > float64(g.h)-0.5 {
 				row[x] = 255
 			} else {
 				row[x] = byte(g.bilinear(u, v) + 0.5)
 			}
-			nx += dnx
-			ny += dny
-			d += dd
 		}
 	}
 	return out

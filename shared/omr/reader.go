@@ -5,6 +5,7 @@ import (
 	"image"
 	"math"
 	"sort"
+	"sync"
 
 	"github.com/cardloop/cardloop/shared/cardlayout"
 )
@@ -20,6 +21,9 @@ type Reader struct {
 	// CropPPM is the resolution of crops in pixels per mm (8 ≈ 200 dpi),
 	// never more than the scan's own.
 	CropPPM float64
+
+	mu    sync.Mutex
+	geoms map[int]*geometry // by layout version
 }
 
 // NewReader returns a Reader that looks layouts up with layouts. probe is the
@@ -28,7 +32,23 @@ type Reader struct {
 // versions are expected to keep the marks and the QR where they were — if
 // not, the whole card is searched for the QR, which is slower).
 func NewReader(layouts LayoutFunc, probe *cardlayout.Layout) *Reader {
-	return &Reader{layouts: layouts, probe: probe, CropPPM: 8}
+	return &Reader{layouts: layouts, probe: probe, CropPPM: 8, geoms: map[int]*geometry{}}
+}
+
+// geometry returns the derived geometry of layout l, computed once per
+// version.
+func (r *Reader) geometry(l *cardlayout.Layout) (*geometry, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if g := r.geoms[l.Version]; g != nil {
+		return g, nil
+	}
+	g, err := newGeometry(l)
+	if err != nil {
+		return nil, err
+	}
+	r.geoms[l.Version] = g
+	return g, nil
 }
 
 // Read reads one scanned page. Errors are *Error: CodeNoMarks, CodeNoQR,
@@ -46,8 +66,13 @@ func (r *Reader) Read(img image.Image) (*Page, error) {
 	q, ok := findQuad(wk.blobs(r.probe), r.probe)
 	if !ok {
 		e := &Error{Code: CodeNoMarks, Detail: "no four registration marks"}
-		// A card with damaged marks can still be matched by its QR code.
-		if res, ok := decodeQR(g.contiguous(), g.w, g.h, false); ok {
+		// A card with damaged marks can still be matched by its QR code
+		// (looked for at no more than about 11 px/mm on an A5 card).
+		pg := g
+		if f := (max(g.w, g.h) + 2399) / 2400; f > 1 {
+			pg = boxReduce(g, f)
+		}
+		if res, ok := decodeQR(pg.contiguous(), pg.w, pg.h, false); ok {
 			e.QR = res.text
 		}
 		return nil, e
@@ -106,10 +131,19 @@ func (r *Reader) Read(img image.Image) (*Page, error) {
 	ppmPage := turns[0].h.scale(pt{r.probe.Width / 2, r.probe.Height / 2})
 	qrPPM := clamp(ppmPage, 5, 9)
 	qrRect := grow(r.probe.QR, 2, r.probe)
-	for pass := 0; pass < 2 && found < 0; pass++ {
+	// Where the layout puts it: as scanned, then trying harder, then
+	// resampled finer and thresholded here (a blurred 150 dpi scan).
+	for pass := 0; pass < 3 && found < 0; pass++ {
 		for _, t := range turns {
-			im := rectify(g, &t.h, qrRect, qrPPM)
-			res, ok := decodeQR(im.Pix, im.Rect.Dx(), im.Rect.Dy(), pass == 1)
+			ppm := qrPPM
+			if pass == 2 {
+				ppm = 10
+			}
+			im := rectify(g, &t.h, qrRect, ppm)
+			if pass == 2 {
+				otsu(im.Pix)
+			}
+			res, ok := decodeQR(im.Pix, im.Rect.Dx(), im.Rect.Dy(), pass >= 1)
 			if ok && res.turns == 0 {
 				text, found, h = res.text, t.s, t.h
 				break
@@ -164,8 +198,12 @@ func (r *Reader) Read(img image.Image) (*Page, error) {
 		PxPerMM:  h.scale(pt{layout.Width / 2, layout.Height / 2}),
 		Paper:    paperSum, Ink: inkSum,
 	}
-	s := newSampler(g, h, &wk.bg, inkRefl, layout.BubbleDiameter)
-	page.Fields = s.readFields(layout)
+	geo, err := r.geometry(layout)
+	if err != nil {
+		return nil, &Error{Code: CodeUnknownLayout, Detail: fmt.Sprintf("layout version %d", cu.version), QR: text, Err: err}
+	}
+	s := &sampler{g: g, h: h, bg: &wk.bg, inkRefl: inkRefl, geo: geo}
+	page.Fields = s.readFields()
 
 	cropPPM := math.Min(r.CropPPM, page.PxPerMM)
 	for _, b := range layout.Boxes {
@@ -210,6 +248,44 @@ func qrLikeness(g *gray, h *homography, r cardlayout.Rect) float64 {
 	}
 	frac := float64(dark) / (n * n)
 	return float64(changes)/(n*(n-1)) - math.Abs(frac-0.5)
+}
+
+// otsu thresholds pix in place at the level that best separates its dark
+// and light pixels.
+func otsu(pix []byte) {
+	var hist [256]int
+	for _, v := range pix {
+		hist[v]++
+	}
+	total := len(pix)
+	var sum float64
+	for i, n := range hist {
+		sum += float64(i * n)
+	}
+	var sumB float64
+	wB, best, thr := 0, -1.0, 128
+	for t := 0; t < 256; t++ {
+		wB += hist[t]
+		if wB == 0 {
+			continue
+		}
+		wF := total - wB
+		if wF == 0 {
+			break
+		}
+		sumB += float64(t * hist[t])
+		mB, mF := sumB/float64(wB), (sum-sumB)/float64(wF)
+		if v := float64(wB) * float64(wF) * (mB - mF) * (mB - mF); v > best {
+			best, thr = v, t
+		}
+	}
+	for i, v := range pix {
+		if int(v) <= thr {
+			pix[i] = 0
+		} else {
+			pix[i] = 255
+		}
+	}
 }
 
 // grow widens r by m mm on each side, within the card.

@@ -7,6 +7,7 @@ import (
 	"hash/crc32"
 	"image"
 	"image/png"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -112,9 +113,20 @@ func TestReadScans(t *testing.T) {
 		{"perspective", synth.Damage{DPI: 200, Rotate: 4, Skew: 0.015, Format: "png"}, synth.Tick, 0},
 		{"poor scan", synth.Damage{DPI: 150, Rotate: 6, Blur: 2, Noise: 6, Light: 0.35, LightAngle: 1, Format: "jpeg", Quality: 40, Colour: true}, synth.Cross, 0},
 		{"grey scanner lid", synth.Damage{DPI: 200, Margin: 8, Background: 150, Format: "png"}, synth.Fill, 0},
+		{"pen strokes over the marks", synth.Damage{DPI: 150, Rotate: 3, Format: "png"}, synth.Fill, 0},
+		{"feeder slip 1 mm", synth.Damage{DPI: 200, Rotate: 1, Warp: 1, Format: "png"}, synth.Tick, 0},
+		{"feeder slip 1 mm, 150 dpi", synth.Damage{DPI: 150, Rotate: -1, Warp: -1, Blur: 1, Format: "jpeg", Quality: 60}, synth.Fill, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := cardWith(t, l, answers, tc.kind, tc.d)
+			if strings.HasPrefix(tc.name, "pen strokes") {
+				// A line out of every mark, towards the card's centre.
+				for _, m := range l.Marks {
+					dx, dy := l.Width/2-m.X, l.Height/2-m.Y
+					c.Strays = append(c.Strays, synth.Stroke{Width: 0.6, Darkness: 0.9, Points: [][2]float64{
+						{m.X, m.Y}, {m.X + dx*0.12, m.Y + dy*0.04}}})
+				}
+			}
 			p, err := readScan(r, render(t, l, c))
 			if err != nil {
 				t.Fatalf("read: %v", err)
@@ -283,18 +295,27 @@ func TestNotACard(t *testing.T) {
 			noQR.Pix[y*noQR.Stride+x] = 255
 		}
 	}
+	noMark := blankWithQR(synth.QRText("S001", "X2", l.Version)).(*image.Gray)
+	m := l.Marks[3]
+	for y := int((m.Y - m.Size) * ppm); y < int((m.Y+m.Size)*ppm); y++ {
+		for x := int((m.X - m.Size) * ppm); x < int((m.X+m.Size)*ppm); x++ {
+			noMark.Pix[y*noMark.Stride+x] = 255
+		}
+	}
 	for _, tc := range []struct {
 		name string
 		img  image.Image
 		code string
+		qr   string // Error.QR
 	}{
-		{"random noise", noise(1165, 1654), omr.CodeNoMarks},
-		{"text page", textPage(1240, 1754), omr.CodeNoMarks},
-		{"white page", white(1165, 1654), omr.CodeNoMarks},
-		{"tiny image", image.NewGray(image.Rect(0, 0, 10, 10)), omr.CodeNoMarks},
-		{"marks but no QR code", noQR, omr.CodeNoQR},
-		{"QR code of something else", blankWithQR("https://example.com/menu"), omr.CodeBadQR},
-		{"unknown layout version", blankWithQR(synth.QRText("S001", "X1", 99)), omr.CodeUnknownLayout},
+		{"a mark torn off", noMark, omr.CodeNoMarks, synth.QRText("S001", "X2", l.Version)},
+		{"random noise", noise(1165, 1654), omr.CodeNoMarks, ""},
+		{"text page", textPage(1240, 1754), omr.CodeNoMarks, ""},
+		{"white page", white(1165, 1654), omr.CodeNoMarks, ""},
+		{"tiny image", image.NewGray(image.Rect(0, 0, 10, 10)), omr.CodeNoMarks, ""},
+		{"marks but no QR code", noQR, omr.CodeNoQR, ""},
+		{"QR code of something else", blankWithQR("https://example.com/menu"), omr.CodeBadQR, "https://example.com/menu"},
+		{"unknown layout version", blankWithQR(synth.QRText("S001", "X1", 99)), omr.CodeUnknownLayout, synth.QRText("S001", "X1", 99)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p, err := r.Read(tc.img)
@@ -307,6 +328,9 @@ func TestNotACard(t *testing.T) {
 			}
 			if omr.ErrorCode(err) != tc.code {
 				t.Errorf("ErrorCode: got %q, want %q", omr.ErrorCode(err), tc.code)
+			}
+			if e.QR != tc.qr {
+				t.Errorf("QR: got %q, want %q", e.QR, tc.qr)
 			}
 		})
 	}
@@ -425,4 +449,27 @@ func hugePNG(t *testing.T, w, h int) []byte {
 	b[20], b[21], b[22], b[23] = byte(h>>24), byte(h>>16), byte(h>>8), byte(h)
 	binary.BigEndian.PutUint32(b[29:33], crc32.ChecksumIEEE(b[12:29]))
 	return b
+}
+
+// TestWrongLayout reads a card printed from another arrangement than its QR
+// code's layout version: the rims are not where the layout says, so no
+// field may be read as certain.
+func TestWrongLayout(t *testing.T) {
+	cur, other := testLayout(t), fixtureLayout(t)
+	ans := maps.Clone(answers)
+	ans["firstVisit"] = "no" // the fixture's values
+	c := cardWith(t, other, ans, synth.Fill, synth.Damage{DPI: 200, Rotate: 1, Format: "png"})
+	c.QR = synth.QRText("S001", c.Serial, cur.Version)
+	p, err := readScan(newReader(cur), render(t, other, c))
+	if err != nil {
+		t.Logf("read: %v", err) // refusing the page is as good
+		return
+	}
+	for _, f := range p.Fields {
+		if !f.Uncertain {
+			t.Errorf("%s: got %q certain, want uncertain", f.Name, f.Value)
+		} else if f.Reason != omr.ReasonRegistration {
+			t.Logf("%s: uncertain, %s", f.Name, f.Reason)
+		}
+	}
 }

@@ -71,6 +71,10 @@ type Damage struct {
 	Margin float64
 	// Background grey level outside the card.
 	Background float64
+	// Warp bends the page between the marks, as a sheet feeder that slips
+	// or a curled card does: up to this many mm (a smooth, non-projective
+	// displacement the four marks cannot correct).
+	Warp float64
 	// Blur passes of a [1 2 1] kernel (0–2).
 	Blur int
 	// Noise is the standard deviation of grey noise added per pixel.
@@ -345,6 +349,9 @@ func planDamage(rng *rand.Rand) Damage {
 	d.Skew = 0.004 * rng.Float64()
 	if rng.Float64() < 0.15 {
 		d.Skew = 0.015 * rng.Float64()
+	}
+	if rng.Float64() < 0.1 {
+		d.Warp = 0.8 * rng.Float64()
 	}
 	d.Blur = []int{0, 0, 1, 1, 2}[rng.IntN(5)]
 	d.Noise = 1 + 5*rng.Float64()

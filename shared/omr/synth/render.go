@@ -317,6 +317,9 @@ func damage(base *canvas, l *cardlayout.Layout, d Damage, seed uint64) *image.Gr
 				row[x] = bg
 				continue
 			}
+			if d.Warp != 0 {
+				mx, my = mx+0.5*d.Warp*math.Sin(2*math.Pi*my/H), my+d.Warp*math.Sin(math.Pi*my/H)
+			}
 			fx, fy := mx*bppm-0.5, my*bppm-0.5
 			x0, y0 := int(math.Floor(fx)), int(math.Floor(fy))
 			tx, ty := fx-float64(x0), fy-float64(y0)

@@ -14,9 +14,11 @@ export AWS_DEFAULT_REGION ?= us-east-1
 .PHONY: build run test e2e-deps moto print-deps lint bench deploy clean
 
 # build-<FunctionLogicalId>: the target `sam build` (BuildMethod: makefile) calls, with ARTIFACTS_DIR set.
+# The console prints paper cards, so its package carries the card font beside its binary.
 build-%Function:
 	cd $(CURDIR) && GOOS=linux GOARCH=$(GOARCH) CGO_ENABLED=0 go build -trimpath -tags lambda.norpc -ldflags "-s -w" \
 		-o $(ARTIFACTS_DIR)/bootstrap ./functions/$(shell echo $* | tr '[:upper:]' '[:lower:]')
+	$(if $(filter Console,$*),cp "$${CARDLOOP_FONT:-/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf}" $(ARTIFACTS_DIR)/card-font.ttf)
 
 build: $(addprefix build-,$(FUNCTIONS))
 

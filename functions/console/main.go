@@ -14,7 +14,8 @@ import (
 )
 
 func main() {
-	app, err := setup.Load(context.Background())
+	ctx := context.Background()
+	app, err := setup.Load(ctx)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -22,6 +23,10 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	h := web.NewConsoleHandler(app.DB, app.DB, app.Desk(), app.Reviews(), crops, app.Env.SigninURL, app.Env.DefaultBrand, app.Log)
+	paper, err := app.Paper(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	h := web.NewConsoleHandler(app.DB, app.DB, app.Desk(), app.Reviews(), crops, app.Env.SigninURL, app.Env.DefaultBrand, app.Log).WithPaper(paper)
 	lambda.Start(httpadapter.NewV2(h).ProxyWithContext)
 }

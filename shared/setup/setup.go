@@ -209,3 +209,17 @@ func (a *App) ScanBucket() (*bucket.Bucket, error) {
 func (a *App) Reviews() *scan.Reviews {
 	return scan.NewReviews(a.DB, a.DB, card.NewService(a.DB, a.DB, time.Now), time.Now)
 }
+
+// Paper returns the console's paper-card desk: printing a store's cards,
+// uploading its scans.
+func (a *App) Paper(ctx context.Context) (*scan.Paper, error) {
+	signer, err := a.Signer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	b, err := a.ScanBucket()
+	if err != nil {
+		return nil, err
+	}
+	return scan.NewPaper(a.DB, b, signer, a.Env.PublicBaseURL, time.Now), nil
+}

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -26,6 +27,7 @@ import (
 	"github.com/cardloop/cardloop/shared/card"
 	"github.com/cardloop/cardloop/shared/dynamo"
 	"github.com/cardloop/cardloop/shared/greeting"
+	"github.com/cardloop/cardloop/shared/link"
 	"github.com/cardloop/cardloop/shared/mail"
 	"github.com/cardloop/cardloop/shared/scan"
 	"github.com/cardloop/cardloop/shared/web"
@@ -59,7 +61,8 @@ func newLambdaEnv(t testing.TB) *lambdaEnv {
 		db:    db,
 		crops: crops,
 		console: httpadapter.NewV2(web.NewConsoleHandler(db, db, greeting.NewDesk(db, mail.New(sesv2.NewFromConfig(env.Config), env.Resources["SenderIdentity"].Name, ""), "http://127.0.0.1:8080", time.Now),
-			scan.NewReviews(db, db, card.NewService(db, db, time.Now), time.Now), crops, "/local/signin", "wang", log)),
+			scan.NewReviews(db, db, card.NewService(db, db, time.Now), time.Now), crops, "/local/signin", "wang", log).
+			WithPaper(scan.NewPaper(db, crops, testSigner(t), "http://127.0.0.1:8080", time.Now))),
 	}
 }
 
@@ -280,4 +283,13 @@ func BenchmarkPostCard(b *testing.B) {
 	}
 	b.ReportMetric(float64(e.calls.Calls.Load())/float64(b.N), "aws-calls/card")
 	b.ReportMetric(float64(e.calls.ItemsRead.Load())/float64(b.N), "items-read/card")
+}
+
+// testSigner is a link signer with a fixed test key.
+func testSigner(t testing.TB) *link.Signer {
+	s, err := link.NewSigner(bytes.Repeat([]byte{9}, 32), time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }

@@ -43,6 +43,7 @@ type ConsoleHandler struct {
 	desk      campaignDesk
 	reviews   reviewDesk
 	crops     cropReader
+	paper     paperDesk
 	signinURL string
 	brandID   string
 	log       *slog.Logger

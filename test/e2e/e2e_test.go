@@ -96,10 +96,10 @@ func TestBrowser(t *testing.T) {
 		t.Fatal("the pipeline did not start within 5 minutes")
 	}
 
-	serial := seedReview(ctx, t, p, endpoint)
+	serial, scanFile := seedReview(ctx, t, p, endpoint)
 
 	cmd := exec.CommandContext(ctx, "node", "--test", "--test-reporter=spec")
-	cmd.Env = append(os.Environ(), "BASE_URL="+base, "CHROMIUM="+chromium, "REVIEW_SERIAL="+serial)
+	cmd.Env = append(os.Environ(), "BASE_URL="+base, "CHROMIUM="+chromium, "REVIEW_SERIAL="+serial, "UPLOAD_FILE="+scanFile)
 	out, err := cmd.CombinedOutput()
 	t.Logf("node --test:\n%s", out)
 	if err != nil {
@@ -120,8 +120,9 @@ func freeAddr(t *testing.T) string {
 // twice (2 and 5), signed with the run's link key, under scans/ in the
 // run's scan bucket, exactly as `cardloop scan import` does; the declared
 // S3 event runs the ScanFunction, which queues the card for review. It
-// returns the card's serial once its review is waiting.
-func seedReview(ctx context.Context, t *testing.T, p *runner.Project, endpoint string) string {
+// returns the card's serial once its review is waiting, and the scan as a
+// file for the browser to upload again.
+func seedReview(ctx context.Context, t *testing.T, p *runner.Project, endpoint string) (string, string) {
 	t.Helper()
 	var keyFile string
 	for _, s := range p.Config.Secrets { // the runner put this file's key into Parameter Store
@@ -159,12 +160,16 @@ func seedReview(ctx context.Context, t *testing.T, p *runner.Project, endpoint s
 	if err := b.Put(ctx, key, "image/png", img.Data); err != nil {
 		t.Fatalf("upload %s: %v", key, err)
 	}
+	file := filepath.Join(t.TempDir(), serial+".png")
+	if err := os.WriteFile(file, img.Data, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	deadline := time.Now().Add(2 * time.Minute)
 	for {
 		r, err := db.Review(ctx, scan.ReviewID("S001", serial))
 		if err == nil && r.Status == scan.Waiting {
 			t.Logf("review %s waits: %d question(s), %s first", r.ID, len(r.Questions), r.Questions[0].Field)
-			return serial
+			return serial, file
 		}
 		if ps, _ := db.ScanPages(ctx, key); len(ps) > 0 && ps[0].Status != scan.Queued {
 			t.Fatalf("the seeded scan was not queued for review: %+v", ps)

@@ -66,7 +66,7 @@
     return body;
   }
   // fetchAuth fetches what is not JSON (a crop's PNG) with the token.
-  const fetchAuth = (path) => fetch(path, { headers: { Authorization: 'Bearer ' + token } });
+  const fetchAuth = (path, init) => fetch(path, Object.assign({}, init, { headers: Object.assign({ Authorization: 'Bearer ' + token, 'Accept-Language': lang }, init && init.headers) }));
 
   let me, stores;
   try {

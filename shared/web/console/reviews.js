@@ -17,7 +17,51 @@ window.cardloopReviews = function ({ root, api, fetchAuth, t, el, lang, stores, 
   const list = el('div', { id: 'r-list' });
   const head = el('div', { class: 'bar' }, el('h2', {}, t('console.review.title')),
     el('label', { class: 'inline' }, el('span', {}, t('console.store') + ' '), select));
-  root.replaceChildren(head, el('p', { class: 'hint' }, t('console.review.intro')), list);
+  root.replaceChildren(head, paperPanel(), el('p', { class: 'hint' }, t('console.review.intro')), list);
+
+  // paperPanel prints the store's cards (a PDF download) and uploads its
+  // scans, then shows what became of each page as the pipeline reads them.
+  function paperPanel() {
+    const count = el('input', { id: 'p-count', type: 'number', min: '1', max: '100', value: '50', inputmode: 'numeric' });
+    const print = el('button', { type: 'button', id: 'p-print', class: 'secondary' }, t('console.paper.print'));
+    const files = el('input', { id: 'p-files', type: 'file', multiple: '', accept: '.pdf,.jpg,.jpeg,.png,.tif,.tiff,application/pdf,image/jpeg,image/png,image/tiff' });
+    const upload = el('button', { type: 'button', id: 'p-upload', class: 'secondary' }, t('console.paper.upload'));
+    const out = el('ul', { id: 'p-out', class: 'outcomes', 'aria-live': 'polite' });
+    const problem = async (r) => { const b = await r.json().catch(() => ({})); return (b.errors && b.errors[0] && b.errors[0].message) || b.title || r.statusText; };
+    print.addEventListener('click', async () => {
+      status(t('console.loading'));
+      const r = await fetchAuth('/api/v1/stores/' + encodeURIComponent(storeId) + '/paper-cards?count=' + encodeURIComponent(count.value));
+      if (!r.ok) { status(await problem(r), true); return; }
+      const a = el('a', { href: URL.createObjectURL(await r.blob()), download: storeId + '-cards.pdf', id: 'p-pdf' }, t('console.paper.download'));
+      out.replaceChildren(el('li', {}, a));
+      a.click();
+      status(t('console.paper.printed', { n: count.value }));
+    });
+    upload.addEventListener('click', async () => {
+      out.replaceChildren();
+      for (const f of files.files) {
+        const li = el('li', {}, f.name + ': ' + t('console.paper.reading'));
+        out.append(li);
+        const r = await fetchAuth('/api/v1/stores/' + encodeURIComponent(storeId) + '/scans?name=' + encodeURIComponent(f.name), { method: 'POST', body: f, headers: { 'Content-Type': 'application/octet-stream' } });
+        if (!r.ok) { li.textContent = f.name + ': ' + await problem(r); li.className = 'error'; continue; }
+        const { key } = await r.json();
+        for (let i = 0; i < 120; i++) { // the bucket's event reads it within seconds
+          await new Promise((ok) => setTimeout(ok, 1000));
+          const { pages } = await api('/api/v1/stores/' + encodeURIComponent(storeId) + '/scans?key=' + encodeURIComponent(key));
+          if (pages.length) {
+            li.replaceChildren(f.name + ': ', ...pages.map((pg) => el('span', { class: 'page ' + pg.status, 'data-status': pg.status },
+              t('console.paper.page', { n: pg.page }) + ' ' + t('console.paper.status.' + pg.status) + (pg.reason ? ' (' + word('console.paper.reason.' + pg.reason, pg.reason) + ')' : ''))));
+            break;
+          }
+        }
+      }
+      await load();
+    });
+    return el('section', { class: 'panel', 'aria-labelledby': 'p-h' }, el('h3', { id: 'p-h' }, t('console.paper.title')),
+      el('div', { class: 'row' }, el('div', { class: 'field' }, el('label', { for: 'p-count' }, t('console.paper.count')), count), print),
+      el('div', { class: 'row' }, el('div', { class: 'field' }, el('label', { for: 'p-files' }, t('console.paper.files')), files), upload),
+      out);
+  }
 
   const current = () => stores.find((s) => s.id === storeId) || {};
   function fieldLabel(st, field) {

@@ -1,0 +1,123 @@
+package scan
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/cardloop/cardloop/shared/brand"
+	"github.com/cardloop/cardloop/shared/cardlayout"
+	"github.com/cardloop/cardloop/shared/cardprint"
+	"github.com/cardloop/cardloop/shared/fault"
+)
+
+// MaxConsolePrint is the most cards printed per console download, and
+// MaxConsoleUpload the largest scan uploaded through the console: a
+// function's answer and request are at most 6 MB (base64 on the way).
+// Bigger batches go through `cardloop cards print` and the bucket itself.
+const (
+	MaxConsolePrint  = 100
+	MaxConsoleUpload = 4 << 20
+)
+
+// PaperStore is what printing and uploading read.
+type PaperStore interface {
+	Store(ctx context.Context, id string) (brand.Store, error)
+	ScanPages(ctx context.Context, object string) ([]PageRecord, error)
+}
+
+// CardSigner signs the serial in each printed card's QR code (link.Signer).
+type CardSigner interface {
+	CardURL(base, store, serial string, version int) string
+}
+
+// Paper is the console's side of paper cards: printing a store's cards,
+// uploading scans into the bucket (where the bucket's event reads them),
+// and what became of an upload.
+type Paper struct {
+	store   PaperStore
+	objects Objects
+	signer  CardSigner
+	baseURL string
+	now     func() time.Time
+}
+
+// NewPaper returns a Paper.
+func NewPaper(store PaperStore, objects Objects, signer CardSigner, baseURL string, now func() time.Time) *Paper {
+	return &Paper{store: store, objects: objects, signer: signer, baseURL: baseURL, now: now}
+}
+
+// Print writes a PDF of count cards for the store to w.
+func (p *Paper) Print(ctx context.Context, storeID string, count int, w io.Writer) ([]string, error) {
+	if count < 1 || count > MaxConsolePrint {
+		return nil, &fault.Error{Code: fault.Invalid, Message: fmt.Sprintf("Print 1 to %d cards at a time here.", MaxConsolePrint),
+			Fields: []fault.FieldError{{Field: "count", Rule: "range"}}}
+	}
+	st, err := p.store.Store(ctx, storeID)
+	if err != nil {
+		return nil, err
+	}
+	font, err := cardprint.LoadFont(fontPath())
+	if err != nil {
+		return nil, err
+	}
+	batch, err := cardprint.NewBatch(p.now(), rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	return cardprint.Cards(w, cardprint.Options{Store: st, Count: count, Layout: cardlayout.Current(), BaseURL: p.baseURL, Signer: p.signer, Font: font, Batch: batch})
+}
+
+// fontPath is the card font: beside the function's binary when the build
+// put it there (Lambda), else where cardprint looks.
+func fontPath() string {
+	if exe, err := os.Executable(); err == nil {
+		if f := filepath.Join(filepath.Dir(exe), "card-font.ttf"); fileExists(f) {
+			return f
+		}
+	}
+	return cardprint.FontPath()
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
+
+var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
+
+// Upload puts a scan file into the bucket under scans/, where the bucket's
+// event reads it, and returns its key.
+func (p *Paper) Upload(ctx context.Context, storeID, name string, data []byte) (string, error) {
+	if _, err := p.store.Store(ctx, storeID); err != nil {
+		return "", err
+	}
+	if len(data) == 0 {
+		return "", &fault.Error{Code: fault.Invalid, Message: "The file is empty.", Fields: []fault.FieldError{{Field: "file", Rule: "required"}}}
+	}
+	name = strings.Trim(unsafeName.ReplaceAllString(path.Base(name), "-"), "-.")
+	if name == "" {
+		name = "scan"
+	}
+	key := fmt.Sprintf("scans/%s/%s/%d-%s", p.now().UTC().Format(time.DateOnly), storeID, p.now().UnixNano(), name)
+	if err := p.objects.Put(ctx, key, "application/octet-stream", data); err != nil {
+		return "", err
+	}
+	return key, nil
+}
+
+// Pages returns what became of an uploaded file's pages (none yet while it
+// is being read). Only the console's own uploads for the store are asked.
+func (p *Paper) Pages(ctx context.Context, storeID, key string) ([]PageRecord, error) {
+	if !strings.HasPrefix(key, "scans/") || !strings.Contains(key, "/"+storeID+"/") {
+		return nil, fault.New(fault.NotFound, "There is no upload %q for store %s.", key, storeID)
+	}
+	return p.store.ScanPages(ctx, key)
+}

@@ -18,6 +18,10 @@ const (
 	// that leaves less than this is read as empty.
 	EmptyFill  = 0.09
 	EmptyCover = 0.08
+	// EmptyCoverBare replaces EmptyCover for a bubble whose printed label
+	// the page could not measure (a label printed on fewer than four
+	// bubbles, like "10"): its own label may count as a little cover.
+	EmptyCoverBare = 0.14
 	// MarkFill: a bubble at or above it is marked. MarkCover with
 	// MarkCoverFill: so is one whose interior is partly covered by strong
 	// strokes (a tick or a cross) even if their mean is lower.
@@ -482,6 +486,7 @@ func (s *sampler) readFields() []Field {
 	}
 	fills := make([]float64, len(all))
 	covers := make([]float64, len(all))
+	bare := make([]bool, len(all))
 	for i, br := range all {
 		ref := refs[br.key]
 		var sum float64
@@ -499,6 +504,7 @@ func (s *sampler) readFields() []Field {
 		covers[i] = float64(inked) / float64(n)
 		if ref == nil && br.key != "" {
 			covers[i] = math.Max(0, covers[i]-2*labelCover)
+			bare[i] = true
 		}
 	}
 	// What is left of an empty bubble's darkness (paper estimate, scanner
@@ -515,8 +521,8 @@ func (s *sampler) readFields() []Field {
 		for j, b := range f.Bubbles {
 			lost = lost || s.lost[i]
 			br := BubbleRead{Value: b.Value, Column: b.Column,
-				Fill: fills[i] - baseFill, Cover: math.Max(0, covers[i]-baseCover)}
-			br.State = classify(br.Fill, br.Cover)
+				Fill: fills[i] - baseFill, Cover: math.Max(0, covers[i]-baseCover), bare: bare[i]}
+			br.State = classify(br.Fill, br.Cover, bare[i])
 			if br.State == stateMarked && br.Fill >= SolidFill && br.Cover >= SolidCover && s.crossArms(&s.geo.bubbles[i], s.off[i]) >= 2 {
 				br.State = stateCrossedOut
 			}
@@ -553,11 +559,15 @@ func labelKey(l *cardlayout.Layout, f *cardlayout.Field, b cardlayout.Bubble) st
 	return "in:" + b.Value
 }
 
-func classify(fill, cover float64) string {
+func classify(fill, cover float64, bare bool) string {
+	emptyCover := EmptyCover
+	if bare {
+		emptyCover = EmptyCoverBare
+	}
 	switch {
 	case fill >= MarkFill || (cover >= MarkCover && fill >= MarkCoverFill):
 		return stateMarked
-	case fill < EmptyFill && cover < EmptyCover:
+	case fill < EmptyFill && cover < emptyCover:
 		return stateEmpty
 	}
 	return stateFaint
@@ -568,7 +578,11 @@ func classify(fill, cover float64) string {
 func bubbleConfidence(b BubbleRead) float64 {
 	switch b.State {
 	case stateEmpty:
-		return clamp(math.Min((EmptyFill-b.Fill)/EmptyFill, (EmptyCover-b.Cover)/EmptyCover), 0, 1)
+		emptyCover := EmptyCover
+		if b.bare {
+			emptyCover = EmptyCoverBare
+		}
+		return clamp(math.Min((EmptyFill-b.Fill)/EmptyFill, (emptyCover-b.Cover)/emptyCover), 0, 1)
 	case stateMarked:
 		return clamp(math.Max((b.Fill-MarkFill)/0.3, (b.Cover-MarkCover)/0.3), 0, 1)
 	}

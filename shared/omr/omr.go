@@ -162,6 +162,8 @@ type BubbleRead struct {
 	// State is the bubble's class: "empty", "faint", "marked" or
 	// "crossed_out".
 	State string
+
+	bare bool // its printed label had no reference on the page
 }
 
 // Crop is an area of the card cut out of the scan, upright.

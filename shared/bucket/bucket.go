@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go"
 
 	"github.com/cardloop/cardloop/shared/fault"
 	"github.com/cardloop/cardloop/shared/scan"
@@ -40,8 +41,8 @@ func (b *Bucket) Name() string { return b.name }
 func (b *Bucket) Get(ctx context.Context, key string, max int64) ([]byte, error) {
 	out, err := b.api.GetObject(ctx, &s3.GetObjectInput{Bucket: &b.name, Key: &key})
 	var nsk *types.NoSuchKey
-	var nsb *types.NoSuchBucket
-	if errors.As(err, &nsk) || errors.As(err, &nsb) {
+	var ae smithy.APIError
+	if errors.As(err, &nsk) || errors.As(err, &ae) && (ae.ErrorCode() == "NoSuchBucket" || ae.ErrorCode() == "NoSuchKey") {
 		return nil, fault.New(fault.NotFound, "There is no object %q in bucket %s.", key, b.name)
 	}
 	if err != nil {

@@ -11,8 +11,6 @@ type pt struct{ x, y float64 }
 func (a pt) sub(b pt) pt         { return pt{a.x - b.x, a.y - b.y} }
 func (a pt) dist(b pt) float64   { return math.Hypot(a.x-b.x, a.y-b.y) }
 func (a pt) cross(b pt) float64  { return a.x*b.y - a.y*b.x }
-func mid(a, b pt) pt             { return pt{(a.x + b.x) / 2, (a.y + b.y) / 2} }
-func lerp(a, b pt, t float64) pt { return pt{a.x + (b.x-a.x)*t, a.y + (b.y-a.y)*t} }
 
 // homography is a plane projective transform:
 // x' = (h0 x + h1 y + h2) / (h6 x + h7 y + 1), y' = (h3 x + h4 y + h5) / (…).

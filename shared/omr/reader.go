@@ -51,18 +51,20 @@ func (r *Reader) geometry(l *cardlayout.Layout) (*geometry, error) {
 	return g, nil
 }
 
-// Read reads one scanned page. Errors are *Error: CodeNoMarks, CodeNoQR,
-// CodeBadQR, CodeUnknownLayout (a page that is not a readable card).
+// Read reads one scanned page. A page that is not a readable card is an
+// *Error: CodeNoMarks, CodeNoQR, CodeBadQR or CodeUnknownLayout. Only a
+// probe layout without four marks gives another error.
 func (r *Reader) Read(img image.Image) (*Page, error) {
 	g := toGray(img)
 	if g.w < 64 || g.h < 64 {
 		return nil, &Error{Code: CodeNoMarks, Detail: fmt.Sprintf("image of %d×%d pixels", g.w, g.h)}
 	}
 	wk := reduce(g)
-	lc, ok := layoutCorners(r.probe)
-	if !ok {
-		return nil, fmt.Errorf("omr: layout %d has %d registration marks, want 4", r.probe.Version, len(r.probe.Marks))
+	pg, err := r.geometry(r.probe)
+	if err != nil {
+		return nil, fmt.Errorf("omr: probe layout: %w", err)
 	}
+	lc := pg.corners
 	q, ok := findQuad(wk.blobs(r.probe), r.probe)
 	if !ok {
 		e := &Error{Code: CodeNoMarks, Detail: "no four registration marks"}
@@ -181,14 +183,19 @@ func (r *Reader) Read(img image.Image) (*Page, error) {
 		if err != nil || layout == nil {
 			return nil, &Error{Code: CodeUnknownLayout, Detail: fmt.Sprintf("layout version %d", cu.version), QR: text, Err: err}
 		}
-		if lc2, ok := layoutCorners(layout); ok && lc2 != lc {
-			var dst [4]pt
-			for k := 0; k < 4; k++ {
-				dst[k] = img4[(k+found)%4]
-			}
-			if h, err = fitHomography(lc2, dst); err != nil {
-				return nil, &Error{Code: CodeNoMarks, Detail: "marks do not form the card's rectangle", QR: text}
-			}
+	}
+	geo, err := r.geometry(layout)
+	if err != nil {
+		return nil, &Error{Code: CodeUnknownLayout, Detail: fmt.Sprintf("layout version %d", cu.version), QR: text, Err: err}
+	}
+	if geo.corners != lc {
+		// This version's marks are elsewhere than the probe layout's.
+		var dst [4]pt
+		for k := 0; k < 4; k++ {
+			dst[k] = img4[(k+found)%4]
+		}
+		if h, err = fitHomography(geo.corners, dst); err != nil {
+			return nil, &Error{Code: CodeNoMarks, Detail: "marks do not form the card's rectangle", QR: text}
 		}
 	}
 
@@ -197,10 +204,6 @@ func (r *Reader) Read(img image.Image) (*Page, error) {
 		Rotation: 90 * found,
 		PxPerMM:  h.scale(pt{layout.Width / 2, layout.Height / 2}),
 		Paper:    paperSum, Ink: inkSum,
-	}
-	geo, err := r.geometry(layout)
-	if err != nil {
-		return nil, &Error{Code: CodeUnknownLayout, Detail: fmt.Sprintf("layout version %d", cu.version), QR: text, Err: err}
 	}
 	s := &sampler{g: g, h: h, bg: &wk.bg, inkRefl: inkRefl, geo: geo}
 	page.Fields = s.readFields()

@@ -473,3 +473,30 @@ func TestWrongLayout(t *testing.T) {
 		}
 	}
 }
+
+// TestOtherVersion reads a card of another layout version than the probe
+// layout, with its marks and QR code elsewhere: the QR code is found by the
+// whole-card search and the page registered with that version's marks.
+func TestOtherVersion(t *testing.T) {
+	old := testLayout(t)
+	probe := fixtureLayout(t)
+	probe.Version = old.Version + 1
+	r := omr.NewReader(func(v int) (*cardlayout.Layout, error) {
+		switch v {
+		case old.Version:
+			return old, nil
+		case probe.Version:
+			return probe, nil
+		}
+		return nil, cardlayout.ErrUnknownVersion
+	}, probe)
+	c := cardWith(t, old, answers, synth.Fill, synth.Damage{DPI: 200, Rotate: -2, Flip: true, Format: "jpeg", Quality: 80})
+	p, err := readScan(r, render(t, old, c))
+	if err != nil {
+		t.Fatalf("read: %v", err)
+	}
+	if p.Version != old.Version || p.Rotation != 180 {
+		t.Errorf("got version %d rotation %d, want %d and 180", p.Version, p.Rotation, old.Version)
+	}
+	checkFields(t, p, c.Truth)
+}

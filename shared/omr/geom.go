@@ -8,9 +8,9 @@ import (
 // pt is a point: millimetres on the card or pixels in the scan.
 type pt struct{ x, y float64 }
 
-func (a pt) sub(b pt) pt         { return pt{a.x - b.x, a.y - b.y} }
-func (a pt) dist(b pt) float64   { return math.Hypot(a.x-b.x, a.y-b.y) }
-func (a pt) cross(b pt) float64  { return a.x*b.y - a.y*b.x }
+func (a pt) sub(b pt) pt        { return pt{a.x - b.x, a.y - b.y} }
+func (a pt) dist(b pt) float64  { return math.Hypot(a.x-b.x, a.y-b.y) }
+func (a pt) cross(b pt) float64 { return a.x*b.y - a.y*b.x }
 
 // homography is a plane projective transform:
 // x' = (h0 x + h1 y + h2) / (h6 x + h7 y + 1), y' = (h3 x + h4 y + h5) / (…).

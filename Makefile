@@ -11,7 +11,7 @@ MOTO_PORT ?= 4566
 export AWS_REGION ?= us-east-1
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: build run test e2e-deps moto print-deps lint bench deploy clean
+.PHONY: build run test e2e-deps moto print-deps lint bench bench-plan bench-omr deploy clean
 
 # build-<FunctionLogicalId>: the target `sam build` (BuildMethod: makefile) calls, with ARTIFACTS_DIR set.
 # The console prints paper cards, so its package carries the card font beside its binary.
@@ -48,9 +48,18 @@ e2e-deps:
 	@if [ -f test/e2e/package.json ] && [ ! -d test/e2e/node_modules ]; then \
 		cd test/e2e && npm ci --no-audit --no-fund --loglevel=error; fi
 
-# bench: the cost benchmarks (AWS calls, items read, time per operation).
+# bench: the cost benchmarks (AWS calls, items read, time per operation), but for the long ones below.
 bench: moto
-	go test -run '^$$' -bench . -benchtime 200x ./shared/...
+	go test -run '^$$' -bench . -skip 'PlanDay|ReadCorpus' -benchtime 200x ./shared/...
+
+# bench-plan: greeting planning for 10,000 and 100,000 generated diners (the 100,000 run takes minutes in moto).
+bench-plan: moto
+	go test -run '^$$' -bench 'PlanDay/diners=10000$$' -benchtime 20x -timeout 1h ./shared/worker/
+	go test -run '^$$' -bench 'PlanDay/diners=100000$$' -benchtime 1x -timeout 4h ./shared/worker/
+
+# bench-omr: optical mark recognition over 1,000 synthetic scans: accuracy and cards/s per core (docs/omr.md).
+bench-omr:
+	go test -run '^$$' -bench ReadCorpus -benchtime 1x -v ./shared/omr/
 
 lint:
 	gofmt -l . | (! grep .)

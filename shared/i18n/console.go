@@ -134,6 +134,7 @@ var consoleTexts = map[string]texts{
 	"console.review.why.crossed_out":         {ZhTW: "有劃掉的記號", ZhCN: "有划掉的记号", En: "A mark is crossed out"},
 	"console.review.why.faint":               {ZhTW: "記號太淡", ZhCN: "记号太淡", En: "The mark is faint"},
 	"console.review.why.gap":                 {ZhTW: "數字有缺漏", ZhCN: "数字有缺漏", En: "Digits are missing"},
+	"console.review.why.registration":        {ZhTW: "卡片位置對不準（可能破損或捲曲）", ZhCN: "卡片位置对不准（可能破损或卷曲）", En: "The card does not line up (torn or curled?)"},
 	"console.review.why.invalid":             {ZhTW: "讀到的答案不符合規則", ZhCN: "读到的答案不符合规则", En: "The answer read breaks the card's rules"},
 	"console.review.rating":                  {ZhTW: "評分：{item}", ZhCN: "评分：{item}", En: "Rating: {item}"},
 	"console.review.slot":                    {ZhTW: "第 {n} 項", ZhCN: "第 {n} 项", En: "Item {n}"},
@@ -201,5 +202,7 @@ var consoleTexts = map[string]texts{
 	"console.paper.reason.too_large":         {ZhTW: "檔案過大", ZhCN: "文件过大", En: "the file is too large"},
 	"console.paper.reason.corrupt":           {ZhTW: "檔案毀損或格式不支援", ZhCN: "文件损坏或格式不支持", En: "damaged file or unsupported format"},
 	"console.paper.reason.empty":             {ZhTW: "PDF 沒有任何頁面", ZhCN: "PDF 没有任何页面", En: "the PDF has no pages"},
+	"console.paper.reason.gone":              {ZhTW: "檔案在讀取前已被刪除", ZhCN: "文件在读取前已被删除", En: "the file was deleted before it was read"},
+	"console.paper.reason.bad_image":         {ZhTW: "影像無法讀取", ZhCN: "图像无法读取", En: "the image cannot be read"},
 	"console.paper.reason.no_image":          {ZhTW: "此頁沒有掃描影像", ZhCN: "此页没有扫描图像", En: "no scanned image on this page"},
 }

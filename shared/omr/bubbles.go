@@ -11,7 +11,7 @@ import (
 
 // Thresholds on a bubble's Fill and Cover (see BubbleRead). Fill is on a
 // scale where blank paper is 0 and the printed marks' ink is 1, less the
-// page's own blank-bubble level; docs/omr-reading.md shows the measured
+// page's own blank-bubble level; docs/omr.md ("Reading") shows the measured
 // distributions they separate.
 const (
 	// EmptyFill and EmptyCover: a bubble below both is empty. An erasure

@@ -6,7 +6,7 @@
 // uncertain, with a reason and its candidate values, for a person to settle;
 // it is never guessed.
 //
-// docs/omr-reading.md describes the method, the thresholds and the measured
+// docs/omr.md ("Reading") describes the method, the thresholds and the measured
 // accuracy and speed.
 package omr
 

@@ -16,9 +16,10 @@ import (
 
 // Limits on what an upload may be.
 const (
-	// MaxObject is the largest scan file read (a 300-dpi colour PDF of a
-	// hundred A5 pages is about 40 MB).
-	MaxObject = 64 << 20
+	// MaxObject is the largest scan file read, refused from its length
+	// before it is downloaded (a 200-dpi grey JPEG PDF of a hundred A5 pages
+	// is about 15 MB; split bigger batches).
+	MaxObject = 40 << 20
 	// MaxPages is the most pages one file may hold.
 	MaxPages = 500
 )

@@ -227,6 +227,7 @@ func TestScansThatAreNotCards(t *testing.T) {
 		{"corrupt", "scans/t/corrupt.jpg", []byte("\xff\xd8\xff\xe0 not really a jpeg"), scan.ReasonCorrupt},
 		{"empty PDF", "scans/t/empty.pdf", []byte("%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"), scan.ReasonEmpty},
 		{"forged serial", "scans/t/forged.png", forged, scan.ReasonBadSignature},
+		{"a 50 MB image", "scans/t/huge.png", append([]byte("\x89PNG\r\n\x1a\n"), make([]byte, 50<<20)...), scan.ReasonTooLarge},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

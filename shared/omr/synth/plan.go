@@ -3,7 +3,7 @@
 // (shared/omr): a diner's marks of many kinds, then the damage of scanning.
 // Everything is deterministic from a seed.
 //
-// The mix of cases (Plan) is documented in docs/omr-reading.md.
+// The mix of cases (Plan) is documented in docs/omr.md ("Reading").
 package synth
 
 import (

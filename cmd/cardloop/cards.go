@@ -116,11 +116,7 @@ func cardsPrint(ctx context.Context, args []string, stdout io.Writer) error {
 			return errors.New("--key-parameter needs --base-url (the deployed app's public URL)")
 		}
 	default:
-		dir, err := findRoot(*root)
-		if err != nil {
-			return err
-		}
-		p, err := runner.LoadProject(dir, *cfgPath)
+		p, err := loadProject(*root, *cfgPath)
 		if err != nil {
 			return err
 		}

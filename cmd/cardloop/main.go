@@ -18,6 +18,8 @@ import (
 	"path/filepath"
 	"sort"
 	"syscall"
+
+	"github.com/cardloop/cardloop/infra/runner"
 )
 
 // command is one subcommand.
@@ -74,6 +76,16 @@ func projectFlags(fs *flag.FlagSet) (root, config *string) {
 	root = fs.String("root", "", "project directory (default: nearest parent with template.yaml)")
 	config = fs.String("config", "", "local runner configuration (default: <root>/infra/local.yaml)")
 	return root, config
+}
+
+// loadProject loads the project at root (found from the working directory
+// when empty) with the local runner configuration at config.
+func loadProject(root, config string) (*runner.Project, error) {
+	dir, err := findRoot(root)
+	if err != nil {
+		return nil, err
+	}
+	return runner.LoadProject(dir, config)
 }
 
 // findRoot returns dir if set, else the nearest directory upwards holding

@@ -16,11 +16,7 @@ func runCommand(ctx context.Context, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	dir, err := findRoot(*root)
-	if err != nil {
-		return err
-	}
-	p, err := runner.LoadProject(dir, *config)
+	p, err := loadProject(*root, *config)
 	if err != nil {
 		return err
 	}

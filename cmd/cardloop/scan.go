@@ -19,7 +19,6 @@ import (
 
 	"github.com/cardloop/cardloop/infra/emulator"
 	"github.com/cardloop/cardloop/infra/provision"
-	"github.com/cardloop/cardloop/infra/runner"
 	"github.com/cardloop/cardloop/shared/bucket"
 	"github.com/cardloop/cardloop/shared/cardlayout"
 	"github.com/cardloop/cardloop/shared/dynamo"
@@ -47,11 +46,7 @@ func scanCommand(ctx context.Context, args []string) error {
 	if fs.NArg() == 0 {
 		return errors.New("usage: cardloop scan import [--wait 60s] FILES…")
 	}
-	dir, err := findRoot(*root)
-	if err != nil {
-		return err
-	}
-	p, err := runner.LoadProject(dir, *config)
+	p, err := loadProject(*root, *config)
 	if err != nil {
 		return err
 	}

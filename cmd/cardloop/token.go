@@ -5,8 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-
-	"github.com/cardloop/cardloop/infra/runner"
 )
 
 // tokenCommand prints an ID token for a seeded user, signed with the local
@@ -20,11 +18,7 @@ func tokenCommand(ctx context.Context, args []string) error {
 	if fs.NArg() != 1 {
 		return errors.New("usage: cardloop token <email>")
 	}
-	dir, err := findRoot(*root)
-	if err != nil {
-		return err
-	}
-	p, err := runner.LoadProject(dir, *config)
+	p, err := loadProject(*root, *config)
 	if err != nil {
 		return err
 	}

@@ -8,8 +8,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-
-	"github.com/cardloop/cardloop/infra/runner"
 )
 
 // triggerCommand asks the running app to fire a schedule now and prints
@@ -23,11 +21,7 @@ func triggerCommand(ctx context.Context, args []string) error {
 	if fs.NArg() != 2 {
 		return errors.New("usage: cardloop trigger <FunctionLogicalId> <EventName>")
 	}
-	dir, err := findRoot(*root)
-	if err != nil {
-		return err
-	}
-	p, err := runner.LoadProject(dir, *config)
+	p, err := loadProject(*root, *config)
 	if err != nil {
 		return err
 	}

@@ -18,11 +18,9 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	if _, err := app.Signer(ctx); err != nil { // fail at start, not per event
+	ingesters, err := app.Ingesters(ctx)
+	if err != nil {
 		log.Fatal(err)
 	}
-	lambda.Start(worker.NewScan(func(bucket string) worker.FileIngester {
-		in, _ := app.Ingester(ctx, bucket) // the signer is loaded above, so this cannot fail
-		return in
-	}, app.Log).Handle)
+	lambda.Start(worker.NewScan(func(bucket string) worker.FileIngester { return ingesters(bucket) }, app.Log).Handle)
 }

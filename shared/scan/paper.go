@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/cardloop/cardloop/shared/brand"
@@ -64,7 +65,7 @@ func (p *Paper) Print(ctx context.Context, storeID string, count int, w io.Write
 	if err != nil {
 		return nil, err
 	}
-	font, err := cardprint.LoadFont(fontPath())
+	font, err := cardFont()
 	if err != nil {
 		return nil, err
 	}
@@ -74,6 +75,10 @@ func (p *Paper) Print(ctx context.Context, storeID string, count int, w io.Write
 	}
 	return cardprint.Cards(w, cardprint.Options{Store: st, Count: count, Layout: cardlayout.Current(), BaseURL: p.baseURL, Signer: p.signer, Font: font, Batch: batch})
 }
+
+// cardFont is read once (4 MB) by the first print, not at start-up: the
+// console's other pages never need it.
+var cardFont = sync.OnceValues(func() ([]byte, error) { return cardprint.LoadFont(fontPath()) })
 
 // fontPath is the card font: beside the function's binary when the build
 // put it there (Lambda), else where cardprint looks.

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -22,7 +23,6 @@ import (
 
 	"github.com/cardloop/cardloop/shared/bucket"
 	"github.com/cardloop/cardloop/shared/card"
-	"github.com/cardloop/cardloop/shared/cardlayout"
 	"github.com/cardloop/cardloop/shared/casemail"
 	"github.com/cardloop/cardloop/shared/casework"
 	"github.com/cardloop/cardloop/shared/dynamo"
@@ -181,18 +181,30 @@ func (a *App) Bucket(name string) *bucket.Bucket {
 	return bucket.New(s3.NewFromConfig(a.AWS, func(o *s3.Options) { o.UsePathStyle = true }), name)
 }
 
-// Ingester returns the reader of scanned paper cards uploaded to a bucket.
-func (a *App) Ingester(ctx context.Context, bucketName string) (*scan.Ingester, error) {
+// Ingesters returns the readers of scanned paper cards, one per bucket (the
+// ScanFunction learns its bucket from each event). The signer, the mark
+// reader (with its per-layout geometry), the card service (with its store
+// cache) and the S3 client are made once and shared; an ingester is made
+// once per bucket.
+func (a *App) Ingesters(ctx context.Context) (func(bucket string) *scan.Ingester, error) {
 	signer, err := a.Signer(ctx)
 	if err != nil {
 		return nil, err
 	}
-	current := cardlayout.Current()
-	reader := omr.NewReader(func(v int) (*cardlayout.Layout, error) {
-		l, err := cardlayout.Version(v)
-		return &l, err
-	}, &current)
-	return scan.NewIngester(a.Bucket(bucketName), reader, signer, card.NewService(a.DB, a.DB, time.Now), a.DB, a.Log), nil
+	reader, cards := omr.NewCardReader(), card.NewService(a.DB, a.DB, time.Now)
+	api := s3.NewFromConfig(a.AWS, func(o *s3.Options) { o.UsePathStyle = true })
+	var mu sync.Mutex
+	made := map[string]*scan.Ingester{}
+	return func(name string) *scan.Ingester {
+		mu.Lock()
+		defer mu.Unlock()
+		if in, ok := made[name]; ok {
+			return in
+		}
+		in := scan.NewIngester(bucket.New(api, name), reader, signer, cards, a.DB, a.Log)
+		made[name] = in
+		return in
+	}, nil
 }
 
 // ScanBucket returns the bucket SCAN_BUCKET names, where scans land and

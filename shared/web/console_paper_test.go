@@ -86,7 +86,7 @@ func TestPrintAndUploadFromTheConsole(t *testing.T) {
 	}
 
 	// The bucket's event: here the ingester is run on the key directly.
-	reader := omr.NewReader(func(v int) (*cardlayout.Layout, error) { l, err := cardlayout.Version(v); return &l, err }, &l)
+	reader := omr.NewCardReader()
 	in := scan.NewIngester(e.crops, reader, testSigner(t), card.NewService(e.db, e.db, time.Now), e.db, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if _, err := in.File(ctx, up.Key, time.Now()); err != nil {
 		t.Fatal(err)

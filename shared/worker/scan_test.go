@@ -53,7 +53,7 @@ func newScanRig(t *testing.T) *scanRig {
 		t.Fatal(err)
 	}
 	l := cardlayout.Current()
-	reader := omr.NewReader(func(v int) (*cardlayout.Layout, error) { l, err := cardlayout.Version(v); return &l, err }, &l)
+	reader := omr.NewCardReader()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	in := scan.NewIngester(b, reader, signer, card.NewService(db, db, time.Now), db, log)
 	return &scanRig{env: env, db: db, bucket: b, signer: signer, gen: synth.New(&l),

@@ -67,12 +67,16 @@ func scanCommand(ctx context.Context, args []string) error {
 		// The same file imported twice gets the same key: the second
 		// upload is read again and adds nothing.
 		key := "scans/" + day + "/" + filepath.Base(file)
+		before, err := db.ScanPages(ctx, key) // a file imported before has its old outcomes, until the new event is read
+		if err != nil {
+			return fmt.Errorf("import %s (is `make run` running?): %w", file, err)
+		}
 		if err := b.Put(ctx, key, "application/octet-stream", data); err != nil {
 			return fmt.Errorf("import %s (is `make run` running?): %w", file, err)
 		}
 		fmt.Printf("%s → s3://%s/%s\n", file, b.Name(), key)
 		if *wait > 0 {
-			if err := report(ctx, os.Stdout, db, key, time.Now().Add(*wait)); err != nil {
+			if err := report(ctx, os.Stdout, db, key, before, time.Now().Add(*wait)); err != nil {
 				return err
 			}
 		}
@@ -80,10 +84,13 @@ func scanCommand(ctx context.Context, args []string) error {
 	return nil
 }
 
-// report waits until the file's pages are recorded (newer than the upload)
-// and prints them.
-func report(ctx context.Context, w io.Writer, db *dynamo.DB, key string, deadline time.Time) error {
-	since := time.Now().Add(-2 * time.Second)
+// report waits until the file's pages are recorded afresh (not as they
+// stood before the upload) and prints them.
+func report(ctx context.Context, w io.Writer, db *dynamo.DB, key string, before []scan.PageRecord, deadline time.Time) error {
+	old := map[int]time.Time{}
+	for _, pg := range before {
+		old[pg.Page] = pg.At
+	}
 	for {
 		pages, err := db.ScanPages(ctx, key)
 		if err != nil {
@@ -91,7 +98,7 @@ func report(ctx context.Context, w io.Writer, db *dynamo.DB, key string, deadlin
 		}
 		fresh := pages[:0]
 		for _, pg := range pages {
-			if pg.At.After(since) || pg.At.IsZero() {
+			if at, seen := old[pg.Page]; !seen || !at.Equal(pg.At) {
 				fresh = append(fresh, pg)
 			}
 		}

@@ -19,11 +19,11 @@ import (
 
 	"github.com/cardloop/cardloop/infra/runner"
 	"github.com/cardloop/cardloop/infra/seed"
+	"github.com/cardloop/cardloop/shared/aws/ssmparam"
 	"github.com/cardloop/cardloop/shared/brand"
 	"github.com/cardloop/cardloop/shared/cardlayout"
 	"github.com/cardloop/cardloop/shared/cardprint"
 	"github.com/cardloop/cardloop/shared/link"
-	"github.com/cardloop/cardloop/shared/secret"
 )
 
 const cardsUsage = `usage:
@@ -109,7 +109,7 @@ func cardsPrint(ctx context.Context, args []string, stdout io.Writer) error {
 		if err != nil {
 			return fmt.Errorf("load AWS config: %w", err)
 		}
-		if key, err = secret.Load(ctx, ssm.NewFromConfig(cfg), *keyParam); err != nil {
+		if key, err = ssmparam.Load(ctx, ssm.NewFromConfig(cfg), *keyParam); err != nil {
 			return err
 		}
 		if base == "" {

@@ -19,9 +19,9 @@ import (
 
 	"github.com/cardloop/cardloop/infra/emulator"
 	"github.com/cardloop/cardloop/infra/provision"
-	"github.com/cardloop/cardloop/shared/bucket"
+	"github.com/cardloop/cardloop/shared/aws/dynamo"
+	"github.com/cardloop/cardloop/shared/aws/s3bucket"
 	"github.com/cardloop/cardloop/shared/cardlayout"
-	"github.com/cardloop/cardloop/shared/dynamo"
 	"github.com/cardloop/cardloop/shared/omr/synth"
 	"github.com/cardloop/cardloop/shared/scan"
 )
@@ -56,7 +56,7 @@ func scanCommand(ctx context.Context, args []string) error {
 		return err
 	}
 	res := provision.Placeholders(p.Template, p.Config.Stack, endpoint)
-	b := bucket.New(s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true }), res["ScanBucket"].Name)
+	b := s3bucket.New(s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true }), res["ScanBucket"].Name)
 	db := dynamo.New(dynamodb.NewFromConfig(cfg), res["Table"].Name)
 	day := time.Now().UTC().Format(time.DateOnly)
 	for _, file := range fs.Args() {

@@ -3,16 +3,17 @@ package runner
 import (
 	"strings"
 	"testing"
+	"time"
 
 	cmail "github.com/cardloop/cardloop/shared/mail"
 )
 
 func TestParseRaw(t *testing.T) {
-	raw, err := cmail.New(nil, "cards@example.com", "").Render(cmail.Message{
+	raw, err := cmail.Render(cmail.Message{
 		To: []string{"manager.s001@example.com"}, Subject: "【需致歉】台北信義店",
 		Text: "請致電顧客", HTML: `<p>請致電 <a href="http://127.0.0.1:8080/k/k_1?a=ack">確認</a></p>`,
 		Headers: map[string]string{"X-Cardloop-Case": "k_1"},
-	})
+	}, "cards@example.com", time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,10 +16,10 @@ import (
 
 	"github.com/cardloop/cardloop/infra/emulator"
 	"github.com/cardloop/cardloop/infra/testenv"
+	"github.com/cardloop/cardloop/shared/aws/sesmail"
 	"github.com/cardloop/cardloop/shared/casemail"
 	"github.com/cardloop/cardloop/shared/casework"
 	"github.com/cardloop/cardloop/shared/link"
-	"github.com/cardloop/cardloop/shared/mail"
 )
 
 // TestSendThroughSES sends an alert through the real SES v2 client and
@@ -32,7 +32,7 @@ func TestSendThroughSES(t *testing.T) {
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
 	k.ID = "k_ses_" + hex.EncodeToString(b) // the emulator is shared: find this test's message by its case
-	mailer := mail.New(sesv2.NewFromConfig(env.Config), env.Resources["SenderIdentity"].Name, "")
+	mailer := sesmail.New(sesv2.NewFromConfig(env.Config), env.Resources["SenderIdentity"].Name, "")
 	s := casemail.New(mailer, f, f, f, signerAt(time.Now()), "https://cards.example.com", link.DefaultTTL)
 	id, err := s.SendNotice(context.Background(), casework.Notice{Kind: casework.NoticeAlert, To: "manager.s001@example.com"}, k)
 	if err != nil || id == "" {

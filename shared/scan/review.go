@@ -11,6 +11,11 @@ import (
 	"github.com/cardloop/cardloop/shared/fault"
 )
 
+// CardSubmitter stores a card (card.Service).
+type CardSubmitter interface {
+	Submit(ctx context.Context, sub card.Submission, m card.Meta) (card.Result, error)
+}
+
 // ReviewStore keeps the review queue (dynamo.DB).
 type ReviewStore interface {
 	// Review returns a review, or a fault.NotFound error.
@@ -122,7 +127,7 @@ func refused(st brand.Store, r Review, err error) error {
 	}
 	out := &fault.Error{Code: fault.Invalid, Message: "The card's rules refuse these answers; choose again.", Err: err}
 	for _, f := range fe.Fields {
-		name := fieldOf(st, f.Field)
+		name := ReviewField(st, f.Field)
 		if slices.ContainsFunc(r.Questions, func(q Question) bool { return q.Field == name }) {
 			name = "choices." + name
 		}

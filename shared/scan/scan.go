@@ -159,10 +159,10 @@ func (r *Review) Decide(choices map[string]string, by string, now time.Time) (An
 	return all, nil
 }
 
-// fieldOf maps a card field that card.Build refused back to the layout
+// ReviewField maps a card field that card.Build refused back to the layout
 // field a person can correct ("ratings.main" → "ratings.item5" for a store
 // whose fifth item is main).
-func fieldOf(st brand.Store, cardField string) string {
+func ReviewField(st brand.Store, cardField string) string {
 	if item, ok := strings.CutPrefix(cardField, "ratings."); ok {
 		if i := slices.Index(st.Items, item); i >= 0 {
 			return cardlayout.ItemField(i)
@@ -174,9 +174,9 @@ func fieldOf(st brand.Store, cardField string) string {
 	return cardField
 }
 
-// candidatesOf lists a layout field's values for a person to choose from
+// Candidates lists a layout field's values for a person to choose from
 // ("" first: unanswered). Digit grids have no short list.
-func candidatesOf(l cardlayout.Layout, field string) ([]string, error) {
+func Candidates(l cardlayout.Layout, field string) ([]string, error) {
 	f, ok := l.Field(field)
 	if !ok {
 		return nil, fmt.Errorf("layout v%d has no field %q", l.Version, field)

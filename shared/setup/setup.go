@@ -21,18 +21,20 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
-	"github.com/cardloop/cardloop/shared/bucket"
+	"github.com/cardloop/cardloop/shared/aws/dynamo"
+	"github.com/cardloop/cardloop/shared/aws/s3bucket"
+	"github.com/cardloop/cardloop/shared/aws/sesmail"
+	"github.com/cardloop/cardloop/shared/aws/sqsqueue"
+	"github.com/cardloop/cardloop/shared/aws/ssmparam"
 	"github.com/cardloop/cardloop/shared/card"
 	"github.com/cardloop/cardloop/shared/casemail"
 	"github.com/cardloop/cardloop/shared/casework"
-	"github.com/cardloop/cardloop/shared/dynamo"
 	"github.com/cardloop/cardloop/shared/greeting"
 	"github.com/cardloop/cardloop/shared/link"
-	"github.com/cardloop/cardloop/shared/mail"
 	"github.com/cardloop/cardloop/shared/omr"
-	"github.com/cardloop/cardloop/shared/queue"
 	"github.com/cardloop/cardloop/shared/scan"
-	"github.com/cardloop/cardloop/shared/secret"
+	"github.com/cardloop/cardloop/shared/scan/ingest"
+	"github.com/cardloop/cardloop/shared/scan/paper"
 )
 
 // Env is the functions' configuration (README, "Configuration").
@@ -100,7 +102,7 @@ func (a *App) Signer(ctx context.Context) (*link.Signer, error) {
 	if a.signer != nil {
 		return a.signer, nil
 	}
-	key, err := secret.Load(ctx, ssm.NewFromConfig(a.AWS), a.Env.LinkKeyParameter)
+	key, err := ssmparam.Load(ctx, ssm.NewFromConfig(a.AWS), a.Env.LinkKeyParameter)
 	if err != nil {
 		return nil, fmt.Errorf("setup: link signing key: %w", err)
 	}
@@ -118,23 +120,23 @@ func (a *App) Cases(ctx context.Context) (*casework.Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	mailer := mail.New(sesv2.NewFromConfig(a.AWS), a.Env.Sender, "")
+	mailer := sesmail.New(sesv2.NewFromConfig(a.AWS), a.Env.Sender, "")
 	sender := casemail.New(mailer, a.DB, a.DB, a.DB, signer, a.Env.PublicBaseURL, link.DefaultTTL)
 	return casework.NewService(a.DB, a.DB, sender, time.Now), nil
 }
 
 // Mailer returns the SES mailer (through the configuration set, when one
 // is configured, so deliveries, bounces and complaints are published).
-func (a *App) Mailer() *mail.Mailer {
-	return mail.New(sesv2.NewFromConfig(a.AWS), a.Env.Sender, a.Env.ConfigurationSet)
+func (a *App) Mailer() *sesmail.Mailer {
+	return sesmail.New(sesv2.NewFromConfig(a.AWS), a.Env.Sender, a.Env.ConfigurationSet)
 }
 
 // GreetingQueue returns the greeting job queue.
-func (a *App) GreetingQueue() (*queue.Queue[greeting.Job], error) {
+func (a *App) GreetingQueue() (*sqsqueue.Queue[greeting.Job], error) {
 	if a.Env.GreetingQueueURL == "" {
 		return nil, fmt.Errorf("setup: GREETING_QUEUE_URL is not set")
 	}
-	return queue.New[greeting.Job](sqs.NewFromConfig(a.AWS), a.Env.GreetingQueueURL), nil
+	return sqsqueue.New[greeting.Job](sqs.NewFromConfig(a.AWS), a.Env.GreetingQueueURL), nil
 }
 
 // Planner returns the greeting planner.
@@ -152,7 +154,7 @@ func (a *App) Sender(ctx context.Context) (*greeting.Sender, error) {
 	if err != nil {
 		return nil, err
 	}
-	limiter, maxRate, err := mail.Limiter(ctx, ses.NewFromConfig(a.AWS), a.Env.SenderConcurrency)
+	limiter, maxRate, err := sesmail.Limiter(ctx, ses.NewFromConfig(a.AWS), a.Env.SenderConcurrency)
 	if err != nil {
 		return nil, fmt.Errorf("setup: %w", err)
 	}
@@ -177,8 +179,8 @@ func (a *App) Desk() *greeting.Desk {
 
 // Bucket returns a bucket (path-style addressing, which S3 and the local
 // emulator both answer).
-func (a *App) Bucket(name string) *bucket.Bucket {
-	return bucket.New(s3.NewFromConfig(a.AWS, func(o *s3.Options) { o.UsePathStyle = true }), name)
+func (a *App) Bucket(name string) *s3bucket.Bucket {
+	return s3bucket.New(s3.NewFromConfig(a.AWS, func(o *s3.Options) { o.UsePathStyle = true }), name)
 }
 
 // Ingesters returns the readers of scanned paper cards, one per bucket (the
@@ -186,7 +188,7 @@ func (a *App) Bucket(name string) *bucket.Bucket {
 // reader (with its per-layout geometry), the card service (with its store
 // cache) and the S3 client are made once and shared; an ingester is made
 // once per bucket.
-func (a *App) Ingesters(ctx context.Context) (func(bucket string) *scan.Ingester, error) {
+func (a *App) Ingesters(ctx context.Context) (func(bucket string) *ingest.Ingester, error) {
 	signer, err := a.Signer(ctx)
 	if err != nil {
 		return nil, err
@@ -194,14 +196,14 @@ func (a *App) Ingesters(ctx context.Context) (func(bucket string) *scan.Ingester
 	reader, cards := omr.NewCardReader(), card.NewService(a.DB, a.DB, time.Now)
 	api := s3.NewFromConfig(a.AWS, func(o *s3.Options) { o.UsePathStyle = true })
 	var mu sync.Mutex
-	made := map[string]*scan.Ingester{}
-	return func(name string) *scan.Ingester {
+	made := map[string]*ingest.Ingester{}
+	return func(name string) *ingest.Ingester {
 		mu.Lock()
 		defer mu.Unlock()
 		if in, ok := made[name]; ok {
 			return in
 		}
-		in := scan.NewIngester(bucket.New(api, name), reader, signer, cards, a.DB, a.Log)
+		in := ingest.NewIngester(s3bucket.New(api, name), reader, signer, cards, a.DB, a.Log)
 		made[name] = in
 		return in
 	}, nil
@@ -209,7 +211,7 @@ func (a *App) Ingesters(ctx context.Context) (func(bucket string) *scan.Ingester
 
 // ScanBucket returns the bucket SCAN_BUCKET names, where scans land and
 // their crops are kept.
-func (a *App) ScanBucket() (*bucket.Bucket, error) {
+func (a *App) ScanBucket() (*s3bucket.Bucket, error) {
 	if a.Env.ScanBucket == "" {
 		return nil, fmt.Errorf("setup: SCAN_BUCKET is not set")
 	}
@@ -224,7 +226,7 @@ func (a *App) Reviews() *scan.Reviews {
 
 // Paper returns the console's paper-card desk: printing a store's cards,
 // uploading its scans.
-func (a *App) Paper(ctx context.Context) (*scan.Paper, error) {
+func (a *App) Paper(ctx context.Context) (*paper.Paper, error) {
 	signer, err := a.Signer(ctx)
 	if err != nil {
 		return nil, err
@@ -233,5 +235,5 @@ func (a *App) Paper(ctx context.Context) (*scan.Paper, error) {
 	if err != nil {
 		return nil, err
 	}
-	return scan.NewPaper(a.DB, b, signer, a.Env.PublicBaseURL, time.Now), nil
+	return paper.NewPaper(a.DB, b, signer, a.Env.PublicBaseURL, time.Now), nil
 }

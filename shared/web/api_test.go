@@ -23,13 +23,14 @@ import (
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
 	"github.com/cardloop/cardloop/infra/testenv"
-	"github.com/cardloop/cardloop/shared/bucket"
+	"github.com/cardloop/cardloop/shared/aws/dynamo"
+	"github.com/cardloop/cardloop/shared/aws/s3bucket"
+	"github.com/cardloop/cardloop/shared/aws/sesmail"
 	"github.com/cardloop/cardloop/shared/card"
-	"github.com/cardloop/cardloop/shared/dynamo"
 	"github.com/cardloop/cardloop/shared/greeting"
 	"github.com/cardloop/cardloop/shared/link"
-	"github.com/cardloop/cardloop/shared/mail"
 	"github.com/cardloop/cardloop/shared/scan"
+	"github.com/cardloop/cardloop/shared/scan/paper"
 	"github.com/cardloop/cardloop/shared/web"
 )
 
@@ -41,7 +42,7 @@ type lambdaEnv struct {
 	ddb     *dynamodb.Client
 	calls   *testenv.CountingDynamo
 	db      *dynamo.DB
-	crops   *bucket.Bucket
+	crops   *s3bucket.Bucket
 	card    *httpadapter.HandlerAdapterV2
 	console *httpadapter.HandlerAdapterV2
 }
@@ -52,7 +53,7 @@ func newLambdaEnv(t testing.TB) *lambdaEnv {
 	calls := &testenv.CountingDynamo{DynamoAPI: ddb}
 	db := dynamo.New(calls, env.Table())
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	crops := bucket.New(s3.NewFromConfig(env.Config, func(o *s3.Options) { o.UsePathStyle = true }), env.Resources["ScanBucket"].Name)
+	crops := s3bucket.New(s3.NewFromConfig(env.Config, func(o *s3.Options) { o.UsePathStyle = true }), env.Resources["ScanBucket"].Name)
 	return &lambdaEnv{
 		env:   env,
 		ddb:   ddb,
@@ -60,9 +61,9 @@ func newLambdaEnv(t testing.TB) *lambdaEnv {
 		card:  httpadapter.NewV2(web.NewCardHandler(card.NewService(db, db, time.Now), db, log)),
 		db:    db,
 		crops: crops,
-		console: httpadapter.NewV2(web.NewConsoleHandler(db, db, greeting.NewDesk(db, mail.New(sesv2.NewFromConfig(env.Config), env.Resources["SenderIdentity"].Name, ""), "http://127.0.0.1:8080", time.Now),
+		console: httpadapter.NewV2(web.NewConsoleHandler(db, db, greeting.NewDesk(db, sesmail.New(sesv2.NewFromConfig(env.Config), env.Resources["SenderIdentity"].Name, ""), "http://127.0.0.1:8080", time.Now),
 			scan.NewReviews(db, db, card.NewService(db, db, time.Now), time.Now), crops, "/local/signin", "wang", log).
-			WithPaper(scan.NewPaper(db, crops, testSigner(t), "http://127.0.0.1:8080", time.Now))),
+			WithPaper(paper.NewPaper(db, crops, testSigner(t), "http://127.0.0.1:8080", time.Now))),
 	}
 }
 

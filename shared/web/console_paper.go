@@ -11,6 +11,7 @@ import (
 	"github.com/cardloop/cardloop/shared/fault"
 	"github.com/cardloop/cardloop/shared/i18n"
 	"github.com/cardloop/cardloop/shared/scan"
+	"github.com/cardloop/cardloop/shared/scan/paper"
 	"github.com/cardloop/cardloop/shared/staff"
 )
 
@@ -65,10 +66,10 @@ func (h *ConsoleHandler) printCards(w http.ResponseWriter, r *http.Request, _ st
 // uploadScan is POST /api/v1/stores/{storeId}/scans?name=FILE with the file
 // as the body; the bucket's event then reads it.
 func (h *ConsoleHandler) uploadScan(w http.ResponseWriter, r *http.Request, _ staff.Principal, lang i18n.Lang) {
-	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, scan.MaxConsoleUpload))
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, paper.MaxConsoleUpload))
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
-		err = fault.New(fault.TooLarge, "A scan uploaded here may be at most %d MB; put bigger batches into the bucket.", scan.MaxConsoleUpload>>20)
+		err = fault.New(fault.TooLarge, "A scan uploaded here may be at most %d MB; put bigger batches into the bucket.", paper.MaxConsoleUpload>>20)
 	}
 	if err != nil {
 		writeProblem(w, err, lang, h.log)

@@ -19,6 +19,7 @@ import (
 	"github.com/cardloop/cardloop/shared/omr"
 	"github.com/cardloop/cardloop/shared/omr/synth"
 	"github.com/cardloop/cardloop/shared/scan"
+	"github.com/cardloop/cardloop/shared/scan/ingest"
 )
 
 // paperRequest is a console request by the manager of S001 (or of the
@@ -87,7 +88,7 @@ func TestPrintAndUploadFromTheConsole(t *testing.T) {
 
 	// The bucket's event: here the ingester is run on the key directly.
 	reader := omr.NewCardReader()
-	in := scan.NewIngester(e.crops, reader, testSigner(t), card.NewService(e.db, e.db, time.Now), e.db, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	in := ingest.NewIngester(e.crops, reader, testSigner(t), card.NewService(e.db, e.db, time.Now), e.db, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if _, err := in.File(ctx, up.Key, time.Now()); err != nil {
 		t.Fatal(err)
 	}

@@ -16,14 +16,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/cardloop/cardloop/infra/testenv"
-	"github.com/cardloop/cardloop/shared/dynamo"
+	"github.com/cardloop/cardloop/shared/aws/dynamo"
+	"github.com/cardloop/cardloop/shared/aws/sqsqueue"
 	"github.com/cardloop/cardloop/shared/greeting"
-	"github.com/cardloop/cardloop/shared/queue"
 )
 
 // countingSQS counts the queue's calls.
 type countingSQS struct {
-	queue.API
+	sqsqueue.API
 	calls atomic.Int64
 }
 
@@ -50,7 +50,7 @@ func BenchmarkPlanDay(b *testing.B) {
 			calls := &testenv.CountingDynamo{DynamoAPI: api}
 			db := dynamo.New(calls, env.Table())
 			sq := &countingSQS{API: sqs.NewFromConfig(env.Config)}
-			q := queue.New[greeting.Job](sq, env.Resources["GreetingQueue"].URL)
+			q := sqsqueue.New[greeting.Job](sq, env.Resources["GreetingQueue"].URL)
 			day := time.Date(2027, 1, 1, 4, 30, 0, 0, time.UTC) // 12:30 at all three stores
 			planner := greeting.NewPlanner(db, q, func() time.Time { return day }, slog.New(slog.NewTextHandler(io.Discard, nil)))
 			calls.Reset()

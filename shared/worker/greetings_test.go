@@ -21,15 +21,16 @@ import (
 
 	"github.com/cardloop/cardloop/infra/emulator"
 	"github.com/cardloop/cardloop/infra/testenv"
+	"github.com/cardloop/cardloop/shared/aws/dynamo"
+	"github.com/cardloop/cardloop/shared/aws/sesmail"
+	"github.com/cardloop/cardloop/shared/aws/sqsqueue"
 	"github.com/cardloop/cardloop/shared/card"
 	"github.com/cardloop/cardloop/shared/casework"
 	"github.com/cardloop/cardloop/shared/diner"
-	"github.com/cardloop/cardloop/shared/dynamo"
 	"github.com/cardloop/cardloop/shared/fault"
 	"github.com/cardloop/cardloop/shared/greeting"
 	"github.com/cardloop/cardloop/shared/link"
 	"github.com/cardloop/cardloop/shared/mail"
-	"github.com/cardloop/cardloop/shared/queue"
 	"github.com/cardloop/cardloop/shared/worker"
 )
 
@@ -43,7 +44,7 @@ type greetRig struct {
 	consent *greeting.Consent
 	planner *greeting.Planner
 	sender  *greeting.Sender
-	queue   *queue.Queue[greeting.Job]
+	queue   *sqsqueue.Queue[greeting.Job]
 	sqs     *sqs.Client
 	qurl    string
 	mailer  *flakyMailer
@@ -54,7 +55,7 @@ type greetRig struct {
 // flakyMailer fails the first fails sends with a throttling error, then
 // sends through SES.
 type flakyMailer struct {
-	real  *mail.Mailer
+	real  *sesmail.Mailer
 	fails int
 	tries int
 }
@@ -79,11 +80,11 @@ func newGreetRig(t *testing.T, now time.Time) *greetRig {
 		t.Fatal(err)
 	}
 	r.signer = signer
-	real := mail.New(sesv2.NewFromConfig(env.Config), env.Resources["SenderIdentity"].Name, "")
+	real := sesmail.New(sesv2.NewFromConfig(env.Config), env.Resources["SenderIdentity"].Name, "")
 	r.mailer = &flakyMailer{real: real}
 	r.sqs = sqs.NewFromConfig(env.Config)
 	r.qurl = env.Resources["GreetingQueue"].URL
-	r.queue = queue.New[greeting.Job](r.sqs, r.qurl)
+	r.queue = sqsqueue.New[greeting.Job](r.sqs, r.qurl)
 	r.cards = card.NewService(db, db, clock)
 	r.consent = greeting.NewConsent(db, r.mailer, signer, "http://cards.test", clock, log)
 	r.planner = greeting.NewPlanner(db, r.queue, clock, log)

@@ -19,14 +19,15 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/cardloop/cardloop/infra/testenv"
-	"github.com/cardloop/cardloop/shared/bucket"
+	"github.com/cardloop/cardloop/shared/aws/dynamo"
+	"github.com/cardloop/cardloop/shared/aws/s3bucket"
 	"github.com/cardloop/cardloop/shared/card"
 	"github.com/cardloop/cardloop/shared/cardlayout"
-	"github.com/cardloop/cardloop/shared/dynamo"
 	"github.com/cardloop/cardloop/shared/link"
 	"github.com/cardloop/cardloop/shared/omr"
 	"github.com/cardloop/cardloop/shared/omr/synth"
 	"github.com/cardloop/cardloop/shared/scan"
+	"github.com/cardloop/cardloop/shared/scan/ingest"
 	"github.com/cardloop/cardloop/shared/worker"
 )
 
@@ -35,7 +36,7 @@ import (
 type scanRig struct {
 	env     testenv.Env
 	db      *dynamo.DB
-	bucket  *bucket.Bucket
+	bucket  *s3bucket.Bucket
 	signer  *link.Signer
 	handler *worker.Scan
 	gen     *synth.Generator
@@ -45,7 +46,7 @@ func newScanRig(t *testing.T) *scanRig {
 	t.Helper()
 	env := testenv.New(t)
 	db := dynamo.New(dynamodb.NewFromConfig(env.Config), env.Table())
-	b := bucket.New(s3.NewFromConfig(env.Config, func(o *s3.Options) { o.UsePathStyle = true }), env.Resources["ScanBucket"].Name)
+	b := s3bucket.New(s3.NewFromConfig(env.Config, func(o *s3.Options) { o.UsePathStyle = true }), env.Resources["ScanBucket"].Name)
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)
 	signer, err := link.NewSigner(key, time.Now)
@@ -55,7 +56,7 @@ func newScanRig(t *testing.T) *scanRig {
 	l := cardlayout.Current()
 	reader := omr.NewCardReader()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	in := scan.NewIngester(b, reader, signer, card.NewService(db, db, time.Now), db, log)
+	in := ingest.NewIngester(b, reader, signer, card.NewService(db, db, time.Now), db, log)
 	return &scanRig{env: env, db: db, bucket: b, signer: signer, gen: synth.New(&l),
 		handler: worker.NewScan(func(string) worker.FileIngester { return in }, log)}
 }

@@ -18,9 +18,10 @@ import (
 
 	"github.com/cardloop/cardloop/infra/emulator"
 	"github.com/cardloop/cardloop/infra/testenv"
+	"github.com/cardloop/cardloop/shared/aws/dynamo"
+	"github.com/cardloop/cardloop/shared/aws/sesmail"
 	"github.com/cardloop/cardloop/shared/card"
 	"github.com/cardloop/cardloop/shared/casework"
-	"github.com/cardloop/cardloop/shared/dynamo"
 	"github.com/cardloop/cardloop/shared/fault"
 	"github.com/cardloop/cardloop/shared/mail"
 	"github.com/cardloop/cardloop/shared/triage"
@@ -31,7 +32,7 @@ import (
 // (the emulator's), failing the first failFirst sends as SES would when it
 // throttles. The full e-mails are casemail's; here only their number counts.
 type sesSender struct {
-	mailer    *mail.Mailer
+	mailer    *sesmail.Mailer
 	failFirst atomic.Int32
 	sends     atomic.Int32
 }
@@ -63,7 +64,7 @@ func newRig(t *testing.T) *rig {
 	db := dynamo.New(calls, env.Table())
 	now := time.Now()
 	r := &rig{env: env, db: db, calls: calls, clock: &now, phone: fmt.Sprintf("09%08d", rand.IntN(1e8))}
-	r.sender = &sesSender{mailer: mail.New(sesv2.NewFromConfig(env.Config), env.Resources["SenderIdentity"].Name, "")}
+	r.sender = &sesSender{mailer: sesmail.New(sesv2.NewFromConfig(env.Config), env.Resources["SenderIdentity"].Name, "")}
 	clock := func() time.Time { return *r.clock }
 	r.cards = card.NewService(db, db, clock)
 	r.cases = casework.NewService(db, db, r.sender, clock)

@@ -1,6 +1,6 @@
 // Package queue puts cardloop's jobs on Amazon SQS: JSON messages, sent in
 // batches of ten (SendMessageBatch), with failed entries retried.
-package queue
+package sqsqueue
 
 import (
 	"context"

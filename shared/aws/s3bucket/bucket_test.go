@@ -1,4 +1,4 @@
-package bucket_test
+package s3bucket_test
 
 import (
 	"context"
@@ -8,7 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/cardloop/cardloop/infra/testenv"
-	"github.com/cardloop/cardloop/shared/bucket"
+	"github.com/cardloop/cardloop/shared/aws/s3bucket"
 	"github.com/cardloop/cardloop/shared/fault"
 	"github.com/cardloop/cardloop/shared/scan"
 )
@@ -18,7 +18,7 @@ import (
 func TestGet(t *testing.T) {
 	env := testenv.New(t)
 	api := s3.NewFromConfig(env.Config, func(o *s3.Options) { o.UsePathStyle = true })
-	b := bucket.New(api, env.Resources["ScanBucket"].Name)
+	b := s3bucket.New(api, env.Resources["ScanBucket"].Name)
 	ctx := context.Background()
 	if err := b.Put(ctx, "scans/t/a.bin", "application/octet-stream", make([]byte, 2048)); err != nil {
 		t.Fatal(err)
@@ -33,7 +33,7 @@ func TestGet(t *testing.T) {
 	if _, err := b.Get(ctx, "scans/t/missing.bin", 1024); fault.CodeOf(err) != fault.NotFound {
 		t.Errorf("missing object: got %v, want NotFound", err)
 	}
-	if _, err := bucket.New(api, "no-such-bucket-cardloop").Get(ctx, "scans/x", 1024); fault.CodeOf(err) != fault.NotFound {
+	if _, err := s3bucket.New(api, "no-such-bucket-cardloop").Get(ctx, "scans/x", 1024); fault.CodeOf(err) != fault.NotFound {
 		t.Errorf("missing bucket: got %v, want NotFound", err)
 	}
 }

@@ -1,6 +1,6 @@
 // Package bucket is cardloop's adapter to S3: the scan bucket where paper
 // card scans land and where the images cropped from them are kept.
-package bucket
+package s3bucket
 
 import (
 	"bytes"

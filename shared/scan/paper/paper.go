@@ -1,4 +1,4 @@
-package scan
+package paper
 
 import (
 	"context"
@@ -17,6 +17,7 @@ import (
 	"github.com/cardloop/cardloop/shared/cardlayout"
 	"github.com/cardloop/cardloop/shared/cardprint"
 	"github.com/cardloop/cardloop/shared/fault"
+	"github.com/cardloop/cardloop/shared/scan"
 )
 
 // MaxConsolePrint is the most cards printed per console download, and
@@ -31,7 +32,12 @@ const (
 // PaperStore is what printing and uploading read.
 type PaperStore interface {
 	Store(ctx context.Context, id string) (brand.Store, error)
-	ScanPages(ctx context.Context, object string) ([]PageRecord, error)
+	ScanPages(ctx context.Context, object string) ([]scan.PageRecord, error)
+}
+
+// Objects takes uploaded scans into the bucket (s3bucket.Bucket).
+type Objects interface {
+	Put(ctx context.Context, key, contentType string, body []byte) error
 }
 
 // CardSigner signs the serial in each printed card's QR code (link.Signer).
@@ -120,7 +126,7 @@ func (p *Paper) Upload(ctx context.Context, storeID, name string, data []byte) (
 
 // Pages returns what became of an uploaded file's pages (none yet while it
 // is being read). Only the console's own uploads for the store are asked.
-func (p *Paper) Pages(ctx context.Context, storeID, key string) ([]PageRecord, error) {
+func (p *Paper) Pages(ctx context.Context, storeID, key string) ([]scan.PageRecord, error) {
 	if !strings.HasPrefix(key, "scans/") || !strings.Contains(key, "/"+storeID+"/") {
 		return nil, fault.New(fault.NotFound, "There is no upload %q for store %s.", key, storeID)
 	}

@@ -1,4 +1,4 @@
-package scan
+package ingest
 
 import (
 	"context"
@@ -15,6 +15,7 @@ import (
 	"github.com/cardloop/cardloop/shared/fault"
 	"github.com/cardloop/cardloop/shared/link"
 	"github.com/cardloop/cardloop/shared/omr"
+	"github.com/cardloop/cardloop/shared/scan"
 )
 
 // Objects reads scans from the bucket and keeps crops in it.
@@ -45,36 +46,9 @@ type Store interface {
 	Store(ctx context.Context, id string) (brand.Store, error)
 	// PutReview queues a review unless one for the card exists; it
 	// reports whether it wrote one.
-	PutReview(ctx context.Context, r Review) (bool, error)
+	PutReview(ctx context.Context, r scan.Review) (bool, error)
 	// RecordPage writes (or overwrites) what became of one page.
-	RecordPage(ctx context.Context, p PageRecord) error
-}
-
-// Page outcomes.
-const (
-	Stored    = "stored"    // a new card
-	Queued    = "queued"    // waiting for a person in the review queue
-	Duplicate = "duplicate" // the card (or its review) was there already: a re-scan, or answered online first
-	Rejected  = "rejected"  // not read: see Reason
-)
-
-// PageRecord is what became of one page of a scan file.
-type PageRecord struct {
-	Object   string    `json:"object" dynamodbav:"object"`
-	Page     int       `json:"page" dynamodbav:"page"`
-	Status   string    `json:"status" dynamodbav:"status"`
-	Reason   string    `json:"reason,omitempty" dynamodbav:"reason,omitempty"`
-	Detail   string    `json:"detail,omitempty" dynamodbav:"detail,omitempty"`
-	StoreID  string    `json:"storeId,omitempty" dynamodbav:"storeId,omitempty"`
-	Serial   string    `json:"serial,omitempty" dynamodbav:"serial,omitempty"`
-	CardID   string    `json:"cardId,omitempty" dynamodbav:"cardId,omitempty"`
-	ReviewID string    `json:"reviewId,omitempty" dynamodbav:"reviewId,omitempty"`
-	At       time.Time `json:"at" dynamodbav:"at"`
-}
-
-// Report counts what one file gave.
-type Report struct {
-	Pages, Stored, Queued, Duplicates, Rejected int
+	RecordPage(ctx context.Context, p scan.PageRecord) error
 }
 
 // Ingester reads uploaded scan files into cards and reviews.
@@ -100,21 +74,21 @@ func NewIngester(objects Objects, reader PageReader, serials SerialChecker, card
 // with the same image, and page records are overwritten. An error is
 // returned only when retrying may help (storage unavailable); a file or
 // page that cannot be read is recorded with its reason and is not an error.
-func (in *Ingester) File(ctx context.Context, key string, at time.Time) (Report, error) {
-	var rep Report
-	data, err := in.objects.Get(ctx, key, MaxObject)
-	var fe *FileError
+func (in *Ingester) File(ctx context.Context, key string, at time.Time) (scan.Report, error) {
+	var rep scan.Report
+	data, err := in.objects.Get(ctx, key, scan.MaxObject)
+	var fe *scan.FileError
 	if errors.As(err, &fe) {
-		return rep, in.record(ctx, &rep, PageRecord{Object: key, Status: Rejected, Reason: fe.Reason, Detail: err.Error(), At: at})
+		return rep, in.record(ctx, &rep, scan.PageRecord{Object: key, Status: scan.Rejected, Reason: fe.Reason, Detail: err.Error(), At: at})
 	}
 	if fault.CodeOf(err) == fault.NotFound { // deleted before it was read: nothing to retry
-		return rep, in.record(ctx, &rep, PageRecord{Object: key, Status: Rejected, Reason: ReasonGone, Detail: err.Error(), At: at})
+		return rep, in.record(ctx, &rep, scan.PageRecord{Object: key, Status: scan.Rejected, Reason: scan.ReasonGone, Detail: err.Error(), At: at})
 	}
 	if err != nil {
 		return rep, fmt.Errorf("read scan %s: %w", key, err)
 	}
 	err = EachPage(data, func(page int, img image.Image, err error) error {
-		rec := PageRecord{Object: key, Page: page, At: at}
+		rec := scan.PageRecord{Object: key, Page: page, At: at}
 		if err == nil {
 			rec, err = in.page(ctx, rec, img)
 		}
@@ -123,26 +97,26 @@ func (in *Ingester) File(ctx context.Context, key string, at time.Time) (Report,
 			if !ok {
 				return err // storage or the bucket failed: the event is retried
 			}
-			rec.Status, rec.Reason, rec.Detail = Rejected, reason, err.Error()
+			rec.Status, rec.Reason, rec.Detail = scan.Rejected, reason, err.Error()
 		}
 		return in.record(ctx, &rep, rec)
 	})
 	if errors.As(err, &fe) {
-		return rep, in.record(ctx, &rep, PageRecord{Object: key, Status: Rejected, Reason: fe.Reason, Detail: err.Error(), At: at})
+		return rep, in.record(ctx, &rep, scan.PageRecord{Object: key, Status: scan.Rejected, Reason: fe.Reason, Detail: err.Error(), At: at})
 	}
 	return rep, err
 }
 
-func (in *Ingester) record(ctx context.Context, rep *Report, rec PageRecord) error {
+func (in *Ingester) record(ctx context.Context, rep *scan.Report, rec scan.PageRecord) error {
 	rep.Pages++
 	switch rec.Status {
-	case Stored:
+	case scan.Stored:
 		rep.Stored++
-	case Queued:
+	case scan.Queued:
 		rep.Queued++
-	case Duplicate:
+	case scan.Duplicate:
 		rep.Duplicates++
-	case Rejected:
+	case scan.Rejected:
 		rep.Rejected++
 	}
 	in.log.Info("scan page", "object", rec.Object, "page", rec.Page, "status", rec.Status, "reason", rec.Reason, "serial", rec.Serial, "card", rec.CardID)
@@ -155,7 +129,7 @@ func (in *Ingester) record(ctx context.Context, rep *Report, rec PageRecord) err
 // rejection names why a page was not read, and reports false for an error
 // that is not the page's fault (a retry may succeed).
 func rejection(err error) (string, bool) {
-	var fe *FileError
+	var fe *scan.FileError
 	if errors.As(err, &fe) {
 		return fe.Reason, true
 	}
@@ -163,24 +137,24 @@ func rejection(err error) (string, bool) {
 		return code, true
 	}
 	if fault.CodeOf(err) == fault.NotFound {
-		return ReasonUnknownStore, true
+		return scan.ReasonUnknownStore, true
 	}
 	return "", false
 }
 
 // page reads one page and stores its card or queues its review.
-func (in *Ingester) page(ctx context.Context, rec PageRecord, img image.Image) (PageRecord, error) {
+func (in *Ingester) page(ctx context.Context, rec scan.PageRecord, img image.Image) (scan.PageRecord, error) {
 	p, err := in.reader.Read(img)
 	if err != nil {
 		return rec, err
 	}
 	ref, err := link.ParseCardURL(p.QR)
 	if err != nil {
-		return rec, &FileError{Reason: ReasonNotCard, Err: err}
+		return rec, &scan.FileError{Reason: scan.ReasonNotCard, Err: err}
 	}
 	rec.StoreID, rec.Serial = ref.Store, ref.Serial
 	if err := in.serials.CheckCard(ref); err != nil {
-		return rec, &FileError{Reason: ReasonBadSignature, Err: err}
+		return rec, &scan.FileError{Reason: scan.ReasonBadSignature, Err: err}
 	}
 	st, err := in.store.Store(ctx, ref.Store)
 	if err != nil {
@@ -188,13 +162,13 @@ func (in *Ingester) page(ctx context.Context, rec PageRecord, img image.Image) (
 	}
 	layout, err := cardlayout.Version(ref.Version)
 	if err != nil {
-		return rec, &FileError{Reason: omr.CodeUnknownLayout, Err: err}
+		return rec, &scan.FileError{Reason: omr.CodeUnknownLayout, Err: err}
 	}
 	day, err := st.Today(rec.At)
 	if err != nil {
 		return rec, fmt.Errorf("scan page: %w", err)
 	}
-	prefix := CropPrefix(st.ID, ref.Serial)
+	prefix := scan.CropPrefix(st.ID, ref.Serial)
 	crops := map[string]string{}
 	for _, b := range p.Boxes {
 		k := prefix + b.Name + ".png"
@@ -203,14 +177,14 @@ func (in *Ingester) page(ctx context.Context, rec PageRecord, img image.Image) (
 		}
 		crops[b.Name] = k
 	}
-	answers := Answers{}
-	var questions []Question
+	answers := scan.Answers{}
+	var questions []scan.Question
 	for _, f := range p.Fields {
 		if !f.Uncertain {
 			answers[f.Name] = f.Value
 			continue
 		}
-		q := Question{Field: f.Name, Reason: f.Reason, Candidates: f.Candidates, Confidence: f.Confidence}
+		q := scan.Question{Field: f.Name, Reason: f.Reason, Candidates: f.Candidates, Confidence: f.Confidence}
 		if f.Kind == cardlayout.Digits {
 			q.Candidates = nil // typed by the person, looking at the crop
 		}
@@ -224,18 +198,18 @@ func (in *Ingester) page(ctx context.Context, rec PageRecord, img image.Image) (
 	}
 	visitDate := day.Format(time.DateOnly)
 	if len(questions) == 0 {
-		res, err := in.cards.Submit(ctx, Submission(st, visitDate, answers), Meta(ref.Serial, rec.At))
+		res, err := in.cards.Submit(ctx, scan.Submission(st, visitDate, answers), scan.Meta(ref.Serial, rec.At))
 		switch {
 		case err == nil && res.Created:
-			rec.Status, rec.CardID = Stored, res.Card.ID
+			rec.Status, rec.CardID = scan.Stored, res.Card.ID
 			return rec, nil
 		case err == nil:
-			rec.Status, rec.CardID = Duplicate, res.Card.ID
+			rec.Status, rec.CardID = scan.Duplicate, res.Card.ID
 			return rec, nil
 		case fault.CodeOf(err) == fault.Conflict:
 			// Stored before with other answers: read from another scan, or
 			// answered online with the card's QR code. The first stands.
-			rec.Status, rec.CardID = Duplicate, card.PrintedID(st.ID, ref.Serial)
+			rec.Status, rec.CardID = scan.Duplicate, card.PrintedID(st.ID, ref.Serial)
 			return rec, nil
 		case fault.CodeOf(err) != fault.Invalid:
 			return rec, err
@@ -244,18 +218,18 @@ func (in *Ingester) page(ctx context.Context, rec PageRecord, img image.Image) (
 		// number that is no number): a person looks at it.
 		fe, _ := fault.As(err)
 		for _, bad := range fe.Fields {
-			name := fieldOf(st, bad.Field)
-			cands, cerr := candidatesOf(layout, name)
+			name := scan.ReviewField(st, bad.Field)
+			cands, cerr := scan.Candidates(layout, name)
 			if cerr != nil {
-				return rec, &FileError{Reason: "invalid", Err: err} // a field no person can correct on this card
+				return rec, &scan.FileError{Reason: "invalid", Err: err} // a field no person can correct on this card
 			}
 			delete(answers, name)
-			questions = append(questions, Question{Field: name, Reason: "invalid", Candidates: cands})
+			questions = append(questions, scan.Question{Field: name, Reason: "invalid", Candidates: cands})
 		}
 	}
-	r := Review{
-		ID: ReviewID(st.ID, ref.Serial), StoreID: st.ID, Serial: ref.Serial, Object: rec.Object, Page: rec.Page,
-		VisitDate: visitDate, Answers: answers, Questions: questions, Crops: crops, Status: Waiting, CreatedAt: rec.At,
+	r := scan.Review{
+		ID: scan.ReviewID(st.ID, ref.Serial), StoreID: st.ID, Serial: ref.Serial, Object: rec.Object, Page: rec.Page,
+		VisitDate: visitDate, Answers: answers, Questions: questions, Crops: crops, Status: scan.Waiting, CreatedAt: rec.At,
 		Confidence: math.Inf(1),
 	}
 	for _, q := range questions {
@@ -265,9 +239,9 @@ func (in *Ingester) page(ctx context.Context, rec PageRecord, img image.Image) (
 	if err != nil {
 		return rec, err
 	}
-	rec.Status, rec.ReviewID = Queued, r.ID
+	rec.Status, rec.ReviewID = scan.Queued, r.ID
 	if !created {
-		rec.Status = Duplicate
+		rec.Status = scan.Duplicate
 	}
 	return rec, nil
 }
@@ -282,8 +256,3 @@ func (in *Ingester) putCrop(ctx context.Context, key string, c omr.Crop) error {
 	}
 	return nil
 }
-
-// CropPrefix is where a card's images are kept in the bucket: its boxes
-// (handwriting, and the consent boxes as marked: the evidence of consent)
-// and the fields a person was asked about.
-func CropPrefix(storeID, serial string) string { return "crops/" + storeID + "/" + serial + "/" }

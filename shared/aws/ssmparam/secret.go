@@ -1,7 +1,7 @@
 // Package secret reads cardloop's secrets (the link signing key) from AWS
 // Systems Manager Parameter Store, where they are kept as SecureString
 // parameters and never in the repository or the template.
-package secret
+package ssmparam
 
 import (
 	"context"

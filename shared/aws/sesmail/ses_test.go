@@ -1,0 +1,64 @@
+package sesmail_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+
+	"github.com/cardloop/cardloop/infra/emulator"
+	"github.com/cardloop/cardloop/shared/aws/sesmail"
+	cmail "github.com/cardloop/cardloop/shared/mail"
+)
+
+// TestSendThroughSES sends through the emulator's SES v2 and reads the raw
+// message back from it.
+func TestSendThroughSES(t *testing.T) {
+	if testing.Short() {
+		t.Skip("needs the AWS emulator")
+	}
+	cfg := emulator.Ensure(t)
+	endpoint := emulator.EnsureEndpoint(t)
+	ses := sesv2.NewFromConfig(cfg)
+	ctx := context.Background()
+	from := "mailtest-" + strings.ReplaceAll(t.Name(), "/", "") + "@example.com"
+	if _, err := ses.CreateEmailIdentity(ctx, &sesv2.CreateEmailIdentityInput{EmailIdentity: aws.String(from)}); err != nil {
+		t.Fatal(err)
+	}
+	m := sesmail.New(ses, from, "")
+	id, err := m.Send(ctx, cmail.Message{To: []string{"manager.s001@example.com"}, Subject: "測試 " + from, Text: "plain", HTML: "<p>html</p>"})
+	if err != nil || id == "" {
+		t.Fatalf("send: got %q, %v", id, err)
+	}
+	resp, err := http.Get(endpoint + "/moto-api/data.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var data struct {
+		SES struct {
+			RawMessage []struct {
+				Source  string `json:"source"`
+				RawData string `json:"raw_data"`
+			} `json:"RawMessage"`
+		} `json:"ses"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&data); err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, rm := range data.SES.RawMessage {
+		found = found || (strings.Contains(rm.RawData, from) && strings.Contains(rm.RawData, "text/plain") && strings.Contains(rm.RawData, "text/html"))
+	}
+	if !found {
+		t.Errorf("sent message not found in the emulator's SES store (%d raw messages)", len(data.SES.RawMessage))
+	}
+
+	if _, err := sesmail.New(ses, "unverified@nowhere.example", "").Send(ctx, cmail.Message{To: []string{"a@example.com"}, Subject: "x", Text: "x"}); err == nil {
+		t.Error("send from an unverified address: got sent, want an error")
+	}
+}

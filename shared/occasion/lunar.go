@@ -72,9 +72,11 @@ var corrections = map[int]lunarYear{
 	// Hong Kong Observatory put it after the 11th, so Mid-Autumn is 8 September
 	// (not 7 October) and the Double Ninth 1 October (not 31 October).
 	2033: {leap: 11, starts: []string{"2033-01-31", "2033-03-01", "2033-03-31", "2033-04-29", "2033-05-28", "2033-06-27", "2033-07-26", "2033-08-25", "2033-09-23", "2033-10-23", "2033-11-22", "2033-12-22", "2034-01-20", "2034-02-19"}},
-	// The new moon of the 9th month falls at midnight (Beijing time); the Hong
+	// The new moon of the 9th month falls at midnight (Beijing time). The Hong
 	// Kong Observatory's table starts the month on 28 September (Double Ninth
-	// 6 October), carbon on the 29th (7 October). We follow the published table.
+	// 6 October) and notes it may be a day off; carbon and an astronomical
+	// computation start it on the 29th (7 October). We follow the published
+	// table.
 	2057: {starts: []string{"2057-02-04", "2057-03-05", "2057-04-04", "2057-05-04", "2057-06-02", "2057-07-02", "2057-07-31", "2057-08-30", "2057-09-28", "2057-10-28", "2057-11-26", "2057-12-26", "2058-01-24"}},
 	// carbon starts the 4th month on 1 May (a day late).
 	2060: {starts: []string{"2060-02-02", "2060-03-03", "2060-04-01", "2060-04-30", "2060-05-30", "2060-06-28", "2060-07-27", "2060-08-26", "2060-09-24", "2060-10-24", "2060-11-23", "2060-12-23", "2061-01-21"}},

@@ -30,3 +30,21 @@ func TestPrintOccasions(t *testing.T) {
 		}
 	}
 }
+
+// TestPrintOccasions2033 prints 2033, the year whose leap month carbon
+// misplaces (after the 7th month instead of the 11th).
+func TestPrintOccasions2033(t *testing.T) {
+	var b bytes.Buffer
+	if err := printOccasions(&b, 2033, "TW"); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"2033-01-31  spring_festival",
+		"2033-09-08  mid_autumn",
+		"2033-10-01  double_ninth",
+	} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, b.String())
+		}
+	}
+}

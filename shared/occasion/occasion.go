@@ -2,8 +2,9 @@
 // rule-based ones (Mother's Day, Father's Day by region) and lunar festivals
 // (Spring Festival, Lantern, Dragon Boat, Qixi, Mid-Autumn, Double Ninth),
 // plus custom dates. Lunar dates are converted by carbon
-// (github.com/golang-module/carbon/v2), checked against published dates for
-// every year 1950–2100 (docs/occasions.md).
+// (github.com/golang-module/carbon/v2), corrected for the years its table gets
+// wrong (lunar.go), and checked against a published table for every year
+// 1950–2100 (docs/occasions.md).
 package occasion
 
 import (
@@ -11,8 +12,6 @@ import (
 	"sort"
 	"strings"
 	"time"
-
-	"github.com/golang-module/carbon/v2"
 )
 
 // Kind says how an occasion's date is found.
@@ -66,35 +65,6 @@ func nthWeekday(n int, wd time.Weekday, month time.Month) func(int) (time.Time, 
 		offset := (int(wd) - int(first.Weekday()) + 7) % 7
 		return first.AddDate(0, 0, offset+7*(n-1)), nil
 	}
-}
-
-// lunar converts a lunar month and day of year y to the Gregorian calendar.
-// carbon computes in China Standard Time; taking the date there keeps the
-// result independent of the machine's zone (Lambda runs in UTC, where the
-// unconverted value falls on the previous day).
-func lunar(month, day int) func(int) (time.Time, error) {
-	return func(y int) (time.Time, error) {
-		c := carbon.CreateFromLunar(y, month, day, 0, 0, 0, false).SetTimezone(carbon.PRC)
-		if c.Error != nil {
-			return time.Time{}, fmt.Errorf("lunar %d/%d of %d: %w", month, day, y, c.Error)
-		}
-		s := c.ToDateString()
-		t, err := time.Parse(time.DateOnly, s)
-		if err != nil {
-			return time.Time{}, fmt.Errorf("lunar %d/%d of %d: no date (%q)", month, day, y, s)
-		}
-		return t, nil
-	}
-}
-
-// lunarNewYearsEve is the day before the Spring Festival (the twelfth lunar
-// month has 29 or 30 days, so it is not a fixed lunar day).
-func lunarNewYearsEve(y int) (time.Time, error) {
-	sf, err := lunar(1, 1)(y)
-	if err != nil {
-		return time.Time{}, err
-	}
-	return sf.AddDate(0, 0, -1), nil
 }
 
 var definitions = []definition{

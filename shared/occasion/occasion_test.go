@@ -28,55 +28,107 @@ func find(t *testing.T, id string, year int, region string) string {
 	return o.Day()
 }
 
-// TestSpringFestivalPublishedDates compares the library with the published
-// date of every Spring Festival 1950–2100 (testdata/spring_festival.txt).
-func TestSpringFestivalPublishedDates(t *testing.T) {
-	f, err := os.Open("testdata/spring_festival.txt")
+// readPublished reads testdata/lunar_festivals.txt: a header line of occasion
+// ids, then one line per year with the published dates in that order.
+func readPublished(t *testing.T) map[int]map[string]string {
+	t.Helper()
+	f, err := os.Open("testdata/lunar_festivals.txt")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	n := 0
+	var ids []string
+	rows := map[int]map[string]string{}
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" || strings.HasPrefix(line, "#") {
+		fields := strings.Fields(sc.Text())
+		if len(fields) == 0 || strings.HasPrefix(fields[0], "#") {
 			continue
 		}
-		year, _ := strconv.Atoi(line[:4])
-		if got := find(t, "spring_festival", year, "TW"); got != line {
-			t.Errorf("Spring Festival %d: got %s, want %s (published)", year, got, line)
+		if fields[0] == "year" {
+			ids = fields[1:]
+			continue
 		}
-		n++
+		year, err := strconv.Atoi(fields[0])
+		if err != nil || len(fields) != len(ids)+1 {
+			t.Fatalf("published table: bad line %q", sc.Text())
+		}
+		row := map[string]string{}
+		for i, id := range ids {
+			row[id] = fields[i+1]
+		}
+		rows[year] = row
 	}
-	if n != occasion.MaxYear-occasion.MinYear+1 {
-		t.Errorf("published dates checked: got %d, want every year %d–%d", n, occasion.MinYear, occasion.MaxYear)
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return rows
+}
+
+// TestLunarFestivalsPublishedTable compares every lunar occasion the package
+// defines, in every supported year, with the published table
+// (testdata/lunar_festivals.txt, see testdata/README.md).
+func TestLunarFestivalsPublishedTable(t *testing.T) {
+	published := readPublished(t)
+	if got, want := len(published), occasion.MaxYear-occasion.MinYear+1; got != want {
+		t.Errorf("published years: got %d, want %d (every year %d–%d)", got, want, occasion.MinYear, occasion.MaxYear)
+	}
+	for y := occasion.MinYear; y <= occasion.MaxYear; y++ {
+		t.Run(strconv.Itoa(y), func(t *testing.T) {
+			want, ok := published[y]
+			if !ok {
+				t.Fatalf("no published dates for %d", y)
+			}
+			for _, region := range []string{"TW", "CN", "SG"} {
+				all, err := occasion.ForYear(y, region)
+				if err != nil {
+					t.Fatal(err)
+				}
+				n := 0
+				for _, o := range all {
+					if o.Kind != occasion.Lunar {
+						continue
+					}
+					n++
+					w, ok := want[o.ID]
+					if !ok {
+						t.Errorf("%s %s: not in the published table", o.ID, region)
+						continue
+					}
+					if got := o.Day(); got != w {
+						t.Errorf("%s %s: got %s, want %s (published)", o.ID, region, got, w)
+					}
+				}
+				if n != len(want) {
+					t.Errorf("lunar occasions in %s: got %d, want %d (the published table's columns)", region, n, len(want))
+				}
+			}
+		})
 	}
 }
 
-// TestLunarFestivalsPublishedDates checks all lunar festivals of 2020–2030
-// against the published calendar.
-func TestLunarFestivalsPublishedDates(t *testing.T) {
-	published := map[int][5]string{ // Lantern, Dragon Boat, Qixi, Mid-Autumn, Double Ninth
-		2020: {"2020-02-08", "2020-06-25", "2020-08-25", "2020-10-01", "2020-10-25"},
-		2021: {"2021-02-26", "2021-06-14", "2021-08-14", "2021-09-21", "2021-10-14"},
-		2022: {"2022-02-15", "2022-06-03", "2022-08-04", "2022-09-10", "2022-10-04"},
-		2023: {"2023-02-05", "2023-06-22", "2023-08-22", "2023-09-29", "2023-10-23"},
-		2024: {"2024-02-24", "2024-06-10", "2024-08-10", "2024-09-17", "2024-10-11"},
-		2025: {"2025-02-12", "2025-05-31", "2025-08-29", "2025-10-06", "2025-10-29"},
-		2026: {"2026-03-03", "2026-06-19", "2026-08-19", "2026-09-25", "2026-10-18"},
-		2027: {"2027-02-20", "2027-06-09", "2027-08-08", "2027-09-15", "2027-10-08"},
-		2028: {"2028-02-09", "2028-05-28", "2028-08-26", "2028-10-03", "2028-10-26"},
-		2029: {"2029-02-27", "2029-06-16", "2029-08-16", "2029-09-22", "2029-10-16"},
-		2030: {"2030-02-17", "2030-06-05", "2030-08-05", "2030-09-12", "2030-10-05"},
+// TestLunarAnchors pins the dates the 2033 issue was reported with.
+func TestLunarAnchors(t *testing.T) {
+	tests := []struct {
+		id   string
+		year int
+		want string
+	}{
+		{"spring_festival", 2026, "2026-02-17"},
+		{"dragon_boat", 2026, "2026-06-19"},
+		{"mid_autumn", 2026, "2026-09-25"},
+		{"spring_festival", 2033, "2033-01-31"},
+		{"mid_autumn", 2033, "2033-09-08"}, // leap month after the 11th month, not the 7th
+		{"double_ninth", 2033, "2033-10-01"},
+		{"spring_festival", 2034, "2034-02-19"},
+		{"mid_autumn", 1978, "1978-09-17"},
 	}
-	ids := []string{"lantern_festival", "dragon_boat", "qixi", "mid_autumn", "double_ninth"}
-	for year, dates := range published {
-		for i, id := range ids {
-			if got := find(t, id, year, "TW"); got != dates[i] {
-				t.Errorf("%s %d: got %s, want %s (published)", id, year, got, dates[i])
+	for _, tt := range tests {
+		t.Run(tt.id+"/"+strconv.Itoa(tt.year), func(t *testing.T) {
+			if got := find(t, tt.id, tt.year, "TW"); got != tt.want {
+				t.Errorf("got %s, want %s", got, tt.want)
 			}
-		}
+		})
 	}
 }
 

@@ -4,27 +4,26 @@ package main
 
 import (
 	"context"
-	"log"
 	"time"
 
-	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
+	"github.com/cardloop/cardloop/shared/aws/dynamo"
+	"github.com/cardloop/cardloop/shared/aws/ssmparam"
 	"github.com/cardloop/cardloop/shared/card"
+	"github.com/cardloop/cardloop/shared/http/diners"
 	"github.com/cardloop/cardloop/shared/setup"
-	"github.com/cardloop/cardloop/shared/web"
 )
 
 func main() {
-	ctx := context.Background()
-	app, err := setup.Load(ctx)
-	if err != nil {
-		log.Fatal(err)
-	}
-	signer, err := app.Signer(ctx)
-	if err != nil {
-		log.Fatal(err)
-	}
-	h := web.NewCardHandler(card.NewService(app.DB, app.DB, time.Now), app.DB, app.Log).WithSerials(signer)
-	lambda.Start(httpadapter.NewV2(h).ProxyWithContext)
+	setup.Start(func(ctx context.Context, app *setup.App) (any, error) {
+		signer, err := ssmparam.Signer(ctx, ssm.NewFromConfig(app.AWS), app.Env.LinkKeyParameter)
+		if err != nil {
+			return nil, err
+		}
+		db := dynamo.New(app.DynamoDB, app.Env.Table)
+		h := diners.NewCardHandler(card.NewService(db, db, time.Now), db, app.Log).WithSerials(signer)
+		return httpadapter.NewV2(h).ProxyWithContext, nil
+	})
 }

@@ -5,38 +5,39 @@ package main
 
 import (
 	"context"
-	"log"
 	"net/http"
+	"time"
 
-	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
+	"github.com/cardloop/cardloop/shared/aws/dynamo"
+	"github.com/cardloop/cardloop/shared/aws/sesmail"
+	"github.com/cardloop/cardloop/shared/aws/ssmparam"
+	"github.com/cardloop/cardloop/shared/casemail"
+	"github.com/cardloop/cardloop/shared/casework"
+	"github.com/cardloop/cardloop/shared/greeting"
+	"github.com/cardloop/cardloop/shared/http/cases"
+	"github.com/cardloop/cardloop/shared/http/diners"
+	"github.com/cardloop/cardloop/shared/link"
 	"github.com/cardloop/cardloop/shared/setup"
-	"github.com/cardloop/cardloop/shared/web"
 )
 
 func main() {
-	ctx := context.Background()
-	app, err := setup.Load(ctx)
-	if err != nil {
-		log.Fatal(err)
-	}
-	cases, err := app.Cases(ctx)
-	if err != nil {
-		log.Fatal(err)
-	}
-	signer, err := app.Signer(ctx)
-	if err != nil {
-		log.Fatal(err)
-	}
-	consent, err := app.Consent(ctx)
-	if err != nil {
-		log.Fatal(err)
-	}
-	mux := http.NewServeMux()
-	mux.Handle("/k/", web.NewCaseHandler(cases, app.DB, signer, app.Log))
-	prefs := web.NewPreferencesHandler(consent, app.Log)
-	mux.Handle("/o/", prefs)
-	mux.Handle("/u/", prefs)
-	lambda.Start(httpadapter.NewV2(mux).ProxyWithContext)
+	setup.Start(func(ctx context.Context, app *setup.App) (any, error) {
+		signer, err := ssmparam.Signer(ctx, ssm.NewFromConfig(app.AWS), app.Env.LinkKeyParameter)
+		if err != nil {
+			return nil, err
+		}
+		db, ses := dynamo.New(app.DynamoDB, app.Env.Table), sesv2.NewFromConfig(app.AWS)
+		notices := casemail.New(sesmail.New(ses, app.Env.Sender, ""), db, db, db, signer, app.Env.PublicBaseURL, link.DefaultTTL)
+		consent := greeting.NewConsent(db, sesmail.New(ses, app.Env.Sender, app.Env.ConfigurationSet), signer, app.Env.PublicBaseURL, time.Now, app.Log)
+		mux := http.NewServeMux()
+		mux.Handle("/k/", cases.NewCaseHandler(casework.NewService(db, db, notices, time.Now), db, signer, app.Log))
+		prefs := diners.NewPreferencesHandler(consent, app.Log)
+		mux.Handle("/o/", prefs)
+		mux.Handle("/u/", prefs)
+		return httpadapter.NewV2(mux).ProxyWithContext, nil
+	})
 }

@@ -5,23 +5,27 @@ package main
 
 import (
 	"context"
-	"log"
+	"time"
 
-	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
+	"github.com/cardloop/cardloop/shared/aws/dynamo"
+	"github.com/cardloop/cardloop/shared/aws/sesmail"
+	"github.com/cardloop/cardloop/shared/aws/ssmparam"
+	"github.com/cardloop/cardloop/shared/greeting"
 	"github.com/cardloop/cardloop/shared/setup"
-	"github.com/cardloop/cardloop/shared/worker"
+	"github.com/cardloop/cardloop/shared/worker/greetings"
 )
 
 func main() {
-	ctx := context.Background()
-	app, err := setup.Load(ctx)
-	if err != nil {
-		log.Fatal(err)
-	}
-	c, err := app.Consent(ctx)
-	if err != nil {
-		log.Fatal(err)
-	}
-	lambda.Start(worker.NewConsent(c, app.Log).Handle)
+	setup.Start(func(ctx context.Context, app *setup.App) (any, error) {
+		signer, err := ssmparam.Signer(ctx, ssm.NewFromConfig(app.AWS), app.Env.LinkKeyParameter)
+		if err != nil {
+			return nil, err
+		}
+		mailer := sesmail.New(sesv2.NewFromConfig(app.AWS), app.Env.Sender, app.Env.ConfigurationSet)
+		consent := greeting.NewConsent(dynamo.New(app.DynamoDB, app.Env.Table), mailer, signer, app.Env.PublicBaseURL, time.Now, app.Log)
+		return greetings.NewConsent(consent, app.Log).Handle, nil
+	})
 }

@@ -4,29 +4,41 @@ package main
 
 import (
 	"context"
-	"log"
+	"time"
 
-	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
+	"github.com/cardloop/cardloop/shared/aws/dynamo"
+	"github.com/cardloop/cardloop/shared/aws/s3bucket"
+	"github.com/cardloop/cardloop/shared/aws/sesmail"
+	"github.com/cardloop/cardloop/shared/aws/ssmparam"
+	"github.com/cardloop/cardloop/shared/card"
+	"github.com/cardloop/cardloop/shared/greeting"
+	"github.com/cardloop/cardloop/shared/http/console"
+	"github.com/cardloop/cardloop/shared/scan"
+	"github.com/cardloop/cardloop/shared/scan/paper"
 	"github.com/cardloop/cardloop/shared/setup"
-	"github.com/cardloop/cardloop/shared/web"
 )
 
 func main() {
-	ctx := context.Background()
-	app, err := setup.Load(ctx)
-	if err != nil {
-		log.Fatal(err)
-	}
-	crops, err := app.ScanBucket()
-	if err != nil {
-		log.Fatal(err)
-	}
-	paper, err := app.Paper(ctx)
-	if err != nil {
-		log.Fatal(err)
-	}
-	h := web.NewConsoleHandler(app.DB, app.DB, app.Desk(), app.Reviews(), crops, app.Env.SigninURL, app.Env.DefaultBrand, app.Log).WithPaper(paper)
-	lambda.Start(httpadapter.NewV2(h).ProxyWithContext)
+	setup.Start(func(ctx context.Context, app *setup.App) (any, error) {
+		signer, err := ssmparam.Signer(ctx, ssm.NewFromConfig(app.AWS), app.Env.LinkKeyParameter)
+		if err != nil {
+			return nil, err
+		}
+		bucket, err := setup.Need("SCAN_BUCKET", app.Env.ScanBucket)
+		if err != nil {
+			return nil, err
+		}
+		db := dynamo.New(app.DynamoDB, app.Env.Table)
+		scans := s3bucket.New(s3.NewFromConfig(app.AWS, func(o *s3.Options) { o.UsePathStyle = true }), bucket)
+		desk := greeting.NewDesk(db, sesmail.New(sesv2.NewFromConfig(app.AWS), app.Env.Sender, app.Env.ConfigurationSet), app.Env.PublicBaseURL, time.Now)
+		reviews := scan.NewReviews(db, db, card.NewService(db, db, time.Now), time.Now)
+		h := console.NewHandler(db, db, desk, reviews, scans, app.Env.SigninURL, app.Env.DefaultBrand, app.Log).
+			WithPaper(paper.NewPaper(db, scans, signer, app.Env.PublicBaseURL, time.Now))
+		return httpadapter.NewV2(h).ProxyWithContext, nil
+	})
 }

@@ -5,22 +5,25 @@ package main
 
 import (
 	"context"
-	"log"
+	"time"
 
-	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/cardloop/cardloop/shared/aws/dynamo"
+	"github.com/cardloop/cardloop/shared/aws/sqsqueue"
+	"github.com/cardloop/cardloop/shared/greeting"
 	"github.com/cardloop/cardloop/shared/setup"
-	"github.com/cardloop/cardloop/shared/worker"
+	"github.com/cardloop/cardloop/shared/worker/greetings"
 )
 
 func main() {
-	app, err := setup.Load(context.Background())
-	if err != nil {
-		log.Fatal(err)
-	}
-	p, err := app.Planner()
-	if err != nil {
-		log.Fatal(err)
-	}
-	lambda.Start(worker.NewPlan(p, app.Log).Handle)
+	setup.Start(func(ctx context.Context, app *setup.App) (any, error) {
+		url, err := setup.Need("GREETING_QUEUE_URL", app.Env.GreetingQueueURL)
+		if err != nil {
+			return nil, err
+		}
+		queue := sqsqueue.New[greeting.Job](sqs.NewFromConfig(app.AWS), url)
+		planner := greeting.NewPlanner(dynamo.New(app.DynamoDB, app.Env.Table), queue, time.Now, app.Log)
+		return greetings.NewPlan(planner, app.Log).Handle, nil
+	})
 }

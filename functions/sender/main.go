@@ -5,28 +5,42 @@ package main
 
 import (
 	"context"
-	"log"
 	"time"
 
-	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/ses"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
+	"github.com/cardloop/cardloop/shared/aws/dynamo"
+	"github.com/cardloop/cardloop/shared/aws/sesmail"
+	"github.com/cardloop/cardloop/shared/aws/sqsqueue"
+	"github.com/cardloop/cardloop/shared/aws/ssmparam"
+	"github.com/cardloop/cardloop/shared/greeting"
 	"github.com/cardloop/cardloop/shared/setup"
-	"github.com/cardloop/cardloop/shared/worker"
+	"github.com/cardloop/cardloop/shared/worker/greetings"
 )
 
 func main() {
-	ctx := context.Background()
-	app, err := setup.Load(ctx)
-	if err != nil {
-		log.Fatal(err)
-	}
-	s, err := app.Sender(ctx)
-	if err != nil {
-		log.Fatal(err)
-	}
-	q, err := app.GreetingQueue()
-	if err != nil {
-		log.Fatal(err)
-	}
-	lambda.Start(worker.NewSend(s, q, time.Now, app.Log).Handle)
+	setup.Start(func(ctx context.Context, app *setup.App) (any, error) {
+		signer, err := ssmparam.Signer(ctx, ssm.NewFromConfig(app.AWS), app.Env.LinkKeyParameter)
+		if err != nil {
+			return nil, err
+		}
+		url, err := setup.Need("GREETING_QUEUE_URL", app.Env.GreetingQueueURL)
+		if err != nil {
+			return nil, err
+		}
+		// Paced below the account's SES rate, shared by the sender's
+		// concurrent instances.
+		limiter, maxRate, err := sesmail.Limiter(ctx, ses.NewFromConfig(app.AWS), app.Env.SenderConcurrency)
+		if err != nil {
+			return nil, err
+		}
+		app.Log.Info("greeting sender paced", "sesMaxSendRate", maxRate, "perSender", float64(limiter.Limit()), "senders", app.Env.SenderConcurrency)
+		mailer := sesmail.New(sesv2.NewFromConfig(app.AWS), app.Env.Sender, app.Env.ConfigurationSet)
+		sender := greeting.NewSender(dynamo.New(app.DynamoDB, app.Env.Table), mailer, limiter, signer, app.Env.PublicBaseURL, app.Env.Sender, time.Now, app.Log)
+		queue := sqsqueue.New[greeting.Job](sqs.NewFromConfig(app.AWS), url)
+		return greetings.NewSend(sender, queue, time.Now, app.Log).Handle, nil
+	})
 }

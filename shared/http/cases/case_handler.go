@@ -1,0 +1,309 @@
+package cases
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/cardloop/cardloop/shared/brand"
+	"github.com/cardloop/cardloop/shared/card"
+	"github.com/cardloop/cardloop/shared/casework"
+	"github.com/cardloop/cardloop/shared/fault"
+	"github.com/cardloop/cardloop/shared/http/page"
+	"github.com/cardloop/cardloop/shared/http/respond"
+	"github.com/cardloop/cardloop/shared/i18n"
+	"github.com/cardloop/cardloop/shared/link"
+)
+
+//go:embed templates/*.html
+var templateFiles embed.FS
+
+// pages are the case page over the shared layout.
+var pages = page.Parse(templateFiles, "templates/*.html")
+
+// caseWorker reads and works cases (casework.Service).
+type caseWorker interface {
+	// Record returns a case and its audit trail, or fault.NotFound.
+	Record(ctx context.Context, id string) (casework.Record, error)
+	// Act applies an action; fault.Conflict when the case moved on,
+	// fault.Invalid with fields when the action is incomplete.
+	Act(ctx context.Context, id string, a casework.Action) (casework.Case, error)
+}
+
+// caseData reads what the case page shows besides the case.
+type caseData interface {
+	Store(ctx context.Context, id string) (brand.Store, error)
+	Card(ctx context.Context, id string) (card.Card, error)
+}
+
+// CaseHandler serves the case page at /k/{caseId}, reached from the signed
+// links of case e-mails. The link is the authority: it names the case and is
+// signed and dated, so the page needs no sign-in; every action is done in the
+// name of the store manager the link was sent to.
+type CaseHandler struct {
+	cases  caseWorker
+	data   caseData
+	signer *link.Signer
+	log    *slog.Logger
+	mux    *http.ServeMux
+}
+
+// NewCaseHandler returns the case page's HTTP handler.
+func NewCaseHandler(cases caseWorker, data caseData, signer *link.Signer, log *slog.Logger) *CaseHandler {
+	h := &CaseHandler{cases: cases, data: data, signer: signer, log: log, mux: http.NewServeMux()}
+	h.mux.HandleFunc("GET /k/{caseId}", h.get)
+	h.mux.HandleFunc("POST /k/{caseId}", h.post)
+	return h
+}
+
+func (h *CaseHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Referrer-Policy", "no-referrer") // the URL carries the link's token
+	w.Header().Set("X-Frame-Options", "DENY")
+	h.mux.ServeHTTP(w, r)
+}
+
+type caseToken struct{ A, E, S string }
+
+func (t caseToken) query() url.Values { return url.Values{"a": {t.A}, "e": {t.E}, "s": {t.S}} }
+
+// check verifies the link's token for the case; ack and open links both
+// open the page.
+func (h *CaseHandler) check(id string, q url.Values) (caseToken, error) {
+	a := q.Get("a")
+	if a != "ack" && a != "open" {
+		return caseToken{}, &fault.Error{Code: fault.Forbidden, Message: "This link is not valid.", Err: link.ErrInvalid}
+	}
+	if _, err := h.signer.Check(id, a, q); err != nil {
+		return caseToken{}, err
+	}
+	return caseToken{A: a, E: q.Get("e"), S: q.Get("s")}, nil
+}
+
+func (h *CaseHandler) get(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("caseId")
+	tok, err := h.check(id, r.URL.Query())
+	if err != nil {
+		h.linkProblem(w, r, err)
+		return
+	}
+	rec, st, ok := h.load(w, r, id)
+	if !ok {
+		return
+	}
+	lang := i18n.Negotiate(r.URL.Query().Get("lang"), r.Header.Get("Accept-Language"), st.Language)
+	notice := ""
+	if r.URL.Query().Get("done") == "1" {
+		notice = i18n.T(lang, "case.page.saved", nil)
+	}
+	if tok.A == "ack" && rec.Case.Acknowledged == nil {
+		if _, err := h.cases.Act(r.Context(), id, casework.Action{Kind: "acknowledge", By: st.ManagerEmail, Version: rec.Case.Version}); err != nil && fault.CodeOf(err) != fault.Conflict {
+			h.failure(w, lang, err)
+			return
+		}
+		if rec, st, ok = h.load(w, r, id); !ok {
+			return
+		}
+	}
+	if tok.A == "ack" && notice == "" {
+		notice = i18n.T(lang, "case.page.acknowledged", nil)
+	}
+	h.show(w, r, http.StatusOK, rec, st, lang, tok, notice, nil)
+}
+
+func (h *CaseHandler) post(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("caseId")
+	r.Body = http.MaxBytesReader(w, r.Body, card.MaxRequestBody)
+	if err := r.ParseForm(); err != nil {
+		http.Error(w, "The form could not be read.", http.StatusBadRequest)
+		return
+	}
+	tok, err := h.check(id, r.PostForm)
+	if err != nil {
+		h.linkProblem(w, r, err)
+		return
+	}
+	rec, st, ok := h.load(w, r, id)
+	if !ok {
+		return
+	}
+	lang := i18n.Negotiate(r.PostForm.Get("lang"), r.Header.Get("Accept-Language"), st.Language)
+	version, _ := strconv.Atoi(r.PostForm.Get("version"))
+	a := casework.Action{Kind: r.PostForm.Get("action"), By: st.ManagerEmail, Version: version, Note: r.PostForm.Get("note"),
+		Contact: casework.Contact{
+			Outcome: casework.Outcome(r.PostForm.Get("outcome")), Listened: r.PostForm.Get("listened"),
+			ApologyGiven: r.PostForm.Get("apologyGiven") != "", RemedyCategory: r.PostForm.Get("remedyCategory"),
+			Remedy: r.PostForm.Get("remedy"), Satisfied: r.PostForm.Get("satisfied"), Notes: r.PostForm.Get("notes"),
+		}}
+	_, err = h.cases.Act(r.Context(), id, a)
+	switch fault.CodeOf(err) {
+	case "":
+		q := tok.query()
+		q.Set("done", "1")
+		q.Set("lang", string(lang))
+		http.Redirect(w, r, "/k/"+url.PathEscape(id)+"?"+q.Encode(), http.StatusSeeOther)
+	case fault.Conflict:
+		if rec, st, ok = h.load(w, r, id); ok {
+			h.show(w, r, http.StatusConflict, rec, st, lang, tok, i18n.T(lang, "case.page.stale", nil), nil)
+		}
+	case fault.Invalid:
+		fe, _ := fault.As(err)
+		errs := map[string]string{}
+		for _, f := range fe.Fields {
+			errs[f.Field] = i18n.T(lang, "rule."+f.Rule, f.Params)
+		}
+		h.show(w, r, http.StatusUnprocessableEntity, rec, st, lang, tok, "", errs)
+	default:
+		h.failure(w, lang, err)
+	}
+}
+
+func (h *CaseHandler) load(w http.ResponseWriter, r *http.Request, id string) (casework.Record, brand.Store, bool) {
+	lang := i18n.Negotiate(r.URL.Query().Get("lang"), r.Header.Get("Accept-Language"), i18n.En)
+	rec, err := h.cases.Record(r.Context(), id)
+	if err != nil {
+		h.failure(w, lang, err)
+		return rec, brand.Store{}, false
+	}
+	st, err := h.data.Store(r.Context(), rec.Case.StoreID)
+	if err != nil {
+		h.failure(w, lang, err)
+		return rec, st, false
+	}
+	return rec, st, true
+}
+
+// casePage is what the case template shows.
+type casePage struct {
+	page.Page
+	Action, Severity, DinerName, Phone, Due, Status, StatusKey, Notice string
+	TelURL                                                             template.URL
+	NoContact, Escalated                                               bool
+	Level, Version                                                     int
+	Reasons                                                            []string
+	Cards                                                              []caseCard
+	Events                                                             []caseEvent
+	Outcomes                                                           []casework.Outcome
+	Remedies, Satisfied                                                []string
+	Token                                                              caseToken
+	Errors                                                             map[string]string
+}
+
+type caseCard struct {
+	VisitDate, Table, Server, Comment, NPS string
+	Ratings                                []caseRating
+}
+
+type caseRating struct {
+	Item  string
+	Score int
+	Low   bool
+}
+
+type caseEvent struct{ At, By, Action, Detail string }
+
+// Err returns the message for a field.
+func (p casePage) Err(field string) string { return p.Errors[field] }
+
+func (h *CaseHandler) show(w http.ResponseWriter, r *http.Request, status int, rec casework.Record, st brand.Store, lang i18n.Lang, tok caseToken, notice string, errs map[string]string) {
+	k := rec.Case
+	loc, err := st.Location()
+	if err != nil {
+		h.failure(w, lang, err)
+		return
+	}
+	p := casePage{
+		Page:     page.New(r, st, lang, "case.page.title"),
+		Action:   "/k/" + url.PathEscape(k.ID),
+		Severity: i18n.T(lang, "case.severity."+string(k.Severity), nil), DinerName: k.DinerName,
+		Due:    k.DueAt.In(loc).Format("2006-01-02 15:04") + " (" + st.TimeZone + ")",
+		Status: i18n.T(lang, "case.status."+string(k.Status), nil), StatusKey: string(k.Status),
+		NoContact: k.NoContact, Escalated: k.Escalated(), Level: k.Level, Version: k.Version, Notice: notice,
+		Outcomes: casework.Outcomes, Remedies: casework.RemedyCategories,
+		Satisfied: []string{casework.SatisfiedYes, casework.SatisfiedNo, casework.SatisfiedUnknown},
+		Token:     tok, Errors: errs,
+	}
+	// The language links keep the token, so switching language keeps the page open.
+	for i := range p.Langs {
+		q := tok.query()
+		q.Set("lang", p.Langs[i].Code)
+		p.Langs[i].URL = p.Action + "?" + q.Encode()
+	}
+	if p.DinerName == "" {
+		p.DinerName = i18n.T(lang, "case.anonymous", nil)
+	}
+	if !k.NoContact && strings.HasPrefix(k.DinerPhone, "+") {
+		p.Phone, p.TelURL = k.DinerPhone, template.URL("tel:"+k.DinerPhone) // E.164 from the card's validation
+	}
+	for _, reason := range k.Reasons {
+		detail := reason.Detail
+		if reason.Rule == "low_rating" {
+			detail = i18n.T(lang, "card.item."+detail, nil)
+		}
+		text := i18n.T(lang, "case.reason."+reason.Rule, map[string]string{"detail": detail})
+		if !slices.Contains(p.Reasons, text) {
+			p.Reasons = append(p.Reasons, text)
+		}
+	}
+	for _, id := range k.CardIDs {
+		c, err := h.data.Card(r.Context(), id)
+		if err != nil {
+			h.failure(w, lang, err)
+			return
+		}
+		cc := caseCard{VisitDate: c.VisitDate, Table: c.Table, Server: c.Server, Comment: c.Comment}
+		if c.NPS != nil {
+			cc.NPS = strconv.Itoa(*c.NPS)
+		}
+		for _, item := range st.RatedItems() {
+			if v, ok := c.Ratings[item]; ok {
+				cc.Ratings = append(cc.Ratings, caseRating{Item: i18n.T(lang, "card.item."+item, nil), Score: v, Low: v <= 2})
+			}
+		}
+		p.Cards = append(p.Cards, cc)
+	}
+	for _, ev := range rec.Events {
+		var detail []string
+		for k, v := range ev.Detail {
+			detail = append(detail, k+": "+v)
+		}
+		sort.Strings(detail)
+		p.Events = append(p.Events, caseEvent{At: ev.At.In(loc).Format("2006-01-02 15:04"), By: ev.By,
+			Action: i18n.T(lang, "case.action."+ev.Action, nil), Detail: strings.Join(detail, ", ")})
+	}
+	h.render(w, status, "case", p)
+}
+
+// linkProblem answers a tampered, foreign or expired link with a clear page
+// and changes nothing.
+func (h *CaseHandler) linkProblem(w http.ResponseWriter, r *http.Request, err error) {
+	lang := i18n.Negotiate(r.URL.Query().Get("lang"), r.Header.Get("Accept-Language"), i18n.En)
+	title, body, status := "case.page.badLink", "case.page.badLink.body", http.StatusForbidden
+	if errors.Is(err, link.ErrExpired) {
+		title, body, status = "case.page.expired", "case.page.expired.body", http.StatusGone
+	}
+	h.render(w, status, "message", page.Message{Page: page.Page{Lang: lang, Title: i18n.T(lang, title, nil), StoreName: "cardloop"},
+		Heading: i18n.T(lang, title, nil), Paragraphs: []string{i18n.T(lang, body, nil)}})
+}
+
+func (h *CaseHandler) failure(w http.ResponseWriter, lang i18n.Lang, err error) {
+	p := respond.ProblemFor(err, lang, h.log)
+	body := p.Title
+	if p.Status == http.StatusNotFound {
+		body = i18n.T(lang, "case.page.notFound", nil)
+	}
+	h.render(w, p.Status, "message", page.Message{Page: page.Page{Lang: lang, Title: p.Title, StoreName: "cardloop"},
+		Heading: i18n.T(lang, "card.error.title", nil), Paragraphs: []string{body}})
+}
+
+func (h *CaseHandler) render(w http.ResponseWriter, status int, name string, data any) {
+	page.Render(w, pages, h.log, status, name, data)
+}

@@ -1,0 +1,249 @@
+package console
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/cardloop/cardloop/shared/fault"
+	"github.com/cardloop/cardloop/shared/greeting"
+	"github.com/cardloop/cardloop/shared/http/respond"
+	"github.com/cardloop/cardloop/shared/i18n"
+	"github.com/cardloop/cardloop/shared/mail"
+	"github.com/cardloop/cardloop/shared/occasion"
+	"github.com/cardloop/cardloop/shared/staff"
+)
+
+// campaignDesk is marketing's campaign work (greeting.Desk).
+type campaignDesk interface {
+	List(ctx context.Context, brandID string) ([]greeting.Campaign, error)
+	Get(ctx context.Context, brandID, id string) (greeting.Campaign, error)
+	Create(ctx context.Context, brandID, author string, in greeting.Campaign) (greeting.Campaign, error)
+	Edit(ctx context.Context, brandID, id string, version int, next greeting.Campaign) (greeting.Campaign, error)
+	Approve(ctx context.Context, brandID, id string, version int, approver string) (greeting.Campaign, error)
+	Schedule(ctx context.Context, brandID, id string, version int) (greeting.Campaign, error)
+	Cancel(ctx context.Context, brandID, id string, version int) (greeting.Campaign, error)
+	Segment(ctx context.Context, brandID, id string) (greeting.SegmentCount, error)
+	Preview(ctx context.Context, brandID, id string, s greeting.Sample) (mail.Message, error)
+	TestSend(ctx context.Context, brandID, id string, s greeting.Sample, to string) (string, error)
+}
+
+// maxCampaignBody bounds a campaign request (three languages of 5,000
+// characters each, in UTF-8, with room to spare).
+const maxCampaignBody = 128 << 10
+
+// routeCampaigns adds the campaign API; only marketing and admins may use it.
+func (h *Handler) routeCampaigns() {
+	m := func(next staffHandler) http.HandlerFunc { return h.signedIn(h.marketing(next)) }
+	h.mux.HandleFunc("GET /api/v1/occasions", h.signedIn(h.occasions))
+	h.mux.HandleFunc("GET /api/v1/campaigns", m(h.campaignList))
+	h.mux.HandleFunc("POST /api/v1/campaigns", m(h.campaignCreate))
+	h.mux.HandleFunc("GET /api/v1/campaigns/{id}", m(h.campaignGet))
+	h.mux.HandleFunc("PUT /api/v1/campaigns/{id}", m(h.campaignEdit))
+	h.mux.HandleFunc("POST /api/v1/campaigns/{id}/{action}", m(h.campaignAction))
+	h.mux.HandleFunc("GET /api/v1/campaigns/{id}/segment", m(h.campaignSegment))
+}
+
+// marketing refuses staff who do not run campaigns.
+func (h *Handler) marketing(next staffHandler) staffHandler {
+	return func(w http.ResponseWriter, r *http.Request, p staff.Principal, lang i18n.Lang) {
+		if !p.RunsCampaigns() {
+			respond.WriteProblem(w, fault.New(fault.Forbidden, "Only marketing may work on campaigns."), lang, h.log)
+			return
+		}
+		next(w, r, p, lang)
+	}
+}
+
+// who names a staff member in a campaign's record.
+func who(p staff.Principal) string {
+	if p.Email != "" {
+		return p.Email
+	}
+	return p.Subject
+}
+
+func (h *Handler) campaignList(w http.ResponseWriter, r *http.Request, p staff.Principal, lang i18n.Lang) {
+	cs, err := h.desk.List(r.Context(), p.Brand)
+	if err != nil {
+		respond.WriteProblem(w, err, lang, h.log)
+		return
+	}
+	respond.JSON(w, http.StatusOK, map[string]any{"campaigns": cs})
+}
+
+func (h *Handler) campaignGet(w http.ResponseWriter, r *http.Request, p staff.Principal, lang i18n.Lang) {
+	c, err := h.desk.Get(r.Context(), p.Brand, r.PathValue("id"))
+	h.answerCampaign(w, http.StatusOK, c, err, lang)
+}
+
+// campaignInput is what marketing sends to create or edit a campaign; the
+// version is the one the editor read (edits only).
+type campaignInput struct {
+	greeting.Campaign
+	Version *int `json:"version"`
+}
+
+func (h *Handler) campaignCreate(w http.ResponseWriter, r *http.Request, p staff.Principal, lang i18n.Lang) {
+	var in campaignInput
+	if err := decodeStrict(w, r, &in); err != nil {
+		respond.WriteProblem(w, err, lang, h.log)
+		return
+	}
+	c, err := h.desk.Create(r.Context(), p.Brand, who(p), in.Campaign)
+	if err == nil {
+		w.Header().Set("Location", "/api/v1/campaigns/"+c.ID)
+	}
+	h.answerCampaign(w, http.StatusCreated, c, err, lang)
+}
+
+func (h *Handler) campaignEdit(w http.ResponseWriter, r *http.Request, p staff.Principal, lang i18n.Lang) {
+	var in campaignInput
+	err := decodeStrict(w, r, &in)
+	if err == nil && in.Version == nil {
+		err = needVersion()
+	}
+	if err != nil {
+		respond.WriteProblem(w, err, lang, h.log)
+		return
+	}
+	c, err := h.desk.Edit(r.Context(), p.Brand, r.PathValue("id"), *in.Version, in.Campaign)
+	h.answerCampaign(w, http.StatusOK, c, err, lang)
+}
+
+// campaignAction is POST /api/v1/campaigns/{id}/{approve|schedule|cancel|preview|test-send}.
+func (h *Handler) campaignAction(w http.ResponseWriter, r *http.Request, p staff.Principal, lang i18n.Lang) {
+	id, action := r.PathValue("id"), r.PathValue("action")
+	var in struct {
+		Version *int `json:"version"`
+		greeting.Sample
+		To string `json:"to"`
+	}
+	if err := decodeStrict(w, r, &in); err != nil {
+		respond.WriteProblem(w, err, lang, h.log)
+		return
+	}
+	ctx := r.Context()
+	switch action {
+	case "preview":
+		msg, err := h.desk.Preview(ctx, p.Brand, id, in.Sample)
+		if err != nil {
+			respond.WriteProblem(w, err, lang, h.log)
+			return
+		}
+		respond.JSON(w, http.StatusOK, map[string]any{"to": msg.To, "subject": msg.Subject, "text": msg.Text, "html": msg.HTML, "headers": msg.Headers})
+		return
+	case "test-send":
+		msgID, err := h.desk.TestSend(ctx, p.Brand, id, in.Sample, in.To)
+		if err != nil {
+			respond.WriteProblem(w, err, lang, h.log)
+			return
+		}
+		respond.JSON(w, http.StatusAccepted, map[string]string{"messageId": msgID, "to": in.To})
+		return
+	}
+	if in.Version == nil {
+		respond.WriteProblem(w, needVersion(), lang, h.log)
+		return
+	}
+	var c greeting.Campaign
+	var err error
+	switch action {
+	case "approve":
+		c, err = h.desk.Approve(ctx, p.Brand, id, *in.Version, who(p))
+	case "schedule":
+		c, err = h.desk.Schedule(ctx, p.Brand, id, *in.Version)
+	case "cancel":
+		c, err = h.desk.Cancel(ctx, p.Brand, id, *in.Version)
+	default:
+		err = fault.New(fault.NotFound, "There is no campaign action %q.", action)
+	}
+	h.answerCampaign(w, http.StatusOK, c, err, lang)
+}
+
+func (h *Handler) campaignSegment(w http.ResponseWriter, r *http.Request, p staff.Principal, lang i18n.Lang) {
+	n, err := h.desk.Segment(r.Context(), p.Brand, r.PathValue("id"))
+	if err != nil {
+		respond.WriteProblem(w, err, lang, h.log)
+		return
+	}
+	respond.JSON(w, http.StatusOK, n)
+}
+
+// answerCampaign writes a campaign with its version as ETag, or the error.
+func (h *Handler) answerCampaign(w http.ResponseWriter, status int, c greeting.Campaign, err error, lang i18n.Lang) {
+	if err != nil {
+		respond.WriteProblem(w, err, lang, h.log)
+		return
+	}
+	w.Header().Set("ETag", `"`+strconv.Itoa(c.Version)+`"`)
+	respond.JSON(w, status, c)
+}
+
+// occasions is GET /api/v1/occasions?year=YYYY&region=TW: the calendar's
+// occasions of a year with their dates, named in the reader's language.
+func (h *Handler) occasions(w http.ResponseWriter, r *http.Request, _ staff.Principal, lang i18n.Lang) {
+	year := time.Now().Year()
+	if v := r.URL.Query().Get("year"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < occasion.MinYear || n > occasion.MaxYear {
+			respond.WriteProblem(w, &fault.Error{Code: fault.Invalid, Message: "The year is out of the calendar's range.", Fields: []fault.FieldError{{Field: "year", Rule: "range"}}}, lang, h.log)
+			return
+		}
+		year = n
+	}
+	region := r.URL.Query().Get("region")
+	if region == "" {
+		region = "TW"
+	}
+	all, err := occasion.ForYear(year, region)
+	if err != nil {
+		respond.WriteProblem(w, err, lang, h.log)
+		return
+	}
+	type entry struct {
+		ID   string `json:"id"`
+		Name string `json:"name"`
+		Date string `json:"date"`
+	}
+	out := make([]entry, 0, len(all))
+	for _, o := range all {
+		out = append(out, entry{ID: o.ID, Name: i18n.T(lang, "occasion."+o.ID, nil), Date: o.Day()})
+	}
+	respond.JSON(w, http.StatusOK, map[string]any{"year": year, "region": region, "occasions": out})
+}
+
+// decodeStrict reads a JSON object into dst, refusing unknown fields,
+// trailing data and bodies over maxCampaignBody; an empty body is an empty
+// object.
+func decodeStrict(w http.ResponseWriter, r *http.Request, dst any) error {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxCampaignBody))
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return fault.New(fault.TooLarge, "The body is over %d bytes.", maxCampaignBody)
+	}
+	if err != nil {
+		return &fault.Error{Code: fault.Malformed, Message: "The body could not be read.", Err: err}
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		return &fault.Error{Code: fault.Malformed, Message: "The body is not the JSON this asks for: " + err.Error(), Fields: []fault.FieldError{{Field: "body", Rule: "malformed"}}}
+	}
+	if dec.More() {
+		return &fault.Error{Code: fault.Malformed, Message: "The body has data after its JSON object.", Fields: []fault.FieldError{{Field: "body", Rule: "malformed"}}}
+	}
+	return nil
+}
+
+func needVersion() error {
+	return &fault.Error{Code: fault.Invalid, Message: "Say which version of the campaign you read.", Fields: []fault.FieldError{{Field: "version", Rule: "version"}}}
+}

@@ -1,0 +1,122 @@
+package diners
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/cardloop/cardloop/shared/brand"
+	"github.com/cardloop/cardloop/shared/card"
+	"github.com/cardloop/cardloop/shared/fault"
+	"github.com/cardloop/cardloop/shared/http/respond"
+	"github.com/cardloop/cardloop/shared/i18n"
+)
+
+// cardSubmitter accepts a card (card.Service).
+type cardSubmitter interface {
+	// Submit stores a card; see card.Service.Submit for its errors.
+	Submit(ctx context.Context, sub card.Submission, m card.Meta) (card.Result, error)
+}
+
+// storeFinder looks up a store to draw its card.
+type storeFinder interface {
+	// Store returns the store, or a fault.NotFound error.
+	Store(ctx context.Context, id string) (brand.Store, error)
+}
+
+// CardHandler serves the diner's card: the online form at /c/{storeId} and
+// the JSON API at /api/v1/cards.
+type CardHandler struct {
+	cards   cardSubmitter
+	stores  storeFinder
+	serials serialChecker
+	log     *slog.Logger
+	mux     *http.ServeMux
+}
+
+// serialChecker verifies a printed card's signed serial (link.Signer).
+type serialChecker interface {
+	CheckSerial(store, serial string, version int, sig string) error
+}
+
+// WithSerials lets the form take a printed card's QR code (?s=serial&v=&k=
+// signed): the online answer is then stored under the card's serial, the
+// same card the paper would have made. Without it those parameters are
+// ignored.
+func (h *CardHandler) WithSerials(c serialChecker) *CardHandler {
+	h.serials = c
+	return h
+}
+
+// NewCardHandler returns the card's HTTP handler.
+func NewCardHandler(cards cardSubmitter, stores storeFinder, log *slog.Logger) *CardHandler {
+	h := &CardHandler{cards: cards, stores: stores, log: log, mux: http.NewServeMux()}
+	h.mux.HandleFunc("GET /c/{storeId}", h.form)
+	h.mux.HandleFunc("POST /c/{storeId}", h.formPost)
+	h.mux.HandleFunc("GET /c/{storeId}/thanks", h.thanks)
+	h.mux.HandleFunc("POST /api/v1/cards", h.postCard)
+	return h
+}
+
+func (h *CardHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Referrer-Policy", "same-origin")
+	h.mux.ServeHTTP(w, r)
+}
+
+// postCard is POST /api/v1/cards: the card as JSON (docs/api.md).
+func (h *CardHandler) postCard(w http.ResponseWriter, r *http.Request) {
+	lang := i18n.Negotiate(r.URL.Query().Get("lang"), r.Header.Get("Accept-Language"), i18n.En)
+	body, err := readBody(w, r)
+	if err != nil {
+		respond.WriteProblem(w, err, lang, h.log)
+		return
+	}
+	sub, err := card.Decode(body)
+	if err != nil {
+		respond.WriteProblem(w, err, lang, h.log)
+		return
+	}
+	res, err := h.cards.Submit(r.Context(), sub, card.Meta{
+		Source:         card.SourceQR,
+		IdempotencyKey: r.Header.Get("Idempotency-Key"),
+		Language:       langOf(sub.Diner.Language, lang),
+		Now:            time.Now(),
+	})
+	if err != nil {
+		respond.WriteProblem(w, err, lang, h.log)
+		return
+	}
+	w.Header().Set("Location", "/api/v1/cards/"+res.Card.ID)
+	status := http.StatusCreated
+	if !res.Created {
+		status = http.StatusOK
+		w.Header().Set("Idempotent-Replayed", "true")
+	}
+	respond.JSON(w, status, map[string]string{"id": res.Card.ID})
+}
+
+// readBody reads a request body of at most card.MaxRequestBody bytes.
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, card.MaxRequestBody))
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return nil, fault.New(fault.TooLarge, "The body is over %d bytes.", card.MaxRequestBody)
+	}
+	if err != nil {
+		return nil, &fault.Error{Code: fault.Malformed, Message: "The body could not be read.", Err: err}
+	}
+	return body, nil
+}
+
+// langOf is the diner's stated language if they gave one, else the
+// negotiated one.
+func langOf(stated string, negotiated i18n.Lang) i18n.Lang {
+	if l, ok := i18n.Parse(stated); ok {
+		return l
+	}
+	return negotiated
+}

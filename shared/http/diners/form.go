@@ -1,0 +1,364 @@
+package diners
+
+import (
+	"embed"
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/cardloop/cardloop/shared/brand"
+	"github.com/cardloop/cardloop/shared/card"
+	"github.com/cardloop/cardloop/shared/fault"
+	"github.com/cardloop/cardloop/shared/http/page"
+	"github.com/cardloop/cardloop/shared/http/respond"
+	"github.com/cardloop/cardloop/shared/i18n"
+)
+
+//go:embed templates/*.html
+var templateFiles embed.FS
+
+// pages are the diner's card over the shared layout.
+var pages = page.Parse(templateFiles, "templates/*.html")
+
+// formPage is the card form, blank or re-shown with the diner's answers and
+// what is wrong with them.
+type formPage struct {
+	page.Page
+	Action       string
+	SubmissionID string
+	TableFromQR  bool
+	Items        []string
+	Scale        []int
+	NPS          []int
+	Meals        []string
+	Reasons      []string
+	HeardFrom    []string
+	Courses      []string
+	Months       []string
+	Days         []string
+	values       url.Values
+	Errors       map[string]string // field → message
+	ErrorList    []errorLink
+}
+
+type errorLink struct{ ID, Label, Message string }
+
+// Val returns the diner's answer for a field.
+func (p formPage) Val(field string) string { return p.values.Get(field) }
+
+// Checked reports whether field has value.
+func (p formPage) Checked(field, value string) bool { return p.values.Get(field) == value }
+
+// Err returns the message for a field, if it is wrong.
+func (p formPage) Err(field string) string { return p.Errors[field] }
+
+type fieldView struct {
+	Name, ID, Type, Label, Value, Error, Autocomplete string
+}
+
+// Field describes a text-like input.
+func (p formPage) Field(name, typ, labelKey, autocomplete string) fieldView {
+	return fieldView{Name: name, ID: strings.ReplaceAll(name, ".", "-"), Type: typ, Label: i18n.T(p.Lang, labelKey, nil),
+		Value: p.values.Get(name), Error: p.Errors[name], Autocomplete: autocomplete}
+}
+
+type option struct {
+	Value, Label string
+	Selected     bool
+}
+
+type selectView struct {
+	Name, ID, Label, Choose, Error string
+	Options                        []option
+}
+
+// Select describes a drop-down of values whose labels are i18n keys
+// prefix+value.
+func (p formPage) Select(name, labelKey, prefix string, values []string) selectView {
+	s := selectView{Name: name, ID: name, Label: i18n.T(p.Lang, labelKey, nil), Choose: i18n.T(p.Lang, "card.choose", nil), Error: p.Errors[name]}
+	for _, v := range values {
+		label := i18n.T(p.Lang, prefix+v, nil)
+		if label == prefix+v { // a course the catalogue does not name: show it as configured
+			label = v
+		}
+		s.Options = append(s.Options, option{Value: v, Label: label, Selected: p.values.Get(name) == v})
+	}
+	return s
+}
+
+func (h *CardHandler) newFormPage(r *http.Request, st brand.Store, lang i18n.Lang, values url.Values) formPage {
+	p := formPage{
+		Page:         page.New(r, st, lang, "card.title"),
+		Action:       "/c/" + url.PathEscape(st.ID),
+		SubmissionID: uuid.NewString(),
+		Items:        st.RatedItems(),
+		Scale:        []int{1, 2, 3, 4, 5},
+		Meals:        card.Meals,
+		Reasons:      card.Reasons,
+		HeardFrom:    card.HeardFrom,
+		Courses:      st.MainCourses,
+		values:       values,
+		Errors:       map[string]string{},
+	}
+	for i := 0; i <= 10; i++ {
+		p.NPS = append(p.NPS, i)
+	}
+	for m := 1; m <= 12; m++ {
+		p.Months = append(p.Months, twoDigits(m))
+	}
+	for d := 1; d <= 31; d++ {
+		p.Days = append(p.Days, twoDigits(d))
+	}
+	if id := values.Get("submissionId"); id != "" {
+		p.SubmissionID = id // a re-shown form keeps its id: the eventual card is still one card
+	}
+	p.TableFromQR = values.Get("table") != "" && values.Get("tableFromQR") == "1"
+	return p
+}
+
+func twoDigits(n int) string {
+	if n < 10 {
+		return "0" + strconv.Itoa(n)
+	}
+	return strconv.Itoa(n)
+}
+
+// lookup finds the store of the path and the reader's language; it answers
+// a friendly 404 page itself when the store does not exist.
+func (h *CardHandler) lookup(w http.ResponseWriter, r *http.Request) (brand.Store, i18n.Lang, bool) {
+	st, err := h.stores.Store(r.Context(), r.PathValue("storeId"))
+	if err != nil {
+		lang := i18n.Negotiate(r.URL.Query().Get("lang"), r.Header.Get("Accept-Language"), i18n.En)
+		status := respond.ProblemFor(err, lang, h.log).Status
+		key := "card.notFound"
+		if status != http.StatusNotFound {
+			key = "card.error"
+		}
+		body := []string{i18n.T(lang, key+".body", nil)}
+		if key == "card.error" {
+			body = []string{i18n.T(lang, "card.error.retry", nil)}
+		}
+		h.render(w, status, "message", page.Message{Page: page.Page{Lang: lang, Title: i18n.T(lang, key+".title", nil), StoreName: "cardloop"},
+			Heading: i18n.T(lang, key+".title", nil), Paragraphs: body})
+		return brand.Store{}, "", false
+	}
+	return st, i18n.Negotiate(r.URL.Query().Get("lang"), r.Header.Get("Accept-Language"), st.Language), true
+}
+
+// form is GET /c/{storeId}: the online card, with ?t=TABLE from the table's
+// QR code and ?lang= to choose the language.
+func (h *CardHandler) form(w http.ResponseWriter, r *http.Request) {
+	st, lang, ok := h.lookup(w, r)
+	if !ok {
+		return
+	}
+	values := url.Values{"diner.language": {string(lang)}}
+	if today, err := st.Today(time.Now()); err == nil {
+		values.Set("visitDate", today.Format(time.DateOnly))
+	}
+	if t := strings.TrimSpace(r.URL.Query().Get("t")); t != "" && len(t) <= card.MaxTable {
+		values.Set("table", t)
+		values.Set("tableFromQR", "1")
+	}
+	q := r.URL.Query()
+	if h.printedCard(st.ID, q.Get("s"), q.Get("v"), q.Get("k")) {
+		values.Set("cardSerial", q.Get("s"))
+		values.Set("cardVersion", q.Get("v"))
+		values.Set("cardSig", q.Get("k"))
+	}
+	h.render(w, http.StatusOK, "card", h.newFormPage(r, st, lang, values))
+}
+
+// printedCard reports whether serial, version and sig are a printed card's
+// signed QR code for the store. A forged one is ignored: the answer is
+// stored as an ordinary online card.
+func (h *CardHandler) printedCard(storeID, serial, version, sig string) bool {
+	if h.serials == nil || serial == "" || sig == "" {
+		return false
+	}
+	v, err := strconv.Atoi(version)
+	return err == nil && h.serials.CheckSerial(storeID, serial, v, sig) == nil
+}
+
+// formPost is POST /c/{storeId}: the form's fields, named like the JSON
+// card's paths, become the same card.Submission the JSON API takes.
+func (h *CardHandler) formPost(w http.ResponseWriter, r *http.Request) {
+	st, lang, ok := h.lookup(w, r)
+	if !ok {
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, card.MaxRequestBody)
+	if err := r.ParseForm(); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			err = fault.New(fault.TooLarge, "The form is too large.")
+		} else {
+			err = &fault.Error{Code: fault.Malformed, Message: "The form could not be read.", Err: err}
+		}
+		h.failure(w, r, st, lang, err)
+		return
+	}
+	if l, ok := i18n.Parse(r.PostForm.Get("lang")); ok {
+		lang = l
+	}
+	sub, parseErrs := submissionFromForm(st.ID, r.PostForm)
+	meta := card.Meta{Source: card.SourceQR, Language: lang, Now: time.Now()}
+	if h.printedCard(st.ID, r.PostForm.Get("cardSerial"), r.PostForm.Get("cardVersion"), r.PostForm.Get("cardSig")) {
+		meta.Serial = r.PostForm.Get("cardSerial") // the printed card's own: paper and phone make one card
+	}
+	var err error
+	if len(parseErrs) > 0 {
+		// Report the unreadable fields and, without storing anything, every
+		// other field's problem too.
+		if _, berr := card.Build(sub, st, card.Meta{Source: card.SourceQR, Language: lang, Now: time.Now()}); berr != nil {
+			if fe, ok := fault.As(berr); ok {
+				parseErrs = append(parseErrs, fe.Fields...)
+			}
+		}
+		err = fault.Fields(parseErrs)
+	} else {
+		var res card.Result
+		res, err = h.cards.Submit(r.Context(), sub, meta)
+		if err == nil {
+			q := url.Values{"lang": {string(lang)}}
+			if len(res.Card.LowRatings(2)) > 0 {
+				q.Set("sorry", "1")
+			}
+			http.Redirect(w, r, "/c/"+url.PathEscape(st.ID)+"/thanks?"+q.Encode(), http.StatusSeeOther)
+			return
+		}
+	}
+	fe, isFault := fault.As(err)
+	if !isFault || fe.Code != fault.Invalid {
+		h.failure(w, r, st, lang, err)
+		return
+	}
+	p := h.newFormPage(r, st, lang, r.PostForm)
+	for _, f := range fe.Fields {
+		field := f.Field
+		if field == "submissionId" || field == "Idempotency-Key" {
+			p.SubmissionID = uuid.NewString() // a stale or reused id: the next try is a new card
+			continue
+		}
+		msg := i18n.T(lang, "rule."+f.Rule, f.Params)
+		if _, seen := p.Errors[field]; seen {
+			continue
+		}
+		p.Errors[field] = msg
+		p.ErrorList = append(p.ErrorList, errorLink{ID: strings.ReplaceAll(field, ".", "-"), Label: fieldLabel(lang, field), Message: msg})
+	}
+	h.render(w, http.StatusUnprocessableEntity, "card", p)
+}
+
+// fieldLabel names a field in the reader's language for the error summary.
+func fieldLabel(lang i18n.Lang, field string) string {
+	if item, ok := strings.CutPrefix(field, "ratings."); ok {
+		return i18n.T(lang, "card.item."+item, nil)
+	}
+	keys := map[string]string{
+		"nps": "card.nps", "comment": "card.comment", "visitDate": "card.visitDate", "meal": "card.meal",
+		"table": "card.table", "server": "card.server", "firstVisit": "card.firstVisit", "visitCount": "card.visitCount",
+		"reason": "card.reason", "heardFrom": "card.heardFrom", "mainCourse": "card.mainCourse",
+		"diner.name": "card.name", "diner.phone": "card.phone", "diner.email": "card.email",
+		"diner.birthday": "card.birthday", "diner.language": "card.dinerLanguage", "ratings": "card.ratings",
+	}
+	if k, ok := keys[field]; ok {
+		return i18n.T(lang, k, nil)
+	}
+	return field
+}
+
+// submissionFromForm reads the form's fields; numbers that are not numbers
+// are reported as field errors, never guessed.
+func submissionFromForm(storeID string, f url.Values) (card.Submission, []fault.FieldError) {
+	var errs []fault.FieldError
+	num := func(field string) *int {
+		v := strings.TrimSpace(f.Get(field))
+		if v == "" {
+			return nil
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			errs = append(errs, fault.FieldError{Field: field, Rule: "wrong_type", Params: map[string]string{"want": "integer"}})
+			return nil
+		}
+		return &n
+	}
+	s := card.Submission{
+		SubmissionID: f.Get("submissionId"),
+		StoreID:      storeID,
+		Table:        f.Get("table"),
+		Server:       f.Get("server"),
+		VisitDate:    f.Get("visitDate"),
+		Meal:         f.Get("meal"),
+		Reason:       f.Get("reason"),
+		HeardFrom:    f.Get("heardFrom"),
+		MainCourse:   f.Get("mainCourse"),
+		Comment:      strings.ReplaceAll(f.Get("comment"), "\r\n", "\n"),
+		Ratings:      map[string]int{},
+		NPS:          num("nps"),
+		VisitCount:   num("visitCount"),
+		Diner: card.DinerInput{
+			Name: f.Get("diner.name"), Phone: f.Get("diner.phone"), Email: f.Get("diner.email"), Language: f.Get("diner.language"),
+		},
+		Consent: card.ConsentInput{Contact: f.Get("consent.contact") != "", Marketing: f.Get("consent.marketing") != ""},
+	}
+	switch f.Get("firstVisit") {
+	case "yes":
+		s.FirstVisit = ptr(true)
+	case "no":
+		s.FirstVisit = ptr(false)
+	}
+	for key := range f {
+		if item, ok := strings.CutPrefix(key, "ratings."); ok {
+			if n := num(key); n != nil {
+				s.Ratings[item] = *n
+			}
+		}
+	}
+	m, d, y := f.Get("birthday.month"), f.Get("birthday.day"), strings.TrimSpace(f.Get("birthday.year"))
+	switch {
+	case m == "" && d == "" && y == "":
+	case m == "" || d == "":
+		errs = append(errs, fault.FieldError{Field: "diner.birthday", Rule: "birthday"})
+	case y != "":
+		s.Diner.Birthday = y + "-" + m + "-" + d
+	default:
+		s.Diner.Birthday = m + "-" + d
+	}
+	return s, errs
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// thanks is GET /c/{storeId}/thanks.
+func (h *CardHandler) thanks(w http.ResponseWriter, r *http.Request) {
+	st, lang, ok := h.lookup(w, r)
+	if !ok {
+		return
+	}
+	p := page.Message{Page: page.New(r, st, lang, "card.thanks.title"), Heading: i18n.T(lang, "card.thanks.title", nil),
+		Paragraphs: []string{i18n.T(lang, "card.thanks.body", nil)},
+		LinkURL:    "/c/" + url.PathEscape(st.ID) + "?lang=" + string(lang), LinkText: i18n.T(lang, "card.thanks.another", nil)}
+	if r.URL.Query().Get("sorry") == "1" {
+		p.Paragraphs = append(p.Paragraphs, i18n.T(lang, "card.thanks.sorry", nil))
+	}
+	h.render(w, http.StatusOK, "message", p)
+}
+
+// failure shows a friendly page for an error that is not the diner's input.
+func (h *CardHandler) failure(w http.ResponseWriter, r *http.Request, st brand.Store, lang i18n.Lang, err error) {
+	prob := respond.ProblemFor(err, lang, h.log)
+	h.render(w, prob.Status, "message", page.Message{Page: page.New(r, st, lang, "card.error.title"),
+		Heading: i18n.T(lang, "card.error.title", nil), Paragraphs: []string{prob.Title, i18n.T(lang, "card.error.retry", nil)},
+		LinkURL: "/c/" + url.PathEscape(st.ID) + "?lang=" + string(lang), LinkText: i18n.T(lang, "card.thanks.another", nil)})
+}
+
+func (h *CardHandler) render(w http.ResponseWriter, status int, name string, data any) {
+	page.Render(w, pages, h.log, status, name, data)
+}

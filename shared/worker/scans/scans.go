@@ -1,0 +1,77 @@
+// Package scans holds the ScanFunction's handler: S3 events for scans of
+// paper cards, each file read by the ingester.
+package scans
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/cardloop/cardloop/shared/scan"
+)
+
+// FileIngester reads one uploaded scan file (scan.Ingester).
+type FileIngester interface {
+	File(ctx context.Context, key string, at time.Time) (scan.Report, error)
+}
+
+// Scan is the ScanFunction's handler: S3's ObjectCreated events for the
+// scans/ prefix of the scan bucket.
+type Scan struct {
+	// files returns the ingester of a bucket: the one the event names
+	// (the function is not told its bucket's name, which would make the
+	// bucket and the function depend on each other in the template).
+	files func(bucket string) FileIngester
+	log   *slog.Logger
+}
+
+// NewScan returns the handler.
+func NewScan(files func(bucket string) FileIngester, log *slog.Logger) *Scan {
+	return &Scan{files: files, log: log}
+}
+
+// Handle reads every file the event names. S3 delivers events at least
+// once; reading a file twice adds nothing (scan.Ingester.File keys cards
+// by serial and reviews by card). A file that failed for a reason a retry
+// may cure fails the invocation, and Lambda's asynchronous retries bring
+// the event again; the files already read are then replays.
+func (s *Scan) Handle(ctx context.Context, ev events.S3Event) error {
+	var errs []error
+	for _, r := range ev.Records {
+		key, err := url.QueryUnescape(r.S3.Object.Key) // S3 event keys are form-encoded
+		if err != nil {
+			errs = append(errs, fmt.Errorf("object key %q: %w", r.S3.Object.Key, err))
+			continue
+		}
+		rep, err := s.files(r.S3.Bucket.Name).File(ctx, key, r.EventTime)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("scan %s: %w", key, err))
+			continue
+		}
+		s.log.Info("scan read", "object", key, "pages", rep.Pages, "stored", rep.Stored, "queued", rep.Queued, "duplicates", rep.Duplicates, "rejected", rep.Rejected)
+	}
+	return errors.Join(errs...)
+}
+
+// PerBucket returns make memoised by bucket name, so each bucket's ingester
+// (with its caches) is made once per cold start and shared by every event.
+func PerBucket(make func(bucket string) FileIngester) func(bucket string) FileIngester {
+	var mu sync.Mutex
+	made := map[string]FileIngester{}
+	return func(name string) FileIngester {
+		mu.Lock()
+		defer mu.Unlock()
+		if in, ok := made[name]; ok {
+			return in
+		}
+		in := make(name)
+		made[name] = in
+		return in
+	}
+}

@@ -697,3 +697,38 @@ func TestEscalationNoticeThatFailed(t *testing.T) {
 		t.Skipf("known bug: the area manager's escalation e-mail that failed at +24h is never retried (still %q after +200h)", got.Status)
 	}
 }
+
+// TestTriageStoreWithoutAreaManager: a store may have no area manager; a
+// visit case there tells the store manager only, whether the case opens as
+// a visit or becomes one.
+func TestTriageStoreWithoutAreaManager(t *testing.T) {
+	t.Parallel()
+	at := func(c card.Card) card.Card { c.StoreID = "S002"; return c }
+	visit := at(dinerCard("c2", ann, map[string]int{"overall": 1}))
+	tests := []struct {
+		name  string
+		cards []card.Card
+	}{
+		{"opened as a visit", []card.Card{visit}},
+		{"an apology case that becomes a visit", []card.Card{at(low("c1", ann)), visit}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			r := newCaseRig(t)
+			for range 2 { // a delivery and a replay
+				for _, c := range tt.cards {
+					if err := r.triage(t, c); err != nil {
+						t.Fatalf("triage %s: %v", c.ID, err)
+					}
+				}
+			}
+			if got := r.sender.sends(); !slices.Equal(got, []string{"alert→manager.s002@example.com"}) {
+				t.Errorf("sent: got %v, want the store manager's alert only", got)
+			}
+			if rec := r.record(t, caseOf(tt.cards[0])); rec.Case.Severity != triage.Visit || len(rec.Notices) != 1 {
+				t.Errorf("case: got severity %q and notices %+v, want a visit with one notice", rec.Case.Severity, rec.Notices)
+			}
+		})
+	}
+}

@@ -153,7 +153,9 @@ func (s *Service) extend(ctx context.Context, k Case, c card.Card, d triage.Deci
 		if err != nil {
 			return fmt.Errorf("store of case %s: %w", k.ID, err)
 		}
-		notices = append(notices, Notice{Kind: NoticeAreaAlert, To: st.AreaManagerEmail, CreatedAt: s.now()})
+		if st.AreaManagerEmail != "" { // as in openingNotices: a store may have none
+			notices = append(notices, Notice{Kind: NoticeAreaAlert, To: st.AreaManagerEmail, CreatedAt: s.now()})
+		}
 	}
 	saved, err := s.cases.SaveCase(ctx, Change{Case: k, Events: []Event{ev}, Notices: notices})
 	if err != nil {

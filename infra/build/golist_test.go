@@ -184,4 +184,3 @@ func (g packageGraph) mustHave(t testing.TB, path string) *listedPackage {
 	}
 	return p
 }
-

@@ -3,7 +3,7 @@ SHELL := /bin/bash
 
 # Lambda functions are the template's AWS::Serverless::Function resources named <Name>Function;
 # each one's code lives in functions/<name> (lower case).
-FUNCTIONS := $(shell sed -n 's/^  \([A-Za-z0-9]*Function\):$$/\1/p' template.yaml)
+FUNCTIONS := $(shell sed -n 's/^  \([A-Za-z0-9][A-Za-z0-9]*Function\):$$/\1/p' template.yaml)
 GOARCH ?= arm64
 ARTIFACTS_DIR ?= $(CURDIR)/.aws-sam/build/$*
 MOTO_PORT ?= 4566

@@ -3,7 +3,7 @@ SHELL := /bin/bash
 
 # Lambda functions are the template's AWS::Serverless::Function resources named <Name>Function;
 # each one's code lives in functions/<name> (lower case).
-FUNCTIONS := $(shell sed -n 's/^  \([A-Za-z0-9]*Function\):$$/\1/p' template.yaml)
+FUNCTIONS := $(shell sed -n 's/^  \([A-Za-z0-9][A-Za-z0-9]*Function\):$$/\1/p' template.yaml)
 GOARCH ?= arm64
 ARTIFACTS_DIR ?= $(CURDIR)/.aws-sam/build/$*
 MOTO_PORT ?= 4566
@@ -11,7 +11,7 @@ MOTO_PORT ?= 4566
 export AWS_REGION ?= us-east-1
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: build run test e2e-deps moto print-deps lint bench bench-plan bench-omr deploy clean
+.PHONY: build run test unit size start e2e-deps moto print-deps lint bench bench-plan bench-omr deploy clean
 
 # build-<FunctionLogicalId>: the target `sam build` (BuildMethod: makefile) calls, with ARTIFACTS_DIR set.
 # The console prints paper cards, so its package carries the card font beside its binary.
@@ -42,6 +42,21 @@ run: moto print-deps
 test: moto e2e-deps print-deps
 	go vet ./...
 	go test -count=1 -timeout 40m ./...
+
+# unit: every test that needs neither the emulator nor a browser (they skip under -short).
+unit:
+	go test -short -count=1 ./...
+
+# size: builds every function for Lambda (arm64, the build target above) and prints each binary's
+# MiB and packages linked; fails over the limits in infra/build/size_test.go.
+size:
+	go test -count=1 -timeout 30m -run '^TestSize$$' -v ./infra/build/
+
+# start: cold start of every function (process start to its first Runtime API request, median of
+# 15 starts, built for this machine, against the emulator) beside a bare lambda.Start binary, and
+# the package initialisers each runs (GODEBUG=inittrace=1). Figures move with the machine's load.
+start: moto
+	go test -count=1 -timeout 30m -run '^$$' -bench '^BenchmarkStart$$' -benchtime 15x ./infra/build/
 
 # The browser test's npm packages (playwright-core only; it never downloads a browser).
 e2e-deps:

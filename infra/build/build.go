@@ -19,6 +19,12 @@ import (
 // GOARCH=<host>` in dir (the directory of template.yaml and the Makefile)
 // and returns the path of the built bootstrap.
 func Function(ctx context.Context, dir, logicalID, artifactsDir string) (string, error) {
+	return FunctionFor(ctx, dir, logicalID, artifactsDir, runtime.GOARCH)
+}
+
+// FunctionFor is Function for the architecture goarch (arm64 is what
+// Lambda runs).
+func FunctionFor(ctx context.Context, dir, logicalID, artifactsDir, goarch string) (string, error) {
 	abs, err := filepath.Abs(artifactsDir)
 	if err != nil {
 		return "", fmt.Errorf("build %s: %w", logicalID, err)
@@ -27,7 +33,7 @@ func Function(ctx context.Context, dir, logicalID, artifactsDir string) (string,
 		return "", fmt.Errorf("build %s: %w", logicalID, err)
 	}
 	cmd := exec.CommandContext(ctx, "make", "--no-print-directory", "-C", dir,
-		"build-"+logicalID, "ARTIFACTS_DIR="+abs, "GOARCH="+runtime.GOARCH)
+		"build-"+logicalID, "ARTIFACTS_DIR="+abs, "GOARCH="+goarch)
 	var out bytes.Buffer
 	cmd.Stdout = &out
 	cmd.Stderr = &out

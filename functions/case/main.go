@@ -8,19 +8,15 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
 	"github.com/cardloop/cardloop/shared/aws/dynamo"
-	"github.com/cardloop/cardloop/shared/aws/sesmail"
 	"github.com/cardloop/cardloop/shared/aws/ssmparam"
-	"github.com/cardloop/cardloop/shared/casemail"
 	"github.com/cardloop/cardloop/shared/casework"
 	"github.com/cardloop/cardloop/shared/greeting"
 	"github.com/cardloop/cardloop/shared/http/cases"
 	"github.com/cardloop/cardloop/shared/http/diners"
-	"github.com/cardloop/cardloop/shared/link"
 	"github.com/cardloop/cardloop/shared/setup"
 )
 
@@ -30,11 +26,12 @@ func main() {
 		if err != nil {
 			return nil, err
 		}
-		db, ses := dynamo.New(app.DynamoDB, app.Env.Table), sesv2.NewFromConfig(app.AWS)
-		notices := casemail.New(sesmail.New(ses, app.Env.Sender, ""), db, db, db, signer, app.Env.PublicBaseURL, link.DefaultTTL)
-		consent := greeting.NewConsent(db, sesmail.New(ses, app.Env.Sender, app.Env.ConfigurationSet), signer, app.Env.PublicBaseURL, time.Now, app.Log)
+		// The pages change cases and consent but send no e-mail: the case
+		// service has no notice sender, the consent service no mailer.
+		db := dynamo.New(app.DynamoDB, app.Env.Table)
+		consent := greeting.NewConsent(db, nil, signer, app.Env.PublicBaseURL, time.Now, app.Log)
 		mux := http.NewServeMux()
-		mux.Handle("/k/", cases.NewCaseHandler(casework.NewService(db, db, notices, time.Now), db, signer, app.Log))
+		mux.Handle("/k/", cases.NewCaseHandler(casework.NewService(db, db, nil, time.Now), db, signer, app.Log))
 		prefs := diners.NewPreferencesHandler(consent, app.Log)
 		mux.Handle("/o/", prefs)
 		mux.Handle("/u/", prefs)

@@ -7,11 +7,9 @@ import (
 	"context"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/cardloop/cardloop/shared/aws/dynamo"
-	"github.com/cardloop/cardloop/shared/aws/sesmail"
 	"github.com/cardloop/cardloop/shared/aws/ssmparam"
 	"github.com/cardloop/cardloop/shared/greeting"
 	"github.com/cardloop/cardloop/shared/setup"
@@ -25,8 +23,8 @@ func main() {
 			return nil, err
 		}
 		db := dynamo.New(app.DynamoDB, app.Env.Table)
-		mailer := sesmail.New(sesv2.NewFromConfig(app.AWS), app.Env.Sender, app.Env.ConfigurationSet)
-		consent := greeting.NewConsent(db, mailer, signer, app.Env.PublicBaseURL, time.Now, app.Log)
+		// Withdrawing consent after a complaint sends no e-mail.
+		consent := greeting.NewConsent(db, nil, signer, app.Env.PublicBaseURL, time.Now, app.Log)
 		return greetings.NewFeedback(greeting.NewFeedback(db, consent), app.Log).Handle, nil
 	})
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/cardloop/cardloop/shared/aws/dynamo"
 	"github.com/cardloop/cardloop/shared/aws/sesmail"
+	"github.com/cardloop/cardloop/shared/aws/sesquota"
 	"github.com/cardloop/cardloop/shared/aws/sqsqueue"
 	"github.com/cardloop/cardloop/shared/aws/ssmparam"
 	"github.com/cardloop/cardloop/shared/greeting"
@@ -33,7 +34,7 @@ func main() {
 		}
 		// Paced below the account's SES rate, shared by the sender's
 		// concurrent instances.
-		limiter, maxRate, err := sesmail.Limiter(ctx, ses.NewFromConfig(app.AWS), app.Env.SenderConcurrency)
+		limiter, maxRate, err := sesquota.Limiter(ctx, ses.NewFromConfig(app.AWS), app.Env.SenderConcurrency)
 		if err != nil {
 			return nil, err
 		}

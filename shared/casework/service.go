@@ -70,7 +70,9 @@ type cachedRules struct {
 	until time.Time
 }
 
-// NewService returns a case Service.
+// NewService returns a case Service. sender may be nil for a service that
+// only shows and acts on cases (the case page), which never sends a notice;
+// Triage and Escalate then fail instead of sending.
 func NewService(cases caseStore, dir directory, sender noticeSender, now func() time.Time) *Service {
 	return &Service{cases: cases, dir: dir, sender: sender, now: now, lease: 2 * time.Minute,
 		rules: map[string]cachedRules{}, rulesTTL: 5 * time.Minute}
@@ -184,6 +186,9 @@ func (s *Service) openingNotices(ctx context.Context, k Case) ([]Notice, error) 
 // (leased) is left to it; a failed send is released and reported, so the
 // caller's retry sends it.
 func (s *Service) flush(ctx context.Context, k Case, notices []Notice) error {
+	if s.sender == nil && len(notices) > 0 {
+		return fmt.Errorf("send notices of case %s: this case service sends no e-mail", k.ID)
+	}
 	var errs []error
 	for _, n := range notices {
 		if n.Status == "sent" {

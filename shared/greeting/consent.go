@@ -46,7 +46,9 @@ type Consent struct {
 	log     *slog.Logger
 }
 
-// NewConsent returns the consent service.
+// NewConsent returns the consent service. mailer may be nil where no
+// confirmation e-mail is sent (the greeting pages, SES feedback): Sync then
+// fails for a diner awaiting one.
 func NewConsent(store ConsentStore, mailer Mailer, signer *link.Signer, baseURL string, now func() time.Time, log *slog.Logger) *Consent {
 	return &Consent{store: store, mailer: mailer, signer: signer, baseURL: baseURL, now: now, log: log}
 }
@@ -112,6 +114,9 @@ func (s *Consent) sendOptIn(ctx context.Context, b brand.Brand, p diner.Profile)
 	token, err := s.signer.Seal(link.Token{Action: "confirm", Brand: p.BrandID, Subject: p.Key, At: p.MarketingConsent.At.UnixMilli()}, ConfirmTTL)
 	if err != nil {
 		return err
+	}
+	if s.mailer == nil {
+		return fmt.Errorf("send confirmation e-mail: this consent service sends no e-mail")
 	}
 	msg := OptInMessage(p.Email, p.Name, lang, b.DisplayName(lang), storeName, s.baseURL+"/o/"+token+"?lang="+string(lang))
 	if _, err := s.mailer.Send(ctx, msg); err != nil {

@@ -1,5 +1,5 @@
 // Package sesmail sends cardloop's e-mail (mail.Message) through Amazon SES
-// v2 as raw MIME, and paces bulk senders below the account's send rate.
+// v2 as raw MIME.
 package sesmail
 
 import (

@@ -1,4 +1,6 @@
-package sesmail
+// Package sesquota reads the SES account's send rate (SES v1 GetSendQuota) and
+// paces bulk senders below it.
+package sesquota
 
 import (
 	"context"

@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/cardloop/cardloop/infra/runner"
 	"github.com/cardloop/cardloop/infra/seed"
@@ -109,7 +108,7 @@ func cardsPrint(ctx context.Context, args []string, stdout io.Writer) error {
 		if err != nil {
 			return fmt.Errorf("load AWS config: %w", err)
 		}
-		if key, err = ssmparam.Load(ctx, ssm.NewFromConfig(cfg), *keyParam); err != nil {
+		if key, err = ssmparam.New(cfg).Load(ctx, *keyParam); err != nil {
 			return err
 		}
 		if base == "" {

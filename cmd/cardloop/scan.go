@@ -19,7 +19,7 @@ import (
 
 	"github.com/cardloop/cardloop/infra/emulator"
 	"github.com/cardloop/cardloop/infra/provision"
-	"github.com/cardloop/cardloop/shared/aws/dynamo"
+	"github.com/cardloop/cardloop/shared/aws/dynamo/allstores"
 	"github.com/cardloop/cardloop/shared/aws/s3bucket"
 	"github.com/cardloop/cardloop/shared/cardlayout"
 	"github.com/cardloop/cardloop/shared/omr/synth"
@@ -57,7 +57,7 @@ func scanCommand(ctx context.Context, args []string) error {
 	}
 	res := provision.Placeholders(p.Template, p.Config.Stack, endpoint)
 	b := s3bucket.New(s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true }), res["ScanBucket"].Name)
-	db := dynamo.New(dynamodb.NewFromConfig(cfg), res["Table"].Name)
+	db := allstores.New(dynamodb.NewFromConfig(cfg), res["Table"].Name)
 	day := time.Now().UTC().Format(time.DateOnly)
 	for _, file := range fs.Args() {
 		data, err := os.ReadFile(file)
@@ -86,7 +86,7 @@ func scanCommand(ctx context.Context, args []string) error {
 
 // report waits until the file's pages are recorded afresh (not as they
 // stood before the upload) and prints them.
-func report(ctx context.Context, w io.Writer, db *dynamo.DB, key string, before []scan.PageRecord, deadline time.Time) error {
+func report(ctx context.Context, w io.Writer, db *allstores.Stores, key string, before []scan.PageRecord, deadline time.Time) error {
 	old := map[int]time.Time{}
 	for _, pg := range before {
 		old[pg.Page] = pg.At

@@ -6,10 +6,11 @@ import (
 	"context"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
 	"github.com/cardloop/cardloop/shared/aws/dynamo"
+	"github.com/cardloop/cardloop/shared/aws/dynamo/brandstore"
+	"github.com/cardloop/cardloop/shared/aws/dynamo/cardstore"
 	"github.com/cardloop/cardloop/shared/aws/ssmparam"
 	"github.com/cardloop/cardloop/shared/card"
 	"github.com/cardloop/cardloop/shared/http/diners"
@@ -18,12 +19,13 @@ import (
 
 func main() {
 	setup.Start(func(ctx context.Context, app *setup.App) (any, error) {
-		signer, err := ssmparam.Signer(ctx, ssm.NewFromConfig(app.AWS), app.Env.LinkKeyParameter)
+		signer, err := ssmparam.New(app.AWS).Signer(ctx, app.Env.LinkKeyParameter)
 		if err != nil {
 			return nil, err
 		}
-		db := dynamo.New(app.DynamoDB, app.Env.Table)
-		h := diners.NewCardHandler(card.NewService(db, db, time.Now), db, app.Log).WithSerials(signer)
+		table := dynamo.New(app.DynamoDB, app.Env.Table)
+		brands := brandstore.New(table)
+		h := diners.NewCardHandler(card.NewService(brands, cardstore.New(table), time.Now), brands, app.Log).WithSerials(signer)
 		return httpadapter.NewV2(h).ProxyWithContext, nil
 	})
 }

@@ -8,10 +8,14 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
 	"github.com/cardloop/cardloop/shared/aws/dynamo"
+	"github.com/cardloop/cardloop/shared/aws/dynamo/brandstore"
+	"github.com/cardloop/cardloop/shared/aws/dynamo/cardstore"
+	"github.com/cardloop/cardloop/shared/aws/dynamo/casestore"
+	"github.com/cardloop/cardloop/shared/aws/dynamo/greetstore"
+	"github.com/cardloop/cardloop/shared/aws/dynamo/scanstore"
 	"github.com/cardloop/cardloop/shared/aws/s3bucket"
 	"github.com/cardloop/cardloop/shared/aws/sesmail"
 	"github.com/cardloop/cardloop/shared/aws/ssmparam"
@@ -25,7 +29,7 @@ import (
 
 func main() {
 	setup.Start(func(ctx context.Context, app *setup.App) (any, error) {
-		signer, err := ssmparam.Signer(ctx, ssm.NewFromConfig(app.AWS), app.Env.LinkKeyParameter)
+		signer, err := ssmparam.New(app.AWS).Signer(ctx, app.Env.LinkKeyParameter)
 		if err != nil {
 			return nil, err
 		}
@@ -33,12 +37,26 @@ func main() {
 		if err != nil {
 			return nil, err
 		}
-		db := dynamo.New(app.DynamoDB, app.Env.Table)
+		table := dynamo.New(app.DynamoDB, app.Env.Table)
+		brands, cards, scanRecords := brandstore.New(table), cardstore.New(table), scanstore.New(table)
+		cardService := card.NewService(brands, cards, time.Now)
+		reader := struct {
+			*brandstore.Brands
+			*cardstore.Cards
+		}{brands, cards}
+		greets := struct {
+			*brandstore.Brands
+			*greetstore.Greetings
+		}{brands, greetstore.New(table)}
+		paperStore := struct {
+			*brandstore.Brands
+			*scanstore.Scans
+		}{brands, scanRecords}
 		scans := s3bucket.New(s3.NewFromConfig(app.AWS, func(o *s3.Options) { o.UsePathStyle = true }), bucket)
-		desk := greeting.NewDesk(db, sesmail.New(sesv2.NewFromConfig(app.AWS), app.Env.Sender, app.Env.ConfigurationSet), app.Env.PublicBaseURL, time.Now)
-		reviews := scan.NewReviews(db, db, card.NewService(db, db, time.Now), time.Now)
-		h := console.NewHandler(db, db, desk, reviews, scans, app.Env.SigninURL, app.Env.DefaultBrand, app.Log).
-			WithPaper(paper.NewPaper(db, scans, signer, app.Env.PublicBaseURL, time.Now))
+		desk := greeting.NewDesk(greets, sesmail.New(sesv2.NewFromConfig(app.AWS), app.Env.Sender, app.Env.ConfigurationSet), app.Env.PublicBaseURL, time.Now)
+		reviews := scan.NewReviews(scanRecords, brands, cardService, time.Now)
+		h := console.NewHandler(reader, casestore.New(table), desk, reviews, scans, app.Env.SigninURL, app.Env.DefaultBrand, app.Log).
+			WithPaper(paper.NewPaper(paperStore, scans, signer, app.Env.PublicBaseURL, time.Now))
 		return httpadapter.NewV2(h).ProxyWithContext, nil
 	})
 }

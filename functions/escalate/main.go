@@ -7,9 +7,11 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/cardloop/cardloop/shared/aws/dynamo"
+	"github.com/cardloop/cardloop/shared/aws/dynamo/brandstore"
+	"github.com/cardloop/cardloop/shared/aws/dynamo/cardstore"
+	"github.com/cardloop/cardloop/shared/aws/dynamo/casestore"
 	"github.com/cardloop/cardloop/shared/aws/sesmail"
 	"github.com/cardloop/cardloop/shared/aws/ssmparam"
 	"github.com/cardloop/cardloop/shared/casemail"
@@ -21,13 +23,18 @@ import (
 
 func main() {
 	setup.Start(func(ctx context.Context, app *setup.App) (any, error) {
-		signer, err := ssmparam.Signer(ctx, ssm.NewFromConfig(app.AWS), app.Env.LinkKeyParameter)
+		signer, err := ssmparam.New(app.AWS).Signer(ctx, app.Env.LinkKeyParameter)
 		if err != nil {
 			return nil, err
 		}
-		db := dynamo.New(app.DynamoDB, app.Env.Table)
-		notices := casemail.New(sesmail.New(sesv2.NewFromConfig(app.AWS), app.Env.Sender, ""), db, db, db, signer, app.Env.PublicBaseURL, link.DefaultTTL)
-		cases := casework.NewService(db, db, notices, time.Now)
+		table := dynamo.New(app.DynamoDB, app.Env.Table)
+		brands, cards, caseStore := brandstore.New(table), cardstore.New(table), casestore.New(table)
+		history := struct {
+			*cardstore.Cards
+			*casestore.Cases
+		}{cards, caseStore}
+		notices := casemail.New(sesmail.New(sesv2.NewFromConfig(app.AWS), app.Env.Sender, ""), brands, cards, history, signer, app.Env.PublicBaseURL, link.DefaultTTL)
+		cases := casework.NewService(caseStore, brands, notices, time.Now)
 		return callbacks.NewEscalate(cases, 200, app.Log).Handle, nil
 	})
 }

@@ -7,9 +7,10 @@ import (
 	"context"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
-
 	"github.com/cardloop/cardloop/shared/aws/dynamo"
+	"github.com/cardloop/cardloop/shared/aws/dynamo/brandstore"
+	"github.com/cardloop/cardloop/shared/aws/dynamo/cardstore"
+	"github.com/cardloop/cardloop/shared/aws/dynamo/greetstore"
 	"github.com/cardloop/cardloop/shared/aws/ssmparam"
 	"github.com/cardloop/cardloop/shared/greeting"
 	"github.com/cardloop/cardloop/shared/setup"
@@ -18,13 +19,18 @@ import (
 
 func main() {
 	setup.Start(func(ctx context.Context, app *setup.App) (any, error) {
-		signer, err := ssmparam.Signer(ctx, ssm.NewFromConfig(app.AWS), app.Env.LinkKeyParameter)
+		signer, err := ssmparam.New(app.AWS).Signer(ctx, app.Env.LinkKeyParameter)
 		if err != nil {
 			return nil, err
 		}
-		db := dynamo.New(app.DynamoDB, app.Env.Table)
+		table := dynamo.New(app.DynamoDB, app.Env.Table)
+		greets := greetstore.New(table)
 		// Withdrawing consent after a complaint sends no e-mail.
-		consent := greeting.NewConsent(db, nil, signer, app.Env.PublicBaseURL, time.Now, app.Log)
-		return greetings.NewFeedback(greeting.NewFeedback(db, consent), app.Log).Handle, nil
+		consent := greeting.NewConsent(struct {
+			*brandstore.Brands
+			*cardstore.Cards
+			*greetstore.Greetings
+		}{brandstore.New(table), cardstore.New(table), greets}, nil, signer, app.Env.PublicBaseURL, time.Now, app.Log)
+		return greetings.NewFeedback(greeting.NewFeedback(greets, consent), app.Log).Handle, nil
 	})
 }

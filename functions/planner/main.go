@@ -10,6 +10,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/cardloop/cardloop/shared/aws/dynamo"
+	"github.com/cardloop/cardloop/shared/aws/dynamo/brandstore"
+	"github.com/cardloop/cardloop/shared/aws/dynamo/greetstore"
 	"github.com/cardloop/cardloop/shared/aws/sqsqueue"
 	"github.com/cardloop/cardloop/shared/greeting"
 	"github.com/cardloop/cardloop/shared/setup"
@@ -23,7 +25,12 @@ func main() {
 			return nil, err
 		}
 		queue := sqsqueue.New[greeting.Job](sqs.NewFromConfig(app.AWS), url)
-		planner := greeting.NewPlanner(dynamo.New(app.DynamoDB, app.Env.Table), queue, time.Now, app.Log)
+		table := dynamo.New(app.DynamoDB, app.Env.Table)
+		store := struct {
+			*brandstore.Brands
+			*greetstore.Greetings
+		}{brandstore.New(table), greetstore.New(table)}
+		planner := greeting.NewPlanner(store, queue, time.Now, app.Log)
 		return greetings.NewPlan(planner, app.Log).Handle, nil
 	})
 }

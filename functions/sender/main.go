@@ -10,9 +10,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ses"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/cardloop/cardloop/shared/aws/dynamo"
+	"github.com/cardloop/cardloop/shared/aws/dynamo/brandstore"
+	"github.com/cardloop/cardloop/shared/aws/dynamo/greetstore"
 	"github.com/cardloop/cardloop/shared/aws/sesmail"
 	"github.com/cardloop/cardloop/shared/aws/sesquota"
 	"github.com/cardloop/cardloop/shared/aws/sqsqueue"
@@ -24,7 +25,7 @@ import (
 
 func main() {
 	setup.Start(func(ctx context.Context, app *setup.App) (any, error) {
-		signer, err := ssmparam.Signer(ctx, ssm.NewFromConfig(app.AWS), app.Env.LinkKeyParameter)
+		signer, err := ssmparam.New(app.AWS).Signer(ctx, app.Env.LinkKeyParameter)
 		if err != nil {
 			return nil, err
 		}
@@ -40,7 +41,12 @@ func main() {
 		}
 		app.Log.Info("greeting sender paced", "sesMaxSendRate", maxRate, "perSender", float64(limiter.Limit()), "senders", app.Env.SenderConcurrency)
 		mailer := sesmail.New(sesv2.NewFromConfig(app.AWS), app.Env.Sender, app.Env.ConfigurationSet)
-		sender := greeting.NewSender(dynamo.New(app.DynamoDB, app.Env.Table), mailer, limiter, signer, app.Env.PublicBaseURL, app.Env.Sender, time.Now, app.Log)
+		table := dynamo.New(app.DynamoDB, app.Env.Table)
+		store := struct {
+			*brandstore.Brands
+			*greetstore.Greetings
+		}{brandstore.New(table), greetstore.New(table)}
+		sender := greeting.NewSender(store, mailer, limiter, signer, app.Env.PublicBaseURL, app.Env.Sender, time.Now, app.Log)
 		queue := sqsqueue.New[greeting.Job](sqs.NewFromConfig(app.AWS), url)
 		return greetings.NewSend(sender, queue, time.Now, app.Log).Handle, nil
 	})

@@ -9,7 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
-	"github.com/cardloop/cardloop/shared/aws/dynamo"
+	"github.com/cardloop/cardloop/shared/aws/dynamo/allstores"
 	"github.com/cardloop/cardloop/shared/brand"
 	"github.com/cardloop/cardloop/shared/fault"
 	"github.com/cardloop/cardloop/shared/greeting"
@@ -18,7 +18,7 @@ import (
 // Write puts the demo brand and stores into the table. Writing them again
 // replaces them with the same values.
 func Write(ctx context.Context, cfg aws.Config, tableName string) error {
-	return WriteTo(ctx, dynamo.New(dynamodb.NewFromConfig(cfg), tableName))
+	return WriteTo(ctx, allstores.New(dynamodb.NewFromConfig(cfg), tableName))
 }
 
 // writer is the part of the table the seed writes to.

@@ -26,7 +26,7 @@ import (
 	"github.com/cardloop/cardloop/infra/runner"
 	"github.com/cardloop/cardloop/infra/seed"
 	"github.com/cardloop/cardloop/infra/testenv"
-	"github.com/cardloop/cardloop/shared/aws/dynamo"
+	"github.com/cardloop/cardloop/shared/aws/dynamo/allstores"
 	"github.com/cardloop/cardloop/shared/aws/s3bucket"
 	"github.com/cardloop/cardloop/shared/cardlayout"
 	"github.com/cardloop/cardloop/shared/link"
@@ -155,7 +155,7 @@ func seedReview(ctx context.Context, t *testing.T, p *runner.Project, endpoint s
 	}
 	res := provision.Placeholders(p.Template, p.Config.Stack, endpoint)
 	b := s3bucket.New(s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true }), res["ScanBucket"].Name)
-	db := dynamo.New(dynamodb.NewFromConfig(cfg), res["Table"].Name)
+	db := allstores.New(dynamodb.NewFromConfig(cfg), res["Table"].Name)
 	key := "scans/e2e/" + serial + ".png"
 	if err := b.Put(ctx, key, "image/png", img.Data); err != nil {
 		t.Fatalf("upload %s: %v", key, err)

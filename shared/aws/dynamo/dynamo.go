@@ -1,14 +1,15 @@
-// Package dynamo stores cardloop's data in one DynamoDB table (the single-table
-// design of docs/data-model.md). It speaks in domain terms — SaveCard,
-// CardsByStore, Store — and is the only package that knows the keys.
+// Package dynamo is the core of cardloop's one DynamoDB table (the
+// single-table design of docs/data-model.md): the table, its key attributes
+// and indexes, the key shapes several stores share, reads and queries, error
+// mapping, cursors and stream images. A store per aggregate sits on top and
+// speaks in domain terms — cardstore, casestore, greetstore, scanstore,
+// brandstore — so a function links only the stores it uses.
 package dynamo
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -30,30 +31,22 @@ type API interface {
 
 // Index names, as in template.yaml.
 const (
-	gsi1 = "gsi1"
-	gsi2 = "gsi2"
+	GSI1 = "gsi1"
+	GSI2 = "gsi2"
+	GSI3 = "gsi3"
 )
 
-// DB is cardloop's table.
-type DB struct {
-	api   API
-	table string
-	now   func() time.Time
-
-	// Stores change rarely and are read on every card: they are kept for
-	// storeTTL so that accepting a card costs one write and no read.
-	mu       sync.Mutex
-	stores   map[string]cachedStore
-	storeTTL time.Duration
+// Table is cardloop's table, reached through API; the stores share one.
+type Table struct {
+	API  API
+	Name string
 }
 
-// New returns the table named table, reached through api.
-func New(api API, table string) *DB {
-	return &DB{api: api, table: table, now: time.Now, stores: map[string]cachedStore{}, storeTTL: 5 * time.Minute}
-}
+// New returns the table named name, reached through api.
+func New(api API, name string) *Table { return &Table{API: api, Name: name} }
 
-// keys are the table's key attributes; every item embeds them.
-type keys struct {
+// Keys are the table's key attributes; every item embeds them.
+type Keys struct {
 	PK     string `dynamodbav:"pk"`
 	SK     string `dynamodbav:"sk"`
 	GSI1PK string `dynamodbav:"gsi1pk,omitempty"`
@@ -64,16 +57,17 @@ type keys struct {
 	Kind string `dynamodbav:"kind"`
 }
 
-func key(pk, sk string) map[string]types.AttributeValue {
+// Key is the primary key pk, sk.
+func Key(pk, sk string) map[string]types.AttributeValue {
 	return map[string]types.AttributeValue{
 		"pk": &types.AttributeValueMemberS{Value: pk},
 		"sk": &types.AttributeValueMemberS{Value: sk},
 	}
 }
 
-// unavailable marks errors worth retrying (throttling, service faults) so
+// Unavailable marks errors worth retrying (throttling, service faults) so
 // callers answer 503 rather than 500.
-func unavailable(op string, err error) error {
+func Unavailable(op string, err error) error {
 	var ae smithy.APIError
 	if errors.As(err, &ae) {
 		switch ae.ErrorFault() {
@@ -88,13 +82,13 @@ func unavailable(op string, err error) error {
 	return fmt.Errorf("%s: %w", op, err)
 }
 
-// getItem reads one item into T (items embed their keys; T takes only its
+// Get reads one item into T (items embed their keys; T takes only its
 // own attributes). A missing item is a fault.NotFound error naming what.
-func getItem[T any](ctx context.Context, db *DB, pk, sk, what string) (T, error) {
+func Get[T any](ctx context.Context, t *Table, pk, sk, what string) (T, error) {
 	var v T
-	out, err := db.api.GetItem(ctx, &dynamodb.GetItemInput{TableName: &db.table, Key: key(pk, sk)})
+	out, err := t.API.GetItem(ctx, &dynamodb.GetItemInput{TableName: &t.Name, Key: Key(pk, sk)})
 	if err != nil {
-		return v, unavailable("get "+what, err)
+		return v, Unavailable("get "+what, err)
 	}
 	if out.Item == nil {
 		return v, fault.New(fault.NotFound, "There is no %s.", what)

@@ -4,34 +4,11 @@ import (
 	"fmt"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-
-	"github.com/cardloop/cardloop/shared/card"
 )
 
-// CardFromStream returns the card a stream record inserted, and false for
-// any other record (other item kinds, updates, removals).
-func CardFromStream(r events.DynamoDBEventRecord) (card.Card, bool, error) {
-	if r.EventName != string(events.DynamoDBOperationTypeInsert) {
-		return card.Card{}, false, nil
-	}
-	img := r.Change.NewImage
-	if k, ok := img["kind"]; !ok || k.DataType() != events.DataTypeString || k.String() != "card" {
-		return card.Card{}, false, nil
-	}
-	item, err := fromStreamImage(img)
-	if err != nil {
-		return card.Card{}, false, fmt.Errorf("card from stream record %s: %w", r.EventID, err)
-	}
-	var it cardItem
-	if err := attributevalue.UnmarshalMap(item, &it); err != nil {
-		return card.Card{}, false, fmt.Errorf("card from stream record %s: %w", r.EventID, err)
-	}
-	return it.Card, true, nil
-}
-
-func fromStreamImage(img map[string]events.DynamoDBAttributeValue) (map[string]types.AttributeValue, error) {
+// FromStreamImage turns a stream record's image into the item it was.
+func FromStreamImage(img map[string]events.DynamoDBAttributeValue) (map[string]types.AttributeValue, error) {
 	out := make(map[string]types.AttributeValue, len(img))
 	for k, v := range img {
 		av, err := fromStreamValue(v)
@@ -75,7 +52,7 @@ func fromStreamValue(v events.DynamoDBAttributeValue) (types.AttributeValue, err
 		}
 		return &types.AttributeValueMemberL{Value: out}, nil
 	case events.DataTypeMap:
-		m, err := fromStreamImage(v.Map())
+		m, err := FromStreamImage(v.Map())
 		if err != nil {
 			return nil, err
 		}

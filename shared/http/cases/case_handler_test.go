@@ -18,7 +18,7 @@ import (
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
 	"github.com/cardloop/cardloop/infra/testenv"
-	"github.com/cardloop/cardloop/shared/aws/dynamo"
+	"github.com/cardloop/cardloop/shared/aws/dynamo/allstores"
 	"github.com/cardloop/cardloop/shared/card"
 	"github.com/cardloop/cardloop/shared/casework"
 	"github.com/cardloop/cardloop/shared/http/cases"
@@ -26,7 +26,7 @@ import (
 )
 
 type caseRig struct {
-	db     *dynamo.DB
+	db     *allstores.Stores
 	cases  *casework.Service
 	signer *link.Signer
 	clock  *time.Time
@@ -42,7 +42,7 @@ func (noSend) SendNotice(context.Context, casework.Notice, casework.Case) (strin
 
 func newCaseRig(t *testing.T) *caseRig {
 	env := testenv.New(t)
-	db := dynamo.New(dynamodb.NewFromConfig(env.Config), env.Table())
+	db := allstores.New(dynamodb.NewFromConfig(env.Config), env.Table())
 	now := time.Now()
 	r := &caseRig{db: db, clock: &now}
 	clock := func() time.Time { return *r.clock }

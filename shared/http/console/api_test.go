@@ -23,7 +23,7 @@ import (
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
 	"github.com/cardloop/cardloop/infra/testenv"
-	"github.com/cardloop/cardloop/shared/aws/dynamo"
+	"github.com/cardloop/cardloop/shared/aws/dynamo/allstores"
 	"github.com/cardloop/cardloop/shared/aws/s3bucket"
 	"github.com/cardloop/cardloop/shared/aws/sesmail"
 	"github.com/cardloop/cardloop/shared/card"
@@ -43,7 +43,7 @@ type lambdaEnv struct {
 	env     testenv.Env
 	ddb     *dynamodb.Client
 	calls   *testenv.CountingDynamo
-	db      *dynamo.DB
+	db      *allstores.Stores
 	crops   *s3bucket.Bucket
 	card    *httpadapter.HandlerAdapterV2
 	console *httpadapter.HandlerAdapterV2
@@ -53,7 +53,7 @@ func newLambdaEnv(t testing.TB) *lambdaEnv {
 	env := testenv.New(t)
 	ddb := dynamodb.NewFromConfig(env.Config)
 	calls := &testenv.CountingDynamo{DynamoAPI: ddb}
-	db := dynamo.New(calls, env.Table())
+	db := allstores.New(calls, env.Table())
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	crops := s3bucket.New(s3.NewFromConfig(env.Config, func(o *s3.Options) { o.UsePathStyle = true }), env.Resources["ScanBucket"].Name)
 	return &lambdaEnv{

@@ -12,7 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/cardloop/cardloop/infra/emulator"
-	"github.com/cardloop/cardloop/shared/aws/dynamo"
+	"github.com/cardloop/cardloop/shared/aws/dynamo/allstores"
 
 	"github.com/cardloop/cardloop/shared/diner"
 	"github.com/cardloop/cardloop/shared/greeting"
@@ -202,7 +202,7 @@ func TestCampaignPreviewSegmentAndTestSend(t *testing.T) {
 		t.Errorf("English preview: %q", pv.Subject)
 	}
 
-	db := dynamo.New(dynamodb.NewFromConfig(e.env.Config), e.env.Table())
+	db := allstores.New(dynamodb.NewFromConfig(e.env.Config), e.env.Table())
 	ctx := context.Background()
 	now := time.Now().UTC()
 	recent := now.AddDate(0, -1, 0).Format(time.DateOnly)

@@ -4,7 +4,7 @@ import (
 	"context"
 	"net/http"
 
-	"github.com/cardloop/cardloop/shared/aws/dynamo"
+	"github.com/cardloop/cardloop/shared/aws/dynamo/casestore"
 	"github.com/cardloop/cardloop/shared/casework"
 	"github.com/cardloop/cardloop/shared/fault"
 	"github.com/cardloop/cardloop/shared/http/respond"
@@ -17,7 +17,7 @@ type caseReader interface {
 	// CasesByStore returns cases opened between two days, newest first.
 	CasesByStore(ctx context.Context, storeID, from, to string, limit int) ([]casework.Case, error)
 	// CaseDays returns the store's daily case numbers.
-	CaseDays(ctx context.Context, storeID, from, to string) ([]dynamo.CaseDay, error)
+	CaseDays(ctx context.Context, storeID, from, to string) ([]casestore.CaseDay, error)
 }
 
 // CaseStats are the callback numbers of a store over a period, derived from
@@ -35,7 +35,7 @@ type CaseStats struct {
 }
 
 // Summarise adds up daily tallies and derives the shares and averages.
-func Summarise(days []dynamo.CaseDay) CaseStats {
+func Summarise(days []casestore.CaseDay) CaseStats {
 	var s CaseStats
 	for _, d := range days {
 		t := d.Tally

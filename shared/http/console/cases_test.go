@@ -8,7 +8,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
-	"github.com/cardloop/cardloop/shared/aws/dynamo"
+	"github.com/cardloop/cardloop/shared/aws/dynamo/allstores"
 	"github.com/cardloop/cardloop/shared/card"
 	"github.com/cardloop/cardloop/shared/casework"
 	"github.com/cardloop/cardloop/shared/http/console"
@@ -24,7 +24,7 @@ func (noSend) SendNotice(context.Context, casework.Notice, casework.Case) (strin
 // and resolve, and reads the store's numbers after each step.
 func TestCaseStatsFollowTheCase(t *testing.T) {
 	e := newLambdaEnv(t)
-	db := dynamo.New(dynamodb.NewFromConfig(e.env.Config), e.env.Table())
+	db := allstores.New(dynamodb.NewFromConfig(e.env.Config), e.env.Table())
 	cards := card.NewService(db, db, time.Now)
 	cases := casework.NewService(db, db, noSend{}, time.Now)
 	ctx := context.Background()

@@ -30,9 +30,14 @@ var base = template.Must(template.New("").Funcs(template.FuncMap{
 }).ParseFS(layoutFiles, "templates/*.html"))
 
 // Parse returns the layout with the templates of files matching patterns
-// added; it panics on a template error, as it runs at start-up.
+// added (none: the layout and the message page alone); it panics on a
+// template error, as it runs at start-up.
 func Parse(files fs.FS, patterns ...string) *template.Template {
-	return template.Must(template.Must(base.Clone()).ParseFS(files, patterns...))
+	t := template.Must(base.Clone())
+	if len(patterns) == 0 {
+		return t
+	}
+	return template.Must(t.ParseFS(files, patterns...))
 }
 
 var langNames = map[i18n.Lang]string{i18n.ZhTW: "繁體中文", i18n.ZhCN: "简体中文", i18n.En: "English"}

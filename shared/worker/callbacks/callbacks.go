@@ -12,7 +12,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/cardloop/cardloop/shared/aws/dynamo"
+	"github.com/cardloop/cardloop/shared/aws/dynamo/cardstore"
 	"github.com/cardloop/cardloop/shared/card"
 	"github.com/cardloop/cardloop/shared/triage"
 )
@@ -45,7 +45,7 @@ func NewTriage(cases triager, log *slog.Logger) *Triage {
 func (h *Triage) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
 	var resp events.DynamoDBEventResponse
 	for _, r := range ev.Records {
-		c, ok, err := dynamo.CardFromStream(r)
+		c, ok, err := cardstore.CardFromStream(r)
 		if err == nil && ok {
 			var d triage.Decision
 			d, err = h.cases.Triage(ctx, c)

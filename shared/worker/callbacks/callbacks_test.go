@@ -18,7 +18,7 @@ import (
 
 	"github.com/cardloop/cardloop/infra/emulator"
 	"github.com/cardloop/cardloop/infra/testenv"
-	"github.com/cardloop/cardloop/shared/aws/dynamo"
+	"github.com/cardloop/cardloop/shared/aws/dynamo/allstores"
 	"github.com/cardloop/cardloop/shared/aws/sesmail"
 	"github.com/cardloop/cardloop/shared/card"
 	"github.com/cardloop/cardloop/shared/casework"
@@ -48,7 +48,7 @@ func (s *sesSender) SendNotice(ctx context.Context, n casework.Notice, k casewor
 
 type rig struct {
 	env    testenv.Env
-	db     *dynamo.DB
+	db     *allstores.Stores
 	calls  *testenv.CountingDynamo
 	cards  *card.Service
 	cases  *casework.Service
@@ -61,7 +61,7 @@ type rig struct {
 func newRig(t *testing.T) *rig {
 	env := testenv.New(t)
 	calls := &testenv.CountingDynamo{DynamoAPI: dynamodb.NewFromConfig(env.Config)}
-	db := dynamo.New(calls, env.Table())
+	db := allstores.New(calls, env.Table())
 	now := time.Now()
 	r := &rig{env: env, db: db, calls: calls, clock: &now, phone: fmt.Sprintf("09%08d", rand.IntN(1e8))}
 	r.sender = &sesSender{mailer: sesmail.New(sesv2.NewFromConfig(env.Config), env.Resources["SenderIdentity"].Name, "")}

@@ -16,7 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/cardloop/cardloop/infra/testenv"
-	"github.com/cardloop/cardloop/shared/aws/dynamo"
+	"github.com/cardloop/cardloop/shared/aws/dynamo/allstores"
 	"github.com/cardloop/cardloop/shared/aws/sqsqueue"
 	"github.com/cardloop/cardloop/shared/greeting"
 )
@@ -48,7 +48,7 @@ func BenchmarkPlanDay(b *testing.B) {
 			api := dynamodb.NewFromConfig(env.Config)
 			generateDiners(b, api, env.Table(), n)
 			calls := &testenv.CountingDynamo{DynamoAPI: api}
-			db := dynamo.New(calls, env.Table())
+			db := allstores.New(calls, env.Table())
 			sq := &countingSQS{API: sqs.NewFromConfig(env.Config)}
 			q := sqsqueue.New[greeting.Job](sq, env.Resources["GreetingQueue"].URL)
 			day := time.Date(2027, 1, 1, 4, 30, 0, 0, time.UTC) // 12:30 at all three stores

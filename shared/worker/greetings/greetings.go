@@ -13,7 +13,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/cardloop/cardloop/shared/aws/dynamo"
+	"github.com/cardloop/cardloop/shared/aws/dynamo/greetstore"
 	"github.com/cardloop/cardloop/shared/diner"
 	"github.com/cardloop/cardloop/shared/greeting"
 )
@@ -131,7 +131,7 @@ func NewConsent(c syncer, log *slog.Logger) *Consent { return &Consent{consent: 
 func (h *Consent) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
 	var resp events.DynamoDBEventResponse
 	for _, r := range ev.Records {
-		p, ok, err := dynamo.DinerFromStream(r)
+		p, ok, err := greetstore.DinerFromStream(r)
 		if err == nil && ok {
 			err = h.consent.Sync(ctx, p)
 		}

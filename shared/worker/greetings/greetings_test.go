@@ -21,7 +21,8 @@ import (
 
 	"github.com/cardloop/cardloop/infra/emulator"
 	"github.com/cardloop/cardloop/infra/testenv"
-	"github.com/cardloop/cardloop/shared/aws/dynamo"
+	"github.com/cardloop/cardloop/shared/aws/dynamo/allstores"
+	"github.com/cardloop/cardloop/shared/aws/dynamo/greetstore"
 	"github.com/cardloop/cardloop/shared/aws/sesmail"
 	"github.com/cardloop/cardloop/shared/aws/sqsqueue"
 	"github.com/cardloop/cardloop/shared/card"
@@ -38,7 +39,7 @@ import (
 // stream, queue and SES; the clock is the test's.
 type greetRig struct {
 	env     testenv.Env
-	db      *dynamo.DB
+	db      *allstores.Stores
 	clock   *time.Time
 	cards   *card.Service
 	consent *greeting.Consent
@@ -71,7 +72,7 @@ func (m *flakyMailer) Send(ctx context.Context, msg mail.Message) (string, error
 
 func newGreetRig(t *testing.T, now time.Time) *greetRig {
 	env := testenv.New(t)
-	db := dynamo.New(dynamodb.NewFromConfig(env.Config), env.Table())
+	db := allstores.New(dynamodb.NewFromConfig(env.Config), env.Table())
 	r := &greetRig{env: env, db: db, clock: &now, tag: fmt.Sprintf("%08x", rand.Uint32())}
 	clock := func() time.Time { return *r.clock }
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -468,7 +469,7 @@ func TestGreetingFixtures(t *testing.T) {
 	// confirm once, however often the record comes.
 	var rec events.DynamoDBEvent
 	testenv.Fixture(t, "consent/diner-consented.json", &rec)
-	p, ok, err := dynamo.DinerFromStream(rec.Records[0])
+	p, ok, err := greetstore.DinerFromStream(rec.Records[0])
 	if err != nil || !ok {
 		t.Fatal(ok, err)
 	}

@@ -19,7 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/cardloop/cardloop/infra/testenv"
-	"github.com/cardloop/cardloop/shared/aws/dynamo"
+	"github.com/cardloop/cardloop/shared/aws/dynamo/allstores"
 	"github.com/cardloop/cardloop/shared/aws/s3bucket"
 	"github.com/cardloop/cardloop/shared/card"
 	"github.com/cardloop/cardloop/shared/cardlayout"
@@ -35,7 +35,7 @@ import (
 // fixture, the real bucket and table in the emulator, the real reader.
 type scanRig struct {
 	env     testenv.Env
-	db      *dynamo.DB
+	db      *allstores.Stores
 	bucket  *s3bucket.Bucket
 	signer  *link.Signer
 	handler *scans.Scan
@@ -45,7 +45,7 @@ type scanRig struct {
 func newScanRig(t *testing.T) *scanRig {
 	t.Helper()
 	env := testenv.New(t)
-	db := dynamo.New(dynamodb.NewFromConfig(env.Config), env.Table())
+	db := allstores.New(dynamodb.NewFromConfig(env.Config), env.Table())
 	b := s3bucket.New(s3.NewFromConfig(env.Config, func(o *s3.Options) { o.UsePathStyle = true }), env.Resources["ScanBucket"].Name)
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)

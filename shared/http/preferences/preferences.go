@@ -1,4 +1,7 @@
-package diners
+// Package preferences serves the pages a diner opens from a greeting's
+// links: confirming greetings (double opt-in) and unsubscribing, with RFC
+// 8058 one-click. The CaseFunction serves them.
+package preferences
 
 import (
 	"context"
@@ -14,6 +17,10 @@ import (
 	"github.com/cardloop/cardloop/shared/link"
 )
 
+// pages are the message page of the shared layout; these pages need no
+// other.
+var pages = page.Parse(nil)
+
 // consenter confirms and withdraws greeting consent (greeting.Consent).
 type consenter interface {
 	Peek(ctx context.Context, token, action string) (greeting.Answer, error)
@@ -21,7 +28,7 @@ type consenter interface {
 	Unsubscribe(ctx context.Context, token, source string) (greeting.Answer, error)
 }
 
-// PreferencesHandler serves the diner's greeting links, without sign-in:
+// Handler serves the diner's greeting links, without sign-in:
 // the sealed token in the path is the authority.
 //
 //	GET  /o/{token}  asks to confirm greetings (double opt-in)
@@ -32,15 +39,15 @@ type consenter interface {
 //
 // GET never changes anything, so link scanners that fetch every URL of an
 // e-mail neither confirm nor unsubscribe anyone.
-type PreferencesHandler struct {
+type Handler struct {
 	consent consenter
 	log     *slog.Logger
 	mux     *http.ServeMux
 }
 
-// NewPreferencesHandler returns the handler.
-func NewPreferencesHandler(c consenter, log *slog.Logger) *PreferencesHandler {
-	h := &PreferencesHandler{consent: c, log: log, mux: http.NewServeMux()}
+// NewHandler returns the handler.
+func NewHandler(c consenter, log *slog.Logger) *Handler {
+	h := &Handler{consent: c, log: log, mux: http.NewServeMux()}
 	h.mux.HandleFunc("GET /o/{token}", h.ask("confirm", "optin.page.title", "optin.page.ask", "optin.button"))
 	h.mux.HandleFunc("POST /o/{token}", h.confirm)
 	h.mux.HandleFunc("GET /u/{token}", h.ask("unsubscribe", "unsubscribe.page.title", "unsubscribe.page.ask", "unsubscribe.page.button"))
@@ -48,18 +55,18 @@ func NewPreferencesHandler(c consenter, log *slog.Logger) *PreferencesHandler {
 	return h
 }
 
-func (h *PreferencesHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("Referrer-Policy", "no-referrer") // the URL carries the token
 	w.Header().Set("X-Frame-Options", "DENY")
 	h.mux.ServeHTTP(w, r)
 }
 
-func (h *PreferencesHandler) lang(r *http.Request, fallback i18n.Lang) i18n.Lang {
+func (h *Handler) lang(r *http.Request, fallback i18n.Lang) i18n.Lang {
 	return i18n.Negotiate(r.URL.Query().Get("lang"), r.Header.Get("Accept-Language"), fallback)
 }
 
-func (h *PreferencesHandler) ask(action, titleKey, askKey, buttonKey string) http.HandlerFunc {
+func (h *Handler) ask(action, titleKey, askKey, buttonKey string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		a, err := h.consent.Peek(r.Context(), r.PathValue("token"), action)
 		if err != nil {
@@ -77,7 +84,7 @@ func (h *PreferencesHandler) ask(action, titleKey, askKey, buttonKey string) htt
 	}
 }
 
-func (h *PreferencesHandler) confirm(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) confirm(w http.ResponseWriter, r *http.Request) {
 	a, err := h.consent.Confirm(r.Context(), r.PathValue("token"))
 	if err != nil {
 		h.problem(w, r, err)
@@ -95,7 +102,7 @@ func (h *PreferencesHandler) confirm(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-func (h *PreferencesHandler) unsubscribe(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) unsubscribe(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 4096)
 	source := "unsubscribe-page"
 	if r.ParseForm() == nil && strings.EqualFold(r.PostForm.Get("List-Unsubscribe"), "One-Click") {
@@ -116,7 +123,7 @@ func (h *PreferencesHandler) unsubscribe(w http.ResponseWriter, r *http.Request)
 
 // problem answers a bad, expired or unserviceable link with a page that
 // says so, in the diner's language.
-func (h *PreferencesHandler) problem(w http.ResponseWriter, r *http.Request, err error) {
+func (h *Handler) problem(w http.ResponseWriter, r *http.Request, err error) {
 	lang := h.lang(r, i18n.En)
 	key, status := "link.page.unavailable", http.StatusServiceUnavailable
 	switch {

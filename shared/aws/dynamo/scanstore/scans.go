@@ -1,10 +1,12 @@
-package dynamo
+package scanstore
 
 import (
 	"context"
 	"errors"
 	"fmt"
 	"strconv"
+
+	"github.com/cardloop/cardloop/shared/aws/dynamo"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -16,7 +18,7 @@ import (
 )
 
 // Scanned cards (docs/data-model.md): a review per card waiting for a
-// person, in its store's queue (gsi1, least confident first, only while
+// person, in its store's queue (dynamo.GSI1, least confident first, only while
 // waiting), and a record of what became of each page of each scan file.
 
 func reviewPK(id string) string          { return "REVIEW#" + id }
@@ -27,12 +29,12 @@ func reviewOrder(r scan.Review) string {
 	return strconv.FormatFloat(r.Confidence, 'f', 4, 64) + "#" + r.ID
 }
 func reviewItem(r scan.Review) (map[string]types.AttributeValue, error) {
-	k := keys{PK: reviewPK(r.ID), SK: "REVIEW", Kind: "review"}
+	k := dynamo.Keys{PK: reviewPK(r.ID), SK: "REVIEW", Kind: "review"}
 	if r.Status == scan.Waiting {
 		k.GSI1PK, k.GSI1SK = storeReviews(r.StoreID), reviewOrder(r)
 	}
 	item, err := attributevalue.MarshalMap(struct {
-		keys
+		dynamo.Keys
 		scan.Review
 	}{k, r})
 	if err != nil {
@@ -42,38 +44,38 @@ func reviewItem(r scan.Review) (map[string]types.AttributeValue, error) {
 }
 
 // PutReview queues a review unless the card has one already.
-func (db *DB) PutReview(ctx context.Context, r scan.Review) (bool, error) {
+func (ss *Scans) PutReview(ctx context.Context, r scan.Review) (bool, error) {
 	r.Version = 1
 	item, err := reviewItem(r)
 	if err != nil {
 		return false, err
 	}
-	_, err = db.api.PutItem(ctx, &dynamodb.PutItemInput{TableName: &db.table, Item: item, ConditionExpression: aws.String("attribute_not_exists(pk)")})
+	_, err = ss.t.API.PutItem(ctx, &dynamodb.PutItemInput{TableName: &ss.t.Name, Item: item, ConditionExpression: aws.String("attribute_not_exists(pk)")})
 	var ccf *types.ConditionalCheckFailedException
 	if errors.As(err, &ccf) {
 		return false, nil
 	}
 	if err != nil {
-		return false, unavailable("put review "+r.ID, err)
+		return false, dynamo.Unavailable("put review "+r.ID, err)
 	}
 	return true, nil
 }
 
 // Review returns a review, or a fault.NotFound error.
-func (db *DB) Review(ctx context.Context, id string) (scan.Review, error) {
-	return getItem[scan.Review](ctx, db, reviewPK(id), "REVIEW", "review "+id)
+func (ss *Scans) Review(ctx context.Context, id string) (scan.Review, error) {
+	return dynamo.Get[scan.Review](ctx, ss.t, reviewPK(id), "REVIEW", "review "+id)
 }
 
 // Reviews returns a store's waiting reviews, least confident first.
-func (db *DB) Reviews(ctx context.Context, storeID string, limit int) ([]scan.Review, error) {
-	out, err := db.api.Query(ctx, &dynamodb.QueryInput{
-		TableName: &db.table, IndexName: aws.String(gsi1),
+func (ss *Scans) Reviews(ctx context.Context, storeID string, limit int) ([]scan.Review, error) {
+	out, err := ss.t.API.Query(ctx, &dynamodb.QueryInput{
+		TableName: &ss.t.Name, IndexName: aws.String(dynamo.GSI1),
 		KeyConditionExpression:    aws.String("gsi1pk = :p"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":p": &types.AttributeValueMemberS{Value: storeReviews(storeID)}},
 		Limit:                     aws.Int32(int32(limit)),
 	})
 	if err != nil {
-		return nil, unavailable("query reviews of "+storeID, err)
+		return nil, dynamo.Unavailable("query reviews of "+storeID, err)
 	}
 	var rs []scan.Review
 	if err := attributevalue.UnmarshalListOfMaps(out.Items, &rs); err != nil {
@@ -84,15 +86,15 @@ func (db *DB) Reviews(ctx context.Context, storeID string, limit int) ([]scan.Re
 
 // SaveDecision writes a decided review, if its version is still the one
 // read, and takes it out of the queue.
-func (db *DB) SaveDecision(ctx context.Context, r scan.Review) (scan.Review, error) {
+func (ss *Scans) SaveDecision(ctx context.Context, r scan.Review) (scan.Review, error) {
 	read := r.Version
 	r.Version++
 	item, err := reviewItem(r)
 	if err != nil {
 		return r, err
 	}
-	_, err = db.api.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName: &db.table, Item: item,
+	_, err = ss.t.API.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName: &ss.t.Name, Item: item,
 		ConditionExpression:       aws.String("version = :v"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":v": &types.AttributeValueMemberN{Value: strconv.Itoa(read)}},
 	})
@@ -101,30 +103,30 @@ func (db *DB) SaveDecision(ctx context.Context, r scan.Review) (scan.Review, err
 		return r, fault.New(fault.Conflict, "Someone else decided this card meanwhile; reload it.")
 	}
 	if err != nil {
-		return r, unavailable("save review "+r.ID, err)
+		return r, dynamo.Unavailable("save review "+r.ID, err)
 	}
 	return r, nil
 }
 
 // RecordPage writes what became of one page of a scan file.
-func (db *DB) RecordPage(ctx context.Context, p scan.PageRecord) error {
+func (ss *Scans) RecordPage(ctx context.Context, p scan.PageRecord) error {
 	item, err := attributevalue.MarshalMap(struct {
-		keys
+		dynamo.Keys
 		scan.PageRecord
-	}{keys{PK: scanPagePK(p.Object), SK: scanPageSK(p.Page), Kind: "scanpage"}, p})
+	}{dynamo.Keys{PK: scanPagePK(p.Object), SK: scanPageSK(p.Page), Kind: "scanpage"}, p})
 	if err != nil {
 		return fmt.Errorf("marshal page record: %w", err)
 	}
-	if _, err := db.api.PutItem(ctx, &dynamodb.PutItemInput{TableName: &db.table, Item: item}); err != nil {
-		return unavailable("record scan page", err)
+	if _, err := ss.t.API.PutItem(ctx, &dynamodb.PutItemInput{TableName: &ss.t.Name, Item: item}); err != nil {
+		return dynamo.Unavailable("record scan page", err)
 	}
 	return nil
 }
 
 // ScanPages returns what became of each page of a scan file, in page order.
-func (db *DB) ScanPages(ctx context.Context, object string) ([]scan.PageRecord, error) {
-	return queryAll[scan.PageRecord](ctx, db, &dynamodb.QueryInput{
-		TableName:                 &db.table,
+func (ss *Scans) ScanPages(ctx context.Context, object string) ([]scan.PageRecord, error) {
+	return dynamo.QueryAll[scan.PageRecord](ctx, ss.t, &dynamodb.QueryInput{
+		TableName:                 &ss.t.Name,
 		KeyConditionExpression:    aws.String("pk = :p"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":p": &types.AttributeValueMemberS{Value: scanPagePK(object)}},
 	}, "pages of "+object)

@@ -1,4 +1,4 @@
-package dynamo_test
+package cardstore_test
 
 import (
 	"context"
@@ -10,15 +10,18 @@ import (
 
 	"github.com/cardloop/cardloop/infra/testenv"
 	"github.com/cardloop/cardloop/shared/aws/dynamo"
+	"github.com/cardloop/cardloop/shared/aws/dynamo/brandstore"
+	"github.com/cardloop/cardloop/shared/aws/dynamo/cardstore"
 	"github.com/cardloop/cardloop/shared/card"
 	"github.com/cardloop/cardloop/shared/fault"
 )
 
-func setup(t testing.TB) (*dynamo.DB, *testenv.CountingDynamo, *card.Service) {
+func setup(t testing.TB) (*cardstore.Cards, *testenv.CountingDynamo, *card.Service) {
 	env := testenv.New(t)
 	api := &testenv.CountingDynamo{DynamoAPI: dynamodb.NewFromConfig(env.Config)}
-	db := dynamo.New(api, env.Table())
-	return db, api, card.NewService(db, db, time.Now)
+	table := dynamo.New(api, env.Table())
+	cards := cardstore.New(table)
+	return cards, api, card.NewService(brandstore.New(table), cards, time.Now)
 }
 
 func submission(i int, phone string) card.Submission {
@@ -106,27 +109,6 @@ func TestCardsByStorePages(t *testing.T) {
 	_, err = db.CardsByStore(ctx, card.StoreQuery{StoreID: "S002", From: "2020-01-01", To: "2099-12-31", Limit: 10, Cursor: q.Cursor})
 	if fault.CodeOf(err) != fault.Invalid {
 		t.Errorf("S001's cursor used for S002: got %v, want invalid", err)
-	}
-}
-
-func TestStores(t *testing.T) {
-	db, api, _ := setup(t)
-	ctx := context.Background()
-	stores, err := db.Stores(ctx, "wang")
-	if err != nil || len(stores) != 3 || stores[0].ID != "S001" {
-		t.Fatalf("stores: got %+v, %v; want S001..S003", stores, err)
-	}
-	before := api.Calls.Load()
-	for range 3 {
-		if _, err := db.Store(ctx, "S002"); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if got := api.Calls.Load() - before; got != 1 {
-		t.Errorf("calls for three reads of one store: got %d, want 1 (cached)", got)
-	}
-	if _, err := db.Store(ctx, "S999"); fault.CodeOf(err) != fault.NotFound {
-		t.Errorf("unknown store: got %v, want not found", err)
 	}
 }
 

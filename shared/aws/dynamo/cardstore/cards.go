@@ -1,12 +1,12 @@
-package dynamo
+package cardstore
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/cardloop/cardloop/shared/aws/dynamo"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -16,29 +16,26 @@ import (
 
 	"github.com/cardloop/cardloop/shared/card"
 	"github.com/cardloop/cardloop/shared/diner"
-	"github.com/cardloop/cardloop/shared/fault"
 )
 
 type cardItem struct {
-	keys
+	dynamo.Keys
 	card.Card
 }
 
 func cardPK(id string) string { return "CARD#" + id }
 
-// storeCardsPK partitions a store's cards in gsi1, sorted by visit date.
+// storeCardsPK partitions a store's cards in dynamo.GSI1, sorted by visit date.
 func storeCardsPK(storeID string) string { return "STORE#" + storeID + "#CARDS" }
 
-func dinerPK(brandID, key string) string { return "DINER#" + brandID + "#" + key }
-
 func newCardItem(c card.Card) cardItem {
-	it := cardItem{keys{
+	it := cardItem{dynamo.Keys{
 		PK: cardPK(c.ID), SK: "CARD", Kind: "card",
 		GSI1PK: storeCardsPK(c.StoreID),
 		GSI1SK: c.VisitDate + "#" + c.SubmittedAt.UTC().Format(time.RFC3339Nano) + "#" + c.ID,
 	}, c}
 	if c.Diner.Key != "" {
-		it.GSI2PK = dinerPK(c.BrandID, c.Diner.Key)
+		it.GSI2PK = dynamo.DinerPK(c.BrandID, c.Diner.Key)
 		it.GSI2SK = "CARD#" + c.VisitDate + "#" + c.ID
 	}
 	return it
@@ -49,26 +46,26 @@ func newCardItem(c card.Card) cardItem {
 // given). A card whose id is already stored makes the whole transaction fail
 // its condition, so a replay writes nothing; the stored card comes back from
 // the failed condition itself, with no extra read. One AWS call either way.
-func (db *DB) SaveCard(ctx context.Context, c card.Card) (card.Card, bool, error) {
+func (cs *Cards) SaveCard(ctx context.Context, c card.Card) (card.Card, bool, error) {
 	item, err := attributevalue.MarshalMap(newCardItem(c))
 	if err != nil {
 		return card.Card{}, false, fmt.Errorf("marshal card %s: %w", c.ID, err)
 	}
 	put := types.TransactWriteItem{Put: &types.Put{
-		TableName:                           &db.table,
+		TableName:                           &cs.t.Name,
 		Item:                                item,
 		ConditionExpression:                 aws.String("attribute_not_exists(pk)"),
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	}}
 	tx := []types.TransactWriteItem{put}
 	if c.Diner.Key != "" {
-		upd, err := dinerUpdate(db.table, c)
+		upd, err := dinerUpdate(cs.t.Name, c)
 		if err != nil {
 			return card.Card{}, false, err
 		}
 		tx = append(tx, upd)
 	}
-	_, err = db.api.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{
+	_, err = cs.t.API.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{
 		TransactItems:      tx,
 		ClientRequestToken: aws.String(c.ID), // the SDK's own retries are idempotent too
 	})
@@ -77,7 +74,7 @@ func (db *DB) SaveCard(ctx context.Context, c card.Card) (card.Card, bool, error
 		aws.ToString(cancelled.CancellationReasons[0].Code) == "ConditionalCheckFailed" {
 		var old cardItem
 		if len(cancelled.CancellationReasons[0].Item) == 0 {
-			stored, err := db.Card(ctx, c.ID)
+			stored, err := cs.Card(ctx, c.ID)
 			return stored, false, err
 		}
 		if err := attributevalue.UnmarshalMap(cancelled.CancellationReasons[0].Item, &old); err != nil {
@@ -86,7 +83,7 @@ func (db *DB) SaveCard(ctx context.Context, c card.Card) (card.Card, bool, error
 		return old.Card, false, nil
 	}
 	if err != nil {
-		return card.Card{}, false, unavailable("save card "+c.ID, err)
+		return card.Card{}, false, dynamo.Unavailable("save card "+c.ID, err)
 	}
 	return c, true, nil
 }
@@ -131,7 +128,7 @@ func dinerUpdate(table string, c card.Card) (types.TransactWriteItem, error) {
 	}
 	return types.TransactWriteItem{Update: &types.Update{
 		TableName:                 &table,
-		Key:                       key(dinerPK(c.BrandID, d.Key), "PROFILE"),
+		Key:                       dynamo.Key(dynamo.DinerPK(c.BrandID, d.Key), "PROFILE"),
 		UpdateExpression:          expr.Update(),
 		ExpressionAttributeNames:  expr.Names(),
 		ExpressionAttributeValues: expr.Values(),
@@ -139,8 +136,8 @@ func dinerUpdate(table string, c card.Card) (types.TransactWriteItem, error) {
 }
 
 // CardsByStore returns a store's cards by visit date, newest first, through
-// gsi1: one query per page, reading only the cards returned.
-func (db *DB) CardsByStore(ctx context.Context, q card.StoreQuery) (card.Page, error) {
+// dynamo.GSI1: one query per page, reading only the cards returned.
+func (cs *Cards) CardsByStore(ctx context.Context, q card.StoreQuery) (card.Page, error) {
 	pk := storeCardsPK(q.StoreID)
 	cond := expression.Key("gsi1pk").Equal(expression.Value(pk)).
 		And(expression.Key("gsi1sk").Between(expression.Value(q.From), expression.Value(q.To+"~")))
@@ -149,7 +146,7 @@ func (db *DB) CardsByStore(ctx context.Context, q card.StoreQuery) (card.Page, e
 		return card.Page{}, fmt.Errorf("build cards query: %w", err)
 	}
 	in := &dynamodb.QueryInput{
-		TableName: &db.table, IndexName: aws.String(gsi1),
+		TableName: &cs.t.Name, IndexName: aws.String(dynamo.GSI1),
 		KeyConditionExpression:    expr.KeyCondition(),
 		ExpressionAttributeNames:  expr.Names(),
 		ExpressionAttributeValues: expr.Values(),
@@ -157,15 +154,15 @@ func (db *DB) CardsByStore(ctx context.Context, q card.StoreQuery) (card.Page, e
 		Limit:                     aws.Int32(int32(max(1, min(q.Limit, 200)))),
 	}
 	if q.Cursor != "" {
-		start, err := decodeCursor(q.Cursor, pk)
+		start, err := dynamo.DecodeCursor(q.Cursor, pk)
 		if err != nil {
 			return card.Page{}, err
 		}
 		in.ExclusiveStartKey = start
 	}
-	out, err := db.api.Query(ctx, in)
+	out, err := cs.t.API.Query(ctx, in)
 	if err != nil {
-		return card.Page{}, unavailable("query cards of store "+q.StoreID, err)
+		return card.Page{}, dynamo.Unavailable("query cards of store "+q.StoreID, err)
 	}
 	var items []cardItem
 	if err := attributevalue.UnmarshalListOfMaps(out.Items, &items); err != nil {
@@ -176,7 +173,7 @@ func (db *DB) CardsByStore(ctx context.Context, q card.StoreQuery) (card.Page, e
 		page.Cards = append(page.Cards, it.Card)
 	}
 	if len(out.LastEvaluatedKey) > 0 {
-		page.Next, err = encodeCursor(out.LastEvaluatedKey)
+		page.Next, err = dynamo.EncodeCursor(out.LastEvaluatedKey)
 		if err != nil {
 			return card.Page{}, err
 		}
@@ -185,42 +182,11 @@ func (db *DB) CardsByStore(ctx context.Context, q card.StoreQuery) (card.Page, e
 }
 
 // Card returns a card, or a fault.NotFound error.
-func (db *DB) Card(ctx context.Context, id string) (card.Card, error) {
-	return getItem[card.Card](ctx, db, cardPK(id), "CARD", "card "+id)
+func (cs *Cards) Card(ctx context.Context, id string) (card.Card, error) {
+	return dynamo.Get[card.Card](ctx, cs.t, cardPK(id), "CARD", "card "+id)
 }
 
 // Diner returns a diner's profile, or a fault.NotFound error.
-func (db *DB) Diner(ctx context.Context, brandID, dinerKey string) (diner.Profile, error) {
-	return getItem[diner.Profile](ctx, db, dinerPK(brandID, dinerKey), "PROFILE", "diner")
-}
-
-// A cursor is the last evaluated key, opaque to callers; it is checked to
-// belong to the partition being read.
-func encodeCursor(k map[string]types.AttributeValue) (string, error) {
-	m := map[string]string{}
-	if err := attributevalue.UnmarshalMap(k, &m); err != nil {
-		return "", fmt.Errorf("encode cursor: %w", err)
-	}
-	b, err := json.Marshal(m)
-	if err != nil {
-		return "", fmt.Errorf("encode cursor: %w", err)
-	}
-	return base64.RawURLEncoding.EncodeToString(b), nil
-}
-
-func decodeCursor(s, wantPK string) (map[string]types.AttributeValue, error) {
-	bad := &fault.Error{Code: fault.Invalid, Message: "The cursor is not valid.", Fields: []fault.FieldError{{Field: "cursor", Rule: "malformed"}}}
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil {
-		return nil, bad
-	}
-	var m map[string]string
-	if json.Unmarshal(b, &m) != nil || m["gsi1pk"] != wantPK || len(m) != 4 {
-		return nil, bad
-	}
-	k, err := attributevalue.MarshalMap(m)
-	if err != nil {
-		return nil, bad
-	}
-	return k, nil
+func (cs *Cards) Diner(ctx context.Context, brandID, dinerKey string) (diner.Profile, error) {
+	return dynamo.Get[diner.Profile](ctx, cs.t, dynamo.DinerPK(brandID, dinerKey), "PROFILE", "diner")
 }

@@ -1,4 +1,4 @@
-package dynamo
+package casestore
 
 import (
 	"context"
@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/cardloop/cardloop/shared/aws/dynamo"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -25,7 +27,7 @@ import (
 const openShards = 4
 
 type caseItem struct {
-	keys
+	dynamo.Keys
 	casework.Case
 }
 
@@ -38,7 +40,7 @@ func openShard(id string) string {
 }
 
 func newCaseItem(k casework.Case) caseItem {
-	it := caseItem{keys{
+	it := caseItem{dynamo.Keys{
 		PK: casePK(k.ID), SK: "CASE", Kind: "case",
 		GSI1PK: "STORE#" + k.StoreID + "#CASES", GSI1SK: k.OpenedAt.UTC().Format(time.RFC3339Nano) + "#" + k.ID,
 	}, k}
@@ -49,12 +51,12 @@ func newCaseItem(k casework.Case) caseItem {
 }
 
 type noticeItem struct {
-	keys
+	dynamo.Keys
 	casework.Notice
 }
 
 type eventItem struct {
-	keys
+	dynamo.Keys
 	casework.Event
 }
 
@@ -66,7 +68,7 @@ var ErrStale = errors.New("case changed since it was read")
 // only if no case has its id; an existing one only if its version is still
 // the one read (Case.Version, which SaveCase increments). Otherwise nothing
 // is written and the error is fault.Conflict wrapping ErrStale.
-func (db *DB) SaveCase(ctx context.Context, ch casework.Change) (casework.Case, error) {
+func (ks *Cases) SaveCase(ctx context.Context, ch casework.Change) (casework.Case, error) {
 	k := ch.Case
 	readVersion := k.Version
 	k.Version++
@@ -74,7 +76,7 @@ func (db *DB) SaveCase(ctx context.Context, ch casework.Change) (casework.Case, 
 	if err != nil {
 		return k, fmt.Errorf("marshal case %s: %w", k.ID, err)
 	}
-	put := &types.Put{TableName: &db.table, Item: item}
+	put := &types.Put{TableName: &ks.t.Name, Item: item}
 	if ch.Created {
 		put.ConditionExpression = aws.String("attribute_not_exists(pk)")
 	} else {
@@ -83,25 +85,25 @@ func (db *DB) SaveCase(ctx context.Context, ch casework.Change) (casework.Case, 
 	}
 	tx := []types.TransactWriteItem{{Put: put}}
 	for i, ev := range ch.Events {
-		it, err := attributevalue.MarshalMap(eventItem{keys{PK: casePK(k.ID), SK: fmt.Sprintf("AUDIT#%s#%d#%d", ev.At.UTC().Format(time.RFC3339Nano), k.Version, i), Kind: "case_event"}, ev})
+		it, err := attributevalue.MarshalMap(eventItem{dynamo.Keys{PK: casePK(k.ID), SK: fmt.Sprintf("AUDIT#%s#%d#%d", ev.At.UTC().Format(time.RFC3339Nano), k.Version, i), Kind: "case_event"}, ev})
 		if err != nil {
 			return k, fmt.Errorf("marshal case %s event: %w", k.ID, err)
 		}
-		tx = append(tx, types.TransactWriteItem{Put: &types.Put{TableName: &db.table, Item: it}})
+		tx = append(tx, types.TransactWriteItem{Put: &types.Put{TableName: &ks.t.Name, Item: it}})
 	}
 	if ch.Created && k.DinerKey != "" {
-		tx = append(tx, types.TransactWriteItem{Put: &types.Put{TableName: &db.table, Item: map[string]types.AttributeValue{
-			"pk": &types.AttributeValueMemberS{Value: dinerPK(k.BrandID, k.DinerKey)}, "sk": &types.AttributeValueMemberS{Value: "CASE#" + k.OpenedAt.UTC().Format(time.RFC3339) + "#" + k.ID},
+		tx = append(tx, types.TransactWriteItem{Put: &types.Put{TableName: &ks.t.Name, Item: map[string]types.AttributeValue{
+			"pk": &types.AttributeValueMemberS{Value: dynamo.DinerPK(k.BrandID, k.DinerKey)}, "sk": &types.AttributeValueMemberS{Value: "CASE#" + k.OpenedAt.UTC().Format(time.RFC3339) + "#" + k.ID},
 			"kind": &types.AttributeValueMemberS{Value: "diner_case"}, "caseId": &types.AttributeValueMemberS{Value: k.ID},
 		}}})
 	}
-	if hold, ok, err := greetingHold(db.table, ch); err != nil {
+	if hold, ok, err := greetingHold(ks.t.Name, ch); err != nil {
 		return k, err
 	} else if ok {
 		tx = append(tx, hold)
 	}
 	if counters := ch.Tally.Counters(); len(counters) > 0 {
-		upd, err := tallyUpdate(db.table, k.StoreID, k.VisitDate, counters)
+		upd, err := tallyUpdate(ks.t.Name, k.StoreID, k.VisitDate, counters)
 		if err != nil {
 			return k, err
 		}
@@ -109,19 +111,19 @@ func (db *DB) SaveCase(ctx context.Context, ch casework.Change) (casework.Case, 
 	}
 	for _, n := range ch.Notices {
 		n.CaseID, n.Status = k.ID, "pending"
-		it, err := attributevalue.MarshalMap(noticeItem{keys{PK: casePK(k.ID), SK: n.SK(), Kind: "notice"}, n})
+		it, err := attributevalue.MarshalMap(noticeItem{dynamo.Keys{PK: casePK(k.ID), SK: n.SK(), Kind: "notice"}, n})
 		if err != nil {
 			return k, fmt.Errorf("marshal notice: %w", err)
 		}
-		tx = append(tx, types.TransactWriteItem{Put: &types.Put{TableName: &db.table, Item: it, ConditionExpression: aws.String("attribute_not_exists(pk)")}})
+		tx = append(tx, types.TransactWriteItem{Put: &types.Put{TableName: &ks.t.Name, Item: it, ConditionExpression: aws.String("attribute_not_exists(pk)")}})
 	}
-	_, err = db.api.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: tx})
+	_, err = ks.t.API.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: tx})
 	var cancelled *types.TransactionCanceledException
 	if errors.As(err, &cancelled) {
 		return k, &fault.Error{Code: fault.Conflict, Message: "The case changed meanwhile; reload it.", Err: fmt.Errorf("save case %s: %w", k.ID, ErrStale)}
 	}
 	if err != nil {
-		return k, unavailable("save case "+k.ID, err)
+		return k, dynamo.Unavailable("save case "+k.ID, err)
 	}
 	return k, nil
 }
@@ -144,24 +146,24 @@ func tallyUpdate(table, storeID, day string, counters map[string]int) (types.Tra
 		return types.TransactWriteItem{}, fmt.Errorf("build tally update: %w", err)
 	}
 	return types.TransactWriteItem{Update: &types.Update{
-		TableName: &table, Key: key("STORE#"+storeID, "CASEDAY#"+day),
+		TableName: &table, Key: dynamo.Key("STORE#"+storeID, "CASEDAY#"+day),
 		UpdateExpression: expr.Update(), ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values(),
 	}}, nil
 }
 
 // CaseRecord reads a case, its audit trail and its notices in one query.
-func (db *DB) CaseRecord(ctx context.Context, id string) (casework.Record, error) {
+func (ks *Cases) CaseRecord(ctx context.Context, id string) (casework.Record, error) {
 	var rec casework.Record
 	found := false
-	p := dynamodb.NewQueryPaginator(db.api, &dynamodb.QueryInput{
-		TableName: &db.table, ConsistentRead: aws.Bool(true),
+	p := dynamodb.NewQueryPaginator(ks.t.API, &dynamodb.QueryInput{
+		TableName: &ks.t.Name, ConsistentRead: aws.Bool(true),
 		KeyConditionExpression:    aws.String("pk = :pk"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": &types.AttributeValueMemberS{Value: casePK(id)}},
 	})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return rec, unavailable("query case "+id, err)
+			return rec, dynamo.Unavailable("query case "+id, err)
 		}
 		for _, item := range page.Items {
 			sk := item["sk"].(*types.AttributeValueMemberS).Value
@@ -195,9 +197,9 @@ func (db *DB) CaseRecord(ctx context.Context, id string) (casework.Record, error
 // with fault.Conflict when the notice is sent or claimed by someone else
 // whose lease has not run out: so two deliveries of one stream record cannot
 // both send.
-func (db *DB) ClaimNotice(ctx context.Context, n casework.Notice, now time.Time, lease time.Duration) error {
-	_, err := db.api.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: &db.table, Key: key(casePK(n.CaseID), n.SK()),
+func (ks *Cases) ClaimNotice(ctx context.Context, n casework.Notice, now time.Time, lease time.Duration) error {
+	_, err := ks.t.API.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: &ks.t.Name, Key: dynamo.Key(casePK(n.CaseID), n.SK()),
 		UpdateExpression:         aws.String("SET leaseUntil = :until ADD attempts :one"),
 		ConditionExpression:      aws.String("#s = :pending AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now)"),
 		ExpressionAttributeNames: map[string]string{"#s": "status"},
@@ -213,15 +215,15 @@ func (db *DB) ClaimNotice(ctx context.Context, n casework.Notice, now time.Time,
 		return &fault.Error{Code: fault.Conflict, Message: "The notice is sent or being sent.", Err: fmt.Errorf("claim notice %s: %w", n.SK(), err)}
 	}
 	if err != nil {
-		return unavailable("claim notice "+n.SK(), err)
+		return dynamo.Unavailable("claim notice "+n.SK(), err)
 	}
 	return nil
 }
 
 // NoticeSent records that a claimed notice went out.
-func (db *DB) NoticeSent(ctx context.Context, n casework.Notice, messageID string, at time.Time) error {
-	_, err := db.api.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: &db.table, Key: key(casePK(n.CaseID), n.SK()),
+func (ks *Cases) NoticeSent(ctx context.Context, n casework.Notice, messageID string, at time.Time) error {
+	_, err := ks.t.API.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: &ks.t.Name, Key: dynamo.Key(casePK(n.CaseID), n.SK()),
 		UpdateExpression:         aws.String("SET #s = :sent, messageId = :id, sentAt = :at REMOVE leaseUntil"),
 		ExpressionAttributeNames: map[string]string{"#s": "status"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
@@ -231,31 +233,31 @@ func (db *DB) NoticeSent(ctx context.Context, n casework.Notice, messageID strin
 		},
 	})
 	if err != nil {
-		return unavailable("mark notice sent "+n.SK(), err)
+		return dynamo.Unavailable("mark notice sent "+n.SK(), err)
 	}
 	return nil
 }
 
 // NoticeFailed releases a claimed notice after a failed send, so the next
 // delivery may try again at once.
-func (db *DB) NoticeFailed(ctx context.Context, n casework.Notice) error {
-	_, err := db.api.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: &db.table, Key: key(casePK(n.CaseID), n.SK()),
+func (ks *Cases) NoticeFailed(ctx context.Context, n casework.Notice) error {
+	_, err := ks.t.API.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: &ks.t.Name, Key: dynamo.Key(casePK(n.CaseID), n.SK()),
 		UpdateExpression: aws.String("REMOVE leaseUntil"),
 	})
 	if err != nil {
-		return unavailable("release notice "+n.SK(), err)
+		return dynamo.Unavailable("release notice "+n.SK(), err)
 	}
 	return nil
 }
 
 // DueCases returns open cases whose next check is at or before now, through
 // the sparse overdue index: one query per shard, reading only due cases.
-func (db *DB) DueCases(ctx context.Context, now time.Time, limit int) ([]casework.Case, error) {
+func (ks *Cases) DueCases(ctx context.Context, now time.Time, limit int) ([]casework.Case, error) {
 	var out []casework.Case
 	for shard := range openShards {
 		in := &dynamodb.QueryInput{
-			TableName: &db.table, IndexName: aws.String(gsi2),
+			TableName: &ks.t.Name, IndexName: aws.String(dynamo.GSI2),
 			KeyConditionExpression: aws.String("gsi2pk = :pk AND gsi2sk <= :now"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{
 				":pk":  &types.AttributeValueMemberS{Value: fmt.Sprintf("OPEN#%d", shard)},
@@ -263,9 +265,9 @@ func (db *DB) DueCases(ctx context.Context, now time.Time, limit int) ([]casewor
 			},
 			Limit: aws.Int32(int32(limit)),
 		}
-		page, err := db.api.Query(ctx, in)
+		page, err := ks.t.API.Query(ctx, in)
 		if err != nil {
-			return nil, unavailable("query due cases", err)
+			return nil, dynamo.Unavailable("query due cases", err)
 		}
 		var items []caseItem
 		if err := attributevalue.UnmarshalListOfMaps(page.Items, &items); err != nil {
@@ -286,9 +288,9 @@ type CaseDay struct {
 }
 
 // CaseDays returns a store's case numbers from one day to another.
-func (db *DB) CaseDays(ctx context.Context, storeID, from, to string) ([]CaseDay, error) {
-	out, err := db.api.Query(ctx, &dynamodb.QueryInput{
-		TableName:              &db.table,
+func (ks *Cases) CaseDays(ctx context.Context, storeID, from, to string) ([]CaseDay, error) {
+	out, err := ks.t.API.Query(ctx, &dynamodb.QueryInput{
+		TableName:              &ks.t.Name,
 		KeyConditionExpression: aws.String("pk = :pk AND sk BETWEEN :from AND :to"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":pk":   &types.AttributeValueMemberS{Value: "STORE#" + storeID},
@@ -297,7 +299,7 @@ func (db *DB) CaseDays(ctx context.Context, storeID, from, to string) ([]CaseDay
 		},
 	})
 	if err != nil {
-		return nil, unavailable("query case days of "+storeID, err)
+		return nil, dynamo.Unavailable("query case days of "+storeID, err)
 	}
 	var days []CaseDay
 	if err := attributevalue.UnmarshalListOfMaps(out.Items, &days); err != nil {
@@ -307,18 +309,18 @@ func (db *DB) CaseDays(ctx context.Context, storeID, from, to string) ([]CaseDay
 }
 
 // DinerCases returns the ids of a diner's cases, newest first.
-func (db *DB) DinerCases(ctx context.Context, brandID, dinerKey string) ([]string, error) {
-	out, err := db.api.Query(ctx, &dynamodb.QueryInput{
-		TableName:              &db.table,
+func (ks *Cases) DinerCases(ctx context.Context, brandID, dinerKey string) ([]string, error) {
+	out, err := ks.t.API.Query(ctx, &dynamodb.QueryInput{
+		TableName:              &ks.t.Name,
 		KeyConditionExpression: aws.String("pk = :pk AND begins_with(sk, :c)"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":pk": &types.AttributeValueMemberS{Value: dinerPK(brandID, dinerKey)},
+			":pk": &types.AttributeValueMemberS{Value: dynamo.DinerPK(brandID, dinerKey)},
 			":c":  &types.AttributeValueMemberS{Value: "CASE#"},
 		},
 		ScanIndexForward: aws.Bool(false),
 	})
 	if err != nil {
-		return nil, unavailable("query diner cases", err)
+		return nil, dynamo.Unavailable("query diner cases", err)
 	}
 	ids := make([]string, 0, len(out.Items))
 	for _, it := range out.Items {
@@ -329,55 +331,11 @@ func (db *DB) DinerCases(ctx context.Context, brandID, dinerKey string) ([]strin
 	return ids, nil
 }
 
-// Rules returns the triage rules for a store: the defaults, overridden by
-// the brand's and then the store's stored rules (items BRAND#b/RULES and
-// STORE#s/RULES), read in one call.
-func (db *DB) Rules(ctx context.Context, brandID, storeID string) (triage.Rules, error) {
-	out, err := db.api.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: map[string]types.KeysAndAttributes{
-		db.table: {Keys: []map[string]types.AttributeValue{key(brandPK(brandID), "RULES"), key(storePK(storeID), "RULES")}},
-	}})
-	if err != nil {
-		return triage.Rules{}, unavailable("get triage rules", err)
-	}
-	byPK := map[string]triage.Rules{}
-	for _, item := range out.Responses[db.table] {
-		var r struct {
-			PK    string       `dynamodbav:"pk"`
-			Rules triage.Rules `dynamodbav:"rules"`
-		}
-		if err := attributevalue.UnmarshalMap(item, &r); err != nil {
-			return triage.Rules{}, fmt.Errorf("unmarshal triage rules: %w", err)
-		}
-		byPK[r.PK] = r.Rules
-	}
-	return triage.Default().Merge(byPK[brandPK(brandID)]).Merge(byPK[storePK(storeID)]), nil
-}
-
-// PutRules stores triage overrides for a brand (storeID "") or a store.
-func (db *DB) PutRules(ctx context.Context, brandID, storeID string, r triage.Rules) error {
-	pk := brandPK(brandID)
-	if storeID != "" {
-		pk = storePK(storeID)
-	}
-	rules, err := attributevalue.Marshal(r)
-	if err != nil {
-		return fmt.Errorf("marshal triage rules: %w", err)
-	}
-	_, err = db.api.PutItem(ctx, &dynamodb.PutItemInput{TableName: &db.table, Item: map[string]types.AttributeValue{
-		"pk": &types.AttributeValueMemberS{Value: pk}, "sk": &types.AttributeValueMemberS{Value: "RULES"},
-		"kind": &types.AttributeValueMemberS{Value: "rules"}, "rules": rules,
-	}})
-	if err != nil {
-		return unavailable("put triage rules", err)
-	}
-	return nil
-}
-
 // CasesByStore returns a store's cases opened from one day to another
 // (inclusive, YYYY-MM-DD, UTC), newest first, up to limit.
-func (db *DB) CasesByStore(ctx context.Context, storeID, from, to string, limit int) ([]casework.Case, error) {
-	out, err := db.api.Query(ctx, &dynamodb.QueryInput{
-		TableName: &db.table, IndexName: aws.String(gsi1),
+func (ks *Cases) CasesByStore(ctx context.Context, storeID, from, to string, limit int) ([]casework.Case, error) {
+	out, err := ks.t.API.Query(ctx, &dynamodb.QueryInput{
+		TableName: &ks.t.Name, IndexName: aws.String(dynamo.GSI1),
 		KeyConditionExpression: aws.String("gsi1pk = :pk AND gsi1sk BETWEEN :from AND :to"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":pk":   &types.AttributeValueMemberS{Value: "STORE#" + storeID + "#CASES"},
@@ -388,7 +346,7 @@ func (db *DB) CasesByStore(ctx context.Context, storeID, from, to string, limit 
 		Limit:            aws.Int32(int32(max(1, min(limit, 200)))),
 	})
 	if err != nil {
-		return nil, unavailable("query cases of "+storeID, err)
+		return nil, dynamo.Unavailable("query cases of "+storeID, err)
 	}
 	var items []caseItem
 	if err := attributevalue.UnmarshalListOfMaps(out.Items, &items); err != nil {
@@ -444,7 +402,7 @@ func greetingHold(table string, ch casework.Change) (types.TransactWriteItem, bo
 		return types.TransactWriteItem{}, false, fmt.Errorf("build greeting hold for case %s: %w", k.ID, err)
 	}
 	return types.TransactWriteItem{Update: &types.Update{
-		TableName: &table, Key: key(dinerPK(k.BrandID, k.DinerKey), "PROFILE"),
+		TableName: &table, Key: dynamo.Key(dynamo.DinerPK(k.BrandID, k.DinerKey), "PROFILE"),
 		UpdateExpression:         expr.Update(),
 		ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values(),
 	}}, true, nil

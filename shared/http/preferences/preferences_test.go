@@ -1,4 +1,4 @@
-package diners_test
+package preferences_test
 
 import (
 	"context"
@@ -14,11 +14,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/cardloop/cardloop/infra/testenv"
-	"github.com/cardloop/cardloop/shared/aws/dynamo"
+	"github.com/cardloop/cardloop/shared/aws/dynamo/allstores"
 	"github.com/cardloop/cardloop/shared/card"
 	"github.com/cardloop/cardloop/shared/diner"
 	"github.com/cardloop/cardloop/shared/greeting"
-	"github.com/cardloop/cardloop/shared/http/diners"
+	"github.com/cardloop/cardloop/shared/http/preferences"
 	"github.com/cardloop/cardloop/shared/link"
 	"github.com/cardloop/cardloop/shared/mail"
 )
@@ -33,7 +33,7 @@ func (noMail) Send(context.Context, mail.Message) (string, error) { return "", n
 func TestUnsubscribePages(t *testing.T) {
 	env := testenv.New(t)
 	ctx := context.Background()
-	db := dynamo.New(dynamodb.NewFromConfig(env.Config), env.Table())
+	db := allstores.New(dynamodb.NewFromConfig(env.Config), env.Table())
 	now := time.Now()
 	clock := func() time.Time { return now }
 	res, err := card.NewService(db, db, clock).Submit(ctx, card.Submission{SubmissionID: "u1", StoreID: "S002", Ratings: map[string]int{"overall": 5},
@@ -43,7 +43,7 @@ func TestUnsubscribePages(t *testing.T) {
 	}
 	signer, _ := link.NewSigner([]byte(strings.Repeat("s", 32)), clock)
 	consent := greeting.NewConsent(db, noMail{}, signer, "", clock, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	h := diners.NewPreferencesHandler(consent, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	h := preferences.NewHandler(consent, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	tok, _ := signer.Seal(link.Token{Action: "unsubscribe", Brand: "wang", Subject: res.Card.Diner.Key}, time.Hour)
 	state := func() diner.MarketingState {
 		p, err := db.Diner(ctx, "wang", res.Card.Diner.Key)

@@ -1,4 +1,4 @@
-package dynamo
+package greetstore
 
 import (
 	"context"
@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/cardloop/cardloop/shared/aws/dynamo"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -20,28 +22,22 @@ import (
 	"github.com/cardloop/cardloop/shared/greeting"
 )
 
-const gsi3 = "gsi3"
-
-// activeCampaigns is the sparse gsi2 partition of campaigns the planner
+// activeCampaigns is the sparse dynamo.GSI2 partition of campaigns the planner
 // looks at (scheduled or sending). There are few at any time.
 const activeCampaigns = "CAMPAIGNS#ACTIVE"
 
 func campaignPK(id string) string        { return "CAMPAIGN#" + id }
 func brandCampaigns(brand string) string { return "BRAND#" + brand + "#CAMPAIGNS" }
 
-// stamp formats times stored as strings that conditions compare: UTC, fixed
-// width, so string order is time order.
-func stamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000000Z") }
-
 type campaignItem struct {
-	keys
+	dynamo.Keys
 	greeting.Campaign
 }
 
 func newCampaignItem(c greeting.Campaign) campaignItem {
-	it := campaignItem{keys{
+	it := campaignItem{dynamo.Keys{
 		PK: campaignPK(c.ID), SK: "CAMPAIGN", Kind: "campaign",
-		GSI1PK: brandCampaigns(c.BrandID), GSI1SK: stamp(c.CreatedAt) + "#" + c.ID,
+		GSI1PK: brandCampaigns(c.BrandID), GSI1SK: dynamo.Stamp(c.CreatedAt) + "#" + c.ID,
 	}, c}
 	if c.Status.Active() {
 		it.GSI2PK, it.GSI2SK = activeCampaigns, c.ID
@@ -53,7 +49,7 @@ func newCampaignItem(c greeting.Campaign) campaignItem {
 // existing one only if its version is still the one read (then it is
 // incremented). Results are not written here — counters are added in place
 // by the sender and the feedback handler, so an edit never loses a count.
-func (db *DB) SaveCampaign(ctx context.Context, c greeting.Campaign, created bool) (greeting.Campaign, error) {
+func (gs *Greetings) SaveCampaign(ctx context.Context, c greeting.Campaign, created bool) (greeting.Campaign, error) {
 	read := c.Version
 	c.Version++
 	item, err := attributevalue.MarshalMap(newCampaignItem(c))
@@ -61,7 +57,7 @@ func (db *DB) SaveCampaign(ctx context.Context, c greeting.Campaign, created boo
 		return c, fmt.Errorf("marshal campaign %s: %w", c.ID, err)
 	}
 	if created {
-		_, err = db.api.PutItem(ctx, &dynamodb.PutItemInput{TableName: &db.table, Item: item, ConditionExpression: aws.String("attribute_not_exists(pk)")})
+		_, err = gs.t.API.PutItem(ctx, &dynamodb.PutItemInput{TableName: &gs.t.Name, Item: item, ConditionExpression: aws.String("attribute_not_exists(pk)")})
 	} else {
 		delete(item, "results")
 		delete(item, "pk")
@@ -80,8 +76,8 @@ func (db *DB) SaveCampaign(ctx context.Context, c greeting.Campaign, created boo
 		if err != nil {
 			return c, fmt.Errorf("build campaign update: %w", err)
 		}
-		_, err = db.api.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-			TableName: &db.table, Key: key(campaignPK(c.ID), "CAMPAIGN"),
+		_, err = gs.t.API.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+			TableName: &gs.t.Name, Key: dynamo.Key(campaignPK(c.ID), "CAMPAIGN"),
 			UpdateExpression: expr.Update(), ConditionExpression: expr.Condition(),
 			ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values(),
 		})
@@ -91,23 +87,23 @@ func (db *DB) SaveCampaign(ctx context.Context, c greeting.Campaign, created boo
 		return c, fault.New(fault.Conflict, "The campaign changed meanwhile; reload it.")
 	}
 	if err != nil {
-		return c, unavailable("save campaign "+c.ID, err)
+		return c, dynamo.Unavailable("save campaign "+c.ID, err)
 	}
 	return c, nil
 }
 
 // Campaign returns a campaign, or a fault.NotFound error.
-func (db *DB) Campaign(ctx context.Context, id string) (greeting.Campaign, error) {
+func (gs *Greetings) Campaign(ctx context.Context, id string) (greeting.Campaign, error) {
 	if id == "" || len(id) > 64 {
 		return greeting.Campaign{}, fault.New(fault.NotFound, "There is no campaign %q.", id)
 	}
-	return getItem[greeting.Campaign](ctx, db, campaignPK(id), "CAMPAIGN", "campaign "+id)
+	return dynamo.Get[greeting.Campaign](ctx, gs.t, campaignPK(id), "CAMPAIGN", "campaign "+id)
 }
 
 // Campaigns returns a brand's campaigns, newest first.
-func (db *DB) Campaigns(ctx context.Context, brandID string) ([]greeting.Campaign, error) {
-	return queryAll[greeting.Campaign](ctx, db, &dynamodb.QueryInput{
-		TableName: &db.table, IndexName: aws.String(gsi1),
+func (gs *Greetings) Campaigns(ctx context.Context, brandID string) ([]greeting.Campaign, error) {
+	return dynamo.QueryAll[greeting.Campaign](ctx, gs.t, &dynamodb.QueryInput{
+		TableName: &gs.t.Name, IndexName: aws.String(dynamo.GSI1),
 		KeyConditionExpression:    aws.String("gsi1pk = :p"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":p": &types.AttributeValueMemberS{Value: brandCampaigns(brandID)}},
 		ScanIndexForward:          aws.Bool(false),
@@ -115,35 +111,17 @@ func (db *DB) Campaigns(ctx context.Context, brandID string) ([]greeting.Campaig
 }
 
 // ActiveCampaigns returns the campaigns the planner looks at.
-func (db *DB) ActiveCampaigns(ctx context.Context) ([]greeting.Campaign, error) {
-	return queryAll[greeting.Campaign](ctx, db, &dynamodb.QueryInput{
-		TableName: &db.table, IndexName: aws.String(gsi2),
+func (gs *Greetings) ActiveCampaigns(ctx context.Context) ([]greeting.Campaign, error) {
+	return dynamo.QueryAll[greeting.Campaign](ctx, gs.t, &dynamodb.QueryInput{
+		TableName: &gs.t.Name, IndexName: aws.String(dynamo.GSI2),
 		KeyConditionExpression:    aws.String("gsi2pk = :p"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":p": &types.AttributeValueMemberS{Value: activeCampaigns}},
 	}, "active campaigns")
 }
 
-// queryAll runs a query to its end and unmarshals every item into T.
-func queryAll[T any](ctx context.Context, db *DB, in *dynamodb.QueryInput, what string) ([]T, error) {
-	var out []T
-	p := dynamodb.NewQueryPaginator(db.api, in)
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, unavailable("query "+what, err)
-		}
-		var items []T
-		if err := attributevalue.UnmarshalListOfMaps(page.Items, &items); err != nil {
-			return nil, fmt.Errorf("unmarshal %s: %w", what, err)
-		}
-		out = append(out, items...)
-	}
-	return out, nil
-}
-
 // greetKeys are the index keys a diner's profile carries for greetings:
-// only a confirmed diner is in either index. gsi2 holds them by birthday
-// (BDAY#brand#MM-DD, sorted by home store), gsi3 by home store (MKT#brand#
+// only a confirmed diner is in either index. dynamo.GSI2 holds them by birthday
+// (BDAY#brand#MM-DD, sorted by home store), dynamo.GSI3 by home store (MKT#brand#
 // store) — so a planner reads exactly the diners a store-day is due.
 func greetKeys(p diner.Profile, state diner.MarketingState) (bdayPK, bdaySK, mktPK, mktSK string) {
 	if state != diner.MarketingConfirmed || p.Email == "" || p.LastStoreID == "" {
@@ -181,7 +159,7 @@ func sameVersion(p diner.Profile) expression.ConditionBuilder {
 // tests are in the write's condition, so a profile already in step costs
 // one failed conditional write and, having changed nothing, no stream
 // record (the stream consumer does not feed itself).
-func (db *DB) SyncMarketing(ctx context.Context, p diner.Profile, state diner.MarketingState) (bool, error) {
+func (gs *Greetings) SyncMarketing(ctx context.Context, p diner.Profile, state diner.MarketingState) (bool, error) {
 	b, bs, m, ms := greetKeys(p, state)
 	inStep := expression.ConditionBuilder{}
 	first := true
@@ -202,8 +180,8 @@ func (db *DB) SyncMarketing(ctx context.Context, p diner.Profile, state diner.Ma
 	if err != nil {
 		return false, fmt.Errorf("build marketing sync: %w", err)
 	}
-	_, err = db.api.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: &db.table, Key: key(dinerPK(p.BrandID, p.Key), "PROFILE"),
+	_, err = gs.t.API.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: &gs.t.Name, Key: dynamo.Key(dynamo.DinerPK(p.BrandID, p.Key), "PROFILE"),
 		UpdateExpression: expr.Update(), ConditionExpression: expr.Condition(),
 		ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values(),
 	})
@@ -212,7 +190,7 @@ func (db *DB) SyncMarketing(ctx context.Context, p diner.Profile, state diner.Ma
 		return false, nil
 	}
 	if err != nil {
-		return false, unavailable("sync marketing state", err)
+		return false, dynamo.Unavailable("sync marketing state", err)
 	}
 	return true, nil
 }
@@ -221,7 +199,7 @@ func (db *DB) SyncMarketing(ctx context.Context, p diner.Profile, state diner.Ma
 // attribute) with its state and index keys, and a consent log entry beside
 // the profile, in one transaction; a withdrawal through a campaign's link
 // is counted on it. fault.Conflict when the profile changed since read.
-func (db *DB) SetMarketing(ctx context.Context, p diner.Profile, which string, c diner.Consent, state diner.MarketingState, campaignID string) error {
+func (gs *Greetings) SetMarketing(ctx context.Context, p diner.Profile, which string, c diner.Consent, state diner.MarketingState, campaignID string) error {
 	cav, err := attributevalue.MarshalMap(c)
 	if err != nil {
 		return fmt.Errorf("marshal consent: %w", err)
@@ -233,30 +211,30 @@ func (db *DB) SetMarketing(ctx context.Context, p diner.Profile, which string, c
 		return fmt.Errorf("build consent update: %w", err)
 	}
 	logItem := map[string]types.AttributeValue{
-		"pk": &types.AttributeValueMemberS{Value: dinerPK(p.BrandID, p.Key)}, "sk": &types.AttributeValueMemberS{Value: "CONSENT#" + stamp(c.At) + "#" + which},
+		"pk": &types.AttributeValueMemberS{Value: dynamo.DinerPK(p.BrandID, p.Key)}, "sk": &types.AttributeValueMemberS{Value: "CONSENT#" + dynamo.Stamp(c.At) + "#" + which},
 		"kind": &types.AttributeValueMemberS{Value: "consent_event"}, "event": &types.AttributeValueMemberS{Value: which},
 		"consent": &types.AttributeValueMemberM{Value: cav}, "state": &types.AttributeValueMemberS{Value: string(state)},
 	}
 	tx := []types.TransactWriteItem{
-		{Update: &types.Update{TableName: &db.table, Key: key(dinerPK(p.BrandID, p.Key), "PROFILE"),
+		{Update: &types.Update{TableName: &gs.t.Name, Key: dynamo.Key(dynamo.DinerPK(p.BrandID, p.Key), "PROFILE"),
 			UpdateExpression: expr.Update(), ConditionExpression: expr.Condition(),
 			ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values()}},
-		{Put: &types.Put{TableName: &db.table, Item: logItem}},
+		{Put: &types.Put{TableName: &gs.t.Name, Item: logItem}},
 	}
 	if campaignID != "" && state == diner.MarketingWithdrawn {
-		tx = append(tx, campaignCount(db.table, campaignID, "unsubscribed", 1))
+		tx = append(tx, campaignCount(gs.t.Name, campaignID, "unsubscribed", 1))
 	}
-	_, err = db.api.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: tx})
+	_, err = gs.t.API.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: tx})
 	var cancelled *types.TransactionCanceledException
 	if errors.As(err, &cancelled) {
 		if len(cancelled.CancellationReasons) > 2 && aws.ToString(cancelled.CancellationReasons[2].Code) == "ConditionalCheckFailed" {
 			// The campaign is gone: record the withdrawal without counting.
-			return db.SetMarketing(ctx, p, which, c, state, "")
+			return gs.SetMarketing(ctx, p, which, c, state, "")
 		}
 		return fault.New(fault.Conflict, "The diner changed meanwhile.")
 	}
 	if err != nil {
-		return unavailable("record consent", err)
+		return dynamo.Unavailable("record consent", err)
 	}
 	return nil
 }
@@ -264,7 +242,7 @@ func (db *DB) SetMarketing(ctx context.Context, p diner.Profile, which string, c
 // campaignCount adds n to one of a campaign's results, if it exists.
 func campaignCount(table, campaignID, field string, n int) types.TransactWriteItem {
 	return types.TransactWriteItem{Update: &types.Update{
-		TableName: &table, Key: key(campaignPK(campaignID), "CAMPAIGN"),
+		TableName: &table, Key: dynamo.Key(campaignPK(campaignID), "CAMPAIGN"),
 		UpdateExpression:          aws.String("ADD results.#f :n"),
 		ConditionExpression:       aws.String("attribute_exists(pk)"),
 		ExpressionAttributeNames:  map[string]string{"#f": field},
@@ -273,34 +251,34 @@ func campaignCount(table, campaignID, field string, n int) types.TransactWriteIt
 }
 
 // CountSkipped adds n to a campaign's skipped count.
-func (db *DB) CountSkipped(ctx context.Context, campaignID string, n int) error {
-	return db.addToCampaign(ctx, campaignID, "skipped", n)
+func (gs *Greetings) CountSkipped(ctx context.Context, campaignID string, n int) error {
+	return gs.addToCampaign(ctx, campaignID, "skipped", n)
 }
 
-func (db *DB) addToCampaign(ctx context.Context, campaignID, field string, n int) error {
-	u := campaignCount(db.table, campaignID, field, n).Update
-	_, err := db.api.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+func (gs *Greetings) addToCampaign(ctx context.Context, campaignID, field string, n int) error {
+	u := campaignCount(gs.t.Name, campaignID, field, n).Update
+	_, err := gs.t.API.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: u.TableName, Key: u.Key, UpdateExpression: u.UpdateExpression, ConditionExpression: u.ConditionExpression,
 		ExpressionAttributeNames: u.ExpressionAttributeNames, ExpressionAttributeValues: u.ExpressionAttributeValues,
 	})
 	var ccf *types.ConditionalCheckFailedException
 	if err != nil && !errors.As(err, &ccf) {
-		return unavailable("count "+field+" on campaign "+campaignID, err)
+		return dynamo.Unavailable("count "+field+" on campaign "+campaignID, err)
 	}
 	return nil
 }
 
 // ClaimOptInMail claims the confirmation e-mail of the profile's consent.
-func (db *DB) ClaimOptInMail(ctx context.Context, p diner.Profile, now time.Time, lease time.Duration) error {
-	given := stamp(p.MarketingConsent.At)
-	_, err := db.api.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: &db.table, Key: key(dinerPK(p.BrandID, p.Key), "PROFILE"),
+func (gs *Greetings) ClaimOptInMail(ctx context.Context, p diner.Profile, now time.Time, lease time.Duration) error {
+	given := dynamo.Stamp(p.MarketingConsent.At)
+	_, err := gs.t.API.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: &gs.t.Name, Key: dynamo.Key(dynamo.DinerPK(p.BrandID, p.Key), "PROFILE"),
 		UpdateExpression:    aws.String("SET optInLease = :until"),
 		ConditionExpression: aws.String("attribute_exists(pk) AND (attribute_not_exists(optInMailFor) OR optInMailFor <> :given) AND (attribute_not_exists(optInLease) OR optInLease < :now)"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":until": &types.AttributeValueMemberS{Value: stamp(now.Add(lease))},
+			":until": &types.AttributeValueMemberS{Value: dynamo.Stamp(now.Add(lease))},
 			":given": &types.AttributeValueMemberS{Value: given},
-			":now":   &types.AttributeValueMemberS{Value: stamp(now)},
+			":now":   &types.AttributeValueMemberS{Value: dynamo.Stamp(now)},
 		},
 	})
 	var ccf *types.ConditionalCheckFailedException
@@ -308,65 +286,44 @@ func (db *DB) ClaimOptInMail(ctx context.Context, p diner.Profile, now time.Time
 		return fault.New(fault.Conflict, "The confirmation e-mail is sent or being sent.")
 	}
 	if err != nil {
-		return unavailable("claim confirmation e-mail", err)
+		return dynamo.Unavailable("claim confirmation e-mail", err)
 	}
 	return nil
 }
 
 // OptInMailSent marks the confirmation e-mail of the profile's consent sent.
-func (db *DB) OptInMailSent(ctx context.Context, p diner.Profile) error {
-	_, err := db.api.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: &db.table, Key: key(dinerPK(p.BrandID, p.Key), "PROFILE"),
+func (gs *Greetings) OptInMailSent(ctx context.Context, p diner.Profile) error {
+	_, err := gs.t.API.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: &gs.t.Name, Key: dynamo.Key(dynamo.DinerPK(p.BrandID, p.Key), "PROFILE"),
 		UpdateExpression:          aws.String("SET optInMailFor = :given REMOVE optInLease"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":given": &types.AttributeValueMemberS{Value: stamp(p.MarketingConsent.At)}},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":given": &types.AttributeValueMemberS{Value: dynamo.Stamp(p.MarketingConsent.At)}},
 	})
 	if err != nil {
-		return unavailable("mark confirmation e-mail sent", err)
+		return dynamo.Unavailable("mark confirmation e-mail sent", err)
 	}
 	return nil
 }
 
 // ReleaseOptInMail gives up a claim whose e-mail was not sent.
-func (db *DB) ReleaseOptInMail(ctx context.Context, p diner.Profile) error {
-	_, err := db.api.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: &db.table, Key: key(dinerPK(p.BrandID, p.Key), "PROFILE"),
+func (gs *Greetings) ReleaseOptInMail(ctx context.Context, p diner.Profile) error {
+	_, err := gs.t.API.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: &gs.t.Name, Key: dynamo.Key(dynamo.DinerPK(p.BrandID, p.Key), "PROFILE"),
 		UpdateExpression: aws.String("REMOVE optInLease"),
 	})
 	if err != nil {
-		return unavailable("release confirmation e-mail", err)
+		return dynamo.Unavailable("release confirmation e-mail", err)
 	}
 	return nil
 }
 
-// DinerFromStream returns the diner profile a stream record wrote, and
-// false for other records (other kinds, removals).
-func DinerFromStream(r events.DynamoDBEventRecord) (diner.Profile, bool, error) {
-	if r.EventName == string(events.DynamoDBOperationTypeRemove) {
-		return diner.Profile{}, false, nil
-	}
-	img := r.Change.NewImage
-	if k, ok := img["kind"]; !ok || k.DataType() != events.DataTypeString || k.String() != "diner" {
-		return diner.Profile{}, false, nil
-	}
-	item, err := fromStreamImage(img)
-	if err != nil {
-		return diner.Profile{}, false, fmt.Errorf("diner from stream record %s: %w", r.EventID, err)
-	}
-	var p diner.Profile
-	if err := attributevalue.UnmarshalMap(item, &p); err != nil {
-		return diner.Profile{}, false, fmt.Errorf("diner from stream record %s: %w", r.EventID, err)
-	}
-	return p, true, nil
-}
-
 // DueDiners pages through the greetable diners of a store: by birthday
-// through gsi2 (BDAY#brand#MM-DD, sort key prefix store#) or all of them
-// through gsi3 (MKT#brand#store). Items read are the items returned.
-func (db *DB) DueDiners(ctx context.Context, q greeting.DueQuery, fn func([]diner.Profile) error) (int, error) {
+// through dynamo.GSI2 (BDAY#brand#MM-DD, sort key prefix store#) or all of them
+// through dynamo.GSI3 (MKT#brand#store). Items read are the items returned.
+func (gs *Greetings) DueDiners(ctx context.Context, q greeting.DueQuery, fn func([]diner.Profile) error) (int, error) {
 	var inputs []*dynamodb.QueryInput
 	for _, md := range q.BirthdayKeys {
 		inputs = append(inputs, &dynamodb.QueryInput{
-			TableName: &db.table, IndexName: aws.String(gsi2),
+			TableName: &gs.t.Name, IndexName: aws.String(dynamo.GSI2),
 			KeyConditionExpression: aws.String("gsi2pk = :p AND begins_with(gsi2sk, :s)"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{
 				":p": &types.AttributeValueMemberS{Value: "BDAY#" + q.BrandID + "#" + md},
@@ -376,18 +333,18 @@ func (db *DB) DueDiners(ctx context.Context, q greeting.DueQuery, fn func([]dine
 	}
 	if len(q.BirthdayKeys) == 0 {
 		inputs = append(inputs, &dynamodb.QueryInput{
-			TableName: &db.table, IndexName: aws.String(gsi3),
+			TableName: &gs.t.Name, IndexName: aws.String(dynamo.GSI3),
 			KeyConditionExpression:    aws.String("gsi3pk = :p"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{":p": &types.AttributeValueMemberS{Value: "MKT#" + q.BrandID + "#" + q.StoreID}},
 		})
 	}
 	read := 0
 	for _, in := range inputs {
-		p := dynamodb.NewQueryPaginator(db.api, in)
+		p := dynamodb.NewQueryPaginator(gs.t.API, in)
 		for p.HasMorePages() {
 			page, err := p.NextPage(ctx)
 			if err != nil {
-				return read, unavailable("query due diners", err)
+				return read, dynamo.Unavailable("query due diners", err)
 			}
 			read += len(page.Items)
 			var ds []diner.Profile
@@ -406,15 +363,15 @@ func planPK(k greeting.PlanKey) string { return "PLAN#" + k.CampaignID }
 func planSK(k greeting.PlanKey) string { return k.StoreID + "#" + k.Date }
 
 // StartPlan claims a store-day of a campaign unless it is finished.
-func (db *DB) StartPlan(ctx context.Context, k greeting.PlanKey, now time.Time) (bool, error) {
-	_, err := db.api.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: &db.table, Key: key(planPK(k), planSK(k)),
+func (gs *Greetings) StartPlan(ctx context.Context, k greeting.PlanKey, now time.Time) (bool, error) {
+	_, err := gs.t.API.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: &gs.t.Name, Key: dynamo.Key(planPK(k), planSK(k)),
 		UpdateExpression:         aws.String("SET #k = :kind, #s = :planning, startedAt = :now, expiresAt = :exp ADD runs :one"),
 		ConditionExpression:      aws.String("attribute_not_exists(pk) OR #s = :planning"),
 		ExpressionAttributeNames: map[string]string{"#k": "kind", "#s": "status"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":kind": &types.AttributeValueMemberS{Value: "plan"}, ":planning": &types.AttributeValueMemberS{Value: "planning"},
-			":now": &types.AttributeValueMemberS{Value: stamp(now)}, ":one": &types.AttributeValueMemberN{Value: "1"},
+			":now": &types.AttributeValueMemberS{Value: dynamo.Stamp(now)}, ":one": &types.AttributeValueMemberN{Value: "1"},
 			":exp": &types.AttributeValueMemberN{Value: strconv.FormatInt(now.Add(400*24*time.Hour).Unix(), 10)},
 		},
 	})
@@ -423,7 +380,7 @@ func (db *DB) StartPlan(ctx context.Context, k greeting.PlanKey, now time.Time) 
 		return false, nil
 	}
 	if err != nil {
-		return false, unavailable("start plan", err)
+		return false, dynamo.Unavailable("start plan", err)
 	}
 	return true, nil
 }
@@ -431,37 +388,37 @@ func (db *DB) StartPlan(ctx context.Context, k greeting.PlanKey, now time.Time) 
 // FinishPlan marks a store-day planned, counts the diners queued on the
 // campaign and moves a scheduled holiday campaign on to sending, in one
 // transaction (so the count is added once).
-func (db *DB) FinishPlan(ctx context.Context, k greeting.PlanKey, planned int, now time.Time) error {
+func (gs *Greetings) FinishPlan(ctx context.Context, k greeting.PlanKey, planned int, now time.Time) error {
 	tx := []types.TransactWriteItem{
-		{Update: &types.Update{TableName: &db.table, Key: key(planPK(k), planSK(k)),
+		{Update: &types.Update{TableName: &gs.t.Name, Key: dynamo.Key(planPK(k), planSK(k)),
 			UpdateExpression:         aws.String("SET #s = :planned, finishedAt = :now, planned = :n"),
 			ConditionExpression:      aws.String("#s = :planning"),
 			ExpressionAttributeNames: map[string]string{"#s": "status"},
 			ExpressionAttributeValues: map[string]types.AttributeValue{
 				":planned": &types.AttributeValueMemberS{Value: "planned"}, ":planning": &types.AttributeValueMemberS{Value: "planning"},
-				":now": &types.AttributeValueMemberS{Value: stamp(now)}, ":n": &types.AttributeValueMemberN{Value: strconv.Itoa(planned)},
+				":now": &types.AttributeValueMemberS{Value: dynamo.Stamp(now)}, ":n": &types.AttributeValueMemberN{Value: strconv.Itoa(planned)},
 			}}},
-		{Update: &types.Update{TableName: &db.table, Key: key(campaignPK(k.CampaignID), "CAMPAIGN"),
+		{Update: &types.Update{TableName: &gs.t.Name, Key: dynamo.Key(campaignPK(k.CampaignID), "CAMPAIGN"),
 			UpdateExpression:          aws.String("ADD results.planned :n"),
 			ConditionExpression:       aws.String("attribute_exists(pk)"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{":n": &types.AttributeValueMemberN{Value: strconv.Itoa(planned)}},
 		}},
 	}
-	_, err := db.api.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: tx})
+	_, err := gs.t.API.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: tx})
 	var cancelled *types.TransactionCanceledException
 	if errors.As(err, &cancelled) {
 		return nil // finished by a concurrent run, or the campaign is gone
 	}
 	if err != nil {
-		return unavailable("finish plan", err)
+		return dynamo.Unavailable("finish plan", err)
 	}
-	return db.markSending(ctx, k.CampaignID)
+	return gs.markSending(ctx, k.CampaignID)
 }
 
 // markSending moves a scheduled holiday campaign to sending.
-func (db *DB) markSending(ctx context.Context, id string) error {
-	_, err := db.api.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: &db.table, Key: key(campaignPK(id), "CAMPAIGN"),
+func (gs *Greetings) markSending(ctx context.Context, id string) error {
+	_, err := gs.t.API.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: &gs.t.Name, Key: dynamo.Key(campaignPK(id), "CAMPAIGN"),
 		UpdateExpression:         aws.String("SET #s = :sending ADD version :one"),
 		ConditionExpression:      aws.String("#s = :scheduled AND occasion <> :birthday"),
 		ExpressionAttributeNames: map[string]string{"#s": "status"},
@@ -472,16 +429,16 @@ func (db *DB) markSending(ctx context.Context, id string) error {
 	})
 	var ccf *types.ConditionalCheckFailedException
 	if err != nil && !errors.As(err, &ccf) {
-		return unavailable("mark campaign sending", err)
+		return dynamo.Unavailable("mark campaign sending", err)
 	}
 	return nil
 }
 
 // FinishCampaign marks a holiday campaign done and takes it out of the
 // planner's index.
-func (db *DB) FinishCampaign(ctx context.Context, id string, now time.Time) error {
-	_, err := db.api.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: &db.table, Key: key(campaignPK(id), "CAMPAIGN"),
+func (gs *Greetings) FinishCampaign(ctx context.Context, id string, now time.Time) error {
+	_, err := gs.t.API.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: &gs.t.Name, Key: dynamo.Key(campaignPK(id), "CAMPAIGN"),
 		UpdateExpression:         aws.String("SET #s = :done, updatedAt = :now REMOVE gsi2pk, gsi2sk ADD version :one"),
 		ConditionExpression:      aws.String("#s IN (:scheduled, :sending)"),
 		ExpressionAttributeNames: map[string]string{"#s": "status"},
@@ -493,7 +450,7 @@ func (db *DB) FinishCampaign(ctx context.Context, id string, now time.Time) erro
 	})
 	var ccf *types.ConditionalCheckFailedException
 	if err != nil && !errors.As(err, &ccf) {
-		return unavailable("finish campaign "+id, err)
+		return dynamo.Unavailable("finish campaign "+id, err)
 	}
 	return nil
 }
@@ -501,7 +458,7 @@ func (db *DB) FinishCampaign(ctx context.Context, id string, now time.Time) erro
 func sendPK(brandID, dinerKey string) string { return "SEND#" + brandID + "#" + dinerKey }
 func sendSK(in greeting.Intent) string       { return in.Occasion + "#" + strconv.Itoa(in.Year) }
 func capKey(in greeting.Intent) map[string]types.AttributeValue {
-	return key(dinerPK(in.BrandID, in.DinerKey), "MKTCAP")
+	return dynamo.Key(dynamo.DinerPK(in.BrandID, in.DinerKey), "MKTCAP")
 }
 func suppressPK(email string) string { return "SUPPRESS#" + strings.ToLower(email) }
 
@@ -514,34 +471,34 @@ func suppressPK(email string) string { return "SUPPRESS#" + strings.ToLower(emai
 //  3. the address is not suppressed.
 //
 // When the transaction is cancelled the reasons say which check failed.
-func (db *DB) ClaimSend(ctx context.Context, in greeting.Intent) (greeting.Outcome, error) {
+func (gs *Greetings) ClaimSend(ctx context.Context, in greeting.Intent) (greeting.Outcome, error) {
 	rec := map[string]types.AttributeValue{
 		"pk": &types.AttributeValueMemberS{Value: sendPK(in.BrandID, in.DinerKey)}, "sk": &types.AttributeValueMemberS{Value: sendSK(in)},
 		"kind": &types.AttributeValueMemberS{Value: "send"}, "status": &types.AttributeValueMemberS{Value: "sending"},
 		"campaignId": &types.AttributeValueMemberS{Value: in.CampaignID}, "attempt": &types.AttributeValueMemberS{Value: in.Attempt},
-		"claimedAt": &types.AttributeValueMemberS{Value: stamp(in.At)},
+		"claimedAt": &types.AttributeValueMemberS{Value: dynamo.Stamp(in.At)},
 		"gsi1pk":    &types.AttributeValueMemberS{Value: "CAMPAIGN#" + in.CampaignID + "#SENDS"}, "gsi1sk": &types.AttributeValueMemberS{Value: in.DinerKey},
 	}
 	now := &types.AttributeValueMemberS{Value: in.At.UTC().Format(time.RFC3339Nano)}
 	tx := []types.TransactWriteItem{
-		{Put: &types.Put{TableName: &db.table, Item: rec, ConditionExpression: aws.String("attribute_not_exists(pk)"),
+		{Put: &types.Put{TableName: &gs.t.Name, Item: rec, ConditionExpression: aws.String("attribute_not_exists(pk)"),
 			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld}},
-		{ConditionCheck: &types.ConditionCheck{TableName: &db.table, Key: key(dinerPK(in.BrandID, in.DinerKey), "PROFILE"),
+		{ConditionCheck: &types.ConditionCheck{TableName: &gs.t.Name, Key: dynamo.Key(dynamo.DinerPK(in.BrandID, in.DinerKey), "PROFILE"),
 			ConditionExpression:                 aws.String("marketingState = :confirmed AND attribute_not_exists(openCases) AND (attribute_not_exists(holdUntil) OR holdUntil < :now)"),
 			ExpressionAttributeValues:           map[string]types.AttributeValue{":confirmed": &types.AttributeValueMemberS{Value: string(diner.MarketingConfirmed)}, ":now": now},
 			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld}},
-		{Update: &types.Update{TableName: &db.table, Key: capKey(in),
+		{Update: &types.Update{TableName: &gs.t.Name, Key: capKey(in),
 			UpdateExpression:    aws.String("SET prevAt = if_not_exists(lastAt, :zero), lastAt = :at, holder = :attempt, kind = :kind"),
 			ConditionExpression: aws.String("attribute_not_exists(lastAt) OR lastAt < :since"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{
-				":zero": &types.AttributeValueMemberS{Value: "0"}, ":at": &types.AttributeValueMemberS{Value: stamp(in.At)},
-				":attempt": &types.AttributeValueMemberS{Value: in.Attempt}, ":since": &types.AttributeValueMemberS{Value: stamp(in.CapSince)},
+				":zero": &types.AttributeValueMemberS{Value: "0"}, ":at": &types.AttributeValueMemberS{Value: dynamo.Stamp(in.At)},
+				":attempt": &types.AttributeValueMemberS{Value: in.Attempt}, ":since": &types.AttributeValueMemberS{Value: dynamo.Stamp(in.CapSince)},
 				":kind": &types.AttributeValueMemberS{Value: "marketing_cap"},
 			}}},
-		{ConditionCheck: &types.ConditionCheck{TableName: &db.table, Key: key(suppressPK(in.Email), "SUPPRESS"),
+		{ConditionCheck: &types.ConditionCheck{TableName: &gs.t.Name, Key: dynamo.Key(suppressPK(in.Email), "SUPPRESS"),
 			ConditionExpression: aws.String("attribute_not_exists(pk)")}},
 	}
-	_, err := db.api.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: tx, ClientRequestToken: aws.String(in.Attempt)})
+	_, err := gs.t.API.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: tx, ClientRequestToken: aws.String(in.Attempt)})
 	var cancelled *types.TransactionCanceledException
 	if errors.As(err, &cancelled) {
 		failed := func(i int) bool {
@@ -566,63 +523,63 @@ func (db *DB) ClaimSend(ctx context.Context, in greeting.Intent) (greeting.Outco
 		case failed(2):
 			return greeting.FrequencyCap, nil
 		}
-		return "", unavailable("claim greeting", err)
+		return "", dynamo.Unavailable("claim greeting", err)
 	}
 	if err != nil {
-		return "", unavailable("claim greeting", err)
+		return "", dynamo.Unavailable("claim greeting", err)
 	}
 	return greeting.Claimed, nil
 }
 
 // SettleSend marks a claimed greeting sent and counts it, once.
-func (db *DB) SettleSend(ctx context.Context, in greeting.Intent, messageID string) error {
+func (gs *Greetings) SettleSend(ctx context.Context, in greeting.Intent, messageID string) error {
 	tx := []types.TransactWriteItem{
-		{Update: &types.Update{TableName: &db.table, Key: key(sendPK(in.BrandID, in.DinerKey), sendSK(in)),
+		{Update: &types.Update{TableName: &gs.t.Name, Key: dynamo.Key(sendPK(in.BrandID, in.DinerKey), sendSK(in)),
 			UpdateExpression:         aws.String("SET #s = :sent, messageId = :id, sentAt = :at"),
 			ConditionExpression:      aws.String("attempt = :attempt AND #s = :sending"),
 			ExpressionAttributeNames: map[string]string{"#s": "status"},
 			ExpressionAttributeValues: map[string]types.AttributeValue{
 				":sent": &types.AttributeValueMemberS{Value: "sent"}, ":sending": &types.AttributeValueMemberS{Value: "sending"},
-				":id": &types.AttributeValueMemberS{Value: messageID}, ":at": &types.AttributeValueMemberS{Value: stamp(in.At)},
+				":id": &types.AttributeValueMemberS{Value: messageID}, ":at": &types.AttributeValueMemberS{Value: dynamo.Stamp(in.At)},
 				":attempt": &types.AttributeValueMemberS{Value: in.Attempt},
 			}}},
-		campaignCount(db.table, in.CampaignID, "sent", 1),
+		campaignCount(gs.t.Name, in.CampaignID, "sent", 1),
 	}
-	_, err := db.api.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: tx})
+	_, err := gs.t.API.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: tx})
 	var cancelled *types.TransactionCanceledException
 	if errors.As(err, &cancelled) {
 		return nil // settled already, or the campaign is gone
 	}
 	if err != nil {
-		return unavailable("settle greeting", err)
+		return dynamo.Unavailable("settle greeting", err)
 	}
 	return nil
 }
 
 // ReleaseSend removes a claim SES did not take and gives the frequency cap
 // back, so a later attempt may send.
-func (db *DB) ReleaseSend(ctx context.Context, in greeting.Intent) error {
+func (gs *Greetings) ReleaseSend(ctx context.Context, in greeting.Intent) error {
 	attempt := map[string]types.AttributeValue{":attempt": &types.AttributeValueMemberS{Value: in.Attempt}}
 	tx := []types.TransactWriteItem{
-		{Delete: &types.Delete{TableName: &db.table, Key: key(sendPK(in.BrandID, in.DinerKey), sendSK(in)),
+		{Delete: &types.Delete{TableName: &gs.t.Name, Key: dynamo.Key(sendPK(in.BrandID, in.DinerKey), sendSK(in)),
 			ConditionExpression: aws.String("attempt = :attempt"), ExpressionAttributeValues: attempt}},
-		{Update: &types.Update{TableName: &db.table, Key: capKey(in),
+		{Update: &types.Update{TableName: &gs.t.Name, Key: capKey(in),
 			UpdateExpression: aws.String("SET lastAt = prevAt REMOVE holder"), ConditionExpression: aws.String("holder = :attempt"),
 			ExpressionAttributeValues: attempt}},
 	}
-	_, err := db.api.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: tx})
+	_, err := gs.t.API.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: tx})
 	var cancelled *types.TransactionCanceledException
 	if err != nil && !errors.As(err, &cancelled) {
-		return unavailable("release greeting", err)
+		return dynamo.Unavailable("release greeting", err)
 	}
 	return nil
 }
 
 // FailSend keeps a claim SES refused for good (so it is not retried) and
 // counts it.
-func (db *DB) FailSend(ctx context.Context, in greeting.Intent, reason string) error {
+func (gs *Greetings) FailSend(ctx context.Context, in greeting.Intent, reason string) error {
 	tx := []types.TransactWriteItem{
-		{Update: &types.Update{TableName: &db.table, Key: key(sendPK(in.BrandID, in.DinerKey), sendSK(in)),
+		{Update: &types.Update{TableName: &gs.t.Name, Key: dynamo.Key(sendPK(in.BrandID, in.DinerKey), sendSK(in)),
 			UpdateExpression:         aws.String("SET #s = :failed, reason = :r"),
 			ConditionExpression:      aws.String("attempt = :attempt"),
 			ExpressionAttributeNames: map[string]string{"#s": "status"},
@@ -630,34 +587,34 @@ func (db *DB) FailSend(ctx context.Context, in greeting.Intent, reason string) e
 				":failed": &types.AttributeValueMemberS{Value: "failed"}, ":r": &types.AttributeValueMemberS{Value: reason},
 				":attempt": &types.AttributeValueMemberS{Value: in.Attempt},
 			}}},
-		campaignCount(db.table, in.CampaignID, "failed", 1),
+		campaignCount(gs.t.Name, in.CampaignID, "failed", 1),
 	}
-	_, err := db.api.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: tx})
+	_, err := gs.t.API.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: tx})
 	var cancelled *types.TransactionCanceledException
 	if err != nil && !errors.As(err, &cancelled) {
-		return unavailable("record failed greeting", err)
+		return dynamo.Unavailable("record failed greeting", err)
 	}
 	return nil
 }
 
 // Suppress adds an address to the suppression list (bounce, complaint).
-func (db *DB) Suppress(ctx context.Context, email, reason string, at time.Time) error {
-	_, err := db.api.PutItem(ctx, &dynamodb.PutItemInput{TableName: &db.table, Item: map[string]types.AttributeValue{
+func (gs *Greetings) Suppress(ctx context.Context, email, reason string, at time.Time) error {
+	_, err := gs.t.API.PutItem(ctx, &dynamodb.PutItemInput{TableName: &gs.t.Name, Item: map[string]types.AttributeValue{
 		"pk": &types.AttributeValueMemberS{Value: suppressPK(email)}, "sk": &types.AttributeValueMemberS{Value: "SUPPRESS"},
 		"kind": &types.AttributeValueMemberS{Value: "suppression"}, "reason": &types.AttributeValueMemberS{Value: reason},
 		"at": &types.AttributeValueMemberS{Value: at.UTC().Format(time.RFC3339)},
 	}})
 	if err != nil {
-		return unavailable("suppress an address", err)
+		return dynamo.Unavailable("suppress an address", err)
 	}
 	return nil
 }
 
 // Suppressed reports whether an address is on the suppression list.
-func (db *DB) Suppressed(ctx context.Context, email string) (bool, error) {
-	out, err := db.api.GetItem(ctx, &dynamodb.GetItemInput{TableName: &db.table, Key: key(suppressPK(email), "SUPPRESS")})
+func (gs *Greetings) Suppressed(ctx context.Context, email string) (bool, error) {
+	out, err := gs.t.API.GetItem(ctx, &dynamodb.GetItemInput{TableName: &gs.t.Name, Key: dynamo.Key(suppressPK(email), "SUPPRESS")})
 	if err != nil {
-		return false, unavailable("read suppression", err)
+		return false, dynamo.Unavailable("read suppression", err)
 	}
 	return out.Item != nil, nil
 }
@@ -665,40 +622,40 @@ func (db *DB) Suppressed(ctx context.Context, email string) (bool, error) {
 // CountFeedback counts one SES event (delivery, bounce, complaint) on a
 // campaign exactly once: a marker item keyed by the message and event type
 // is written in the same transaction as the count.
-func (db *DB) CountFeedback(ctx context.Context, messageID, event, campaignID, field string, at time.Time) error {
+func (gs *Greetings) CountFeedback(ctx context.Context, messageID, event, campaignID, field string, at time.Time) error {
 	marker := map[string]types.AttributeValue{
 		"pk": &types.AttributeValueMemberS{Value: "SESEVENT#" + messageID}, "sk": &types.AttributeValueMemberS{Value: event},
 		"kind":      &types.AttributeValueMemberS{Value: "ses_event"},
 		"expiresAt": &types.AttributeValueMemberN{Value: strconv.FormatInt(at.Add(30*24*time.Hour).Unix(), 10)},
 	}
-	tx := []types.TransactWriteItem{{Put: &types.Put{TableName: &db.table, Item: marker, ConditionExpression: aws.String("attribute_not_exists(pk)")}}}
+	tx := []types.TransactWriteItem{{Put: &types.Put{TableName: &gs.t.Name, Item: marker, ConditionExpression: aws.String("attribute_not_exists(pk)")}}}
 	if campaignID != "" {
-		tx = append(tx, campaignCount(db.table, campaignID, field, 1))
+		tx = append(tx, campaignCount(gs.t.Name, campaignID, field, 1))
 	}
-	_, err := db.api.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: tx})
+	_, err := gs.t.API.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: tx})
 	var cancelled *types.TransactionCanceledException
 	if errors.As(err, &cancelled) {
 		if campaignID != "" && len(cancelled.CancellationReasons) > 1 && aws.ToString(cancelled.CancellationReasons[0].Code) != "ConditionalCheckFailed" {
-			return db.CountFeedback(ctx, messageID, event, "", field, at) // campaign gone: mark only
+			return gs.CountFeedback(ctx, messageID, event, "", field, at) // campaign gone: mark only
 		}
 		return nil
 	}
 	if err != nil {
-		return unavailable("count "+event, err)
+		return dynamo.Unavailable("count "+event, err)
 	}
 	return nil
 }
 
 // DinerByEmail returns the profile a brand keeps for an e-mail address.
-func (db *DB) DinerByEmail(ctx context.Context, brandID, email string) (diner.Profile, error) {
-	out, err := db.api.Query(ctx, &dynamodb.QueryInput{
-		TableName: &db.table, IndexName: aws.String(gsi1),
+func (gs *Greetings) DinerByEmail(ctx context.Context, brandID, email string) (diner.Profile, error) {
+	out, err := gs.t.API.Query(ctx, &dynamodb.QueryInput{
+		TableName: &gs.t.Name, IndexName: aws.String(dynamo.GSI1),
 		KeyConditionExpression:    aws.String("gsi1pk = :p"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":p": &types.AttributeValueMemberS{Value: "EMAIL#" + brandID + "#" + email}},
 		Limit:                     aws.Int32(1),
 	})
 	if err != nil {
-		return diner.Profile{}, unavailable("find diner by e-mail", err)
+		return diner.Profile{}, dynamo.Unavailable("find diner by e-mail", err)
 	}
 	if len(out.Items) == 0 {
 		return diner.Profile{}, fault.New(fault.NotFound, "There is no diner with that address.")
@@ -711,13 +668,13 @@ func (db *DB) DinerByEmail(ctx context.Context, brandID, email string) (diner.Pr
 }
 
 // SegmentSize counts the greetable diners a campaign's segment takes, store
-// by store through gsi3, for marketing to see before approval. It reads
+// by store through dynamo.GSI3, for marketing to see before approval. It reads
 // every greetable diner of those stores once (the count is a preview, not a
 // request-path lookup).
-func (db *DB) SegmentSize(ctx context.Context, c greeting.Campaign, stores []string, reaches func(diner.Profile, string) bool) (int, error) {
+func (gs *Greetings) SegmentSize(ctx context.Context, c greeting.Campaign, stores []string, reaches func(diner.Profile, string) bool) (int, error) {
 	n := 0
 	for _, st := range stores {
-		_, err := db.DueDiners(ctx, greeting.DueQuery{BrandID: c.BrandID, StoreID: st}, func(ds []diner.Profile) error {
+		_, err := gs.DueDiners(ctx, greeting.DueQuery{BrandID: c.BrandID, StoreID: st}, func(ds []diner.Profile) error {
 			for _, d := range ds {
 				if reaches(d, st) {
 					n++
@@ -733,16 +690,37 @@ func (db *DB) SegmentSize(ctx context.Context, c greeting.Campaign, stores []str
 }
 
 // PutDiner writes a diner profile as given (imports, tests).
-func (db *DB) PutDiner(ctx context.Context, p diner.Profile) error {
+func (gs *Greetings) PutDiner(ctx context.Context, p diner.Profile) error {
 	item, err := attributevalue.MarshalMap(struct {
-		keys
+		dynamo.Keys
 		diner.Profile
-	}{keys{PK: dinerPK(p.BrandID, p.Key), SK: "PROFILE", Kind: "diner"}, p})
+	}{dynamo.Keys{PK: dynamo.DinerPK(p.BrandID, p.Key), SK: "PROFILE", Kind: "diner"}, p})
 	if err != nil {
 		return fmt.Errorf("marshal diner: %w", err)
 	}
-	if _, err := db.api.PutItem(ctx, &dynamodb.PutItemInput{TableName: &db.table, Item: item}); err != nil {
-		return unavailable("put diner", err)
+	if _, err := gs.t.API.PutItem(ctx, &dynamodb.PutItemInput{TableName: &gs.t.Name, Item: item}); err != nil {
+		return dynamo.Unavailable("put diner", err)
 	}
 	return nil
+}
+
+// DinerFromStream returns the diner profile a stream record wrote, and
+// false for other records (other kinds, removals).
+func DinerFromStream(r events.DynamoDBEventRecord) (diner.Profile, bool, error) {
+	if r.EventName == string(events.DynamoDBOperationTypeRemove) {
+		return diner.Profile{}, false, nil
+	}
+	img := r.Change.NewImage
+	if k, ok := img["kind"]; !ok || k.DataType() != events.DataTypeString || k.String() != "diner" {
+		return diner.Profile{}, false, nil
+	}
+	item, err := dynamo.FromStreamImage(img)
+	if err != nil {
+		return diner.Profile{}, false, fmt.Errorf("diner from stream record %s: %w", r.EventID, err)
+	}
+	var p diner.Profile
+	if err := attributevalue.UnmarshalMap(item, &p); err != nil {
+		return diner.Profile{}, false, fmt.Errorf("diner from stream record %s: %w", r.EventID, err)
+	}
+	return p, true, nil
 }

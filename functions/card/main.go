@@ -12,7 +12,7 @@ import (
 	"github.com/cardloop/cardloop/shared/aws/dynamo/brandstore"
 	"github.com/cardloop/cardloop/shared/aws/dynamo/cardstore"
 	"github.com/cardloop/cardloop/shared/aws/ssmparam"
-	"github.com/cardloop/cardloop/shared/card"
+	"github.com/cardloop/cardloop/shared/card/intake"
 	"github.com/cardloop/cardloop/shared/http/diners"
 	"github.com/cardloop/cardloop/shared/setup"
 )
@@ -25,7 +25,7 @@ func main() {
 		}
 		table := dynamo.New(app.DynamoDB, app.Env.Table)
 		brands := brandstore.New(table)
-		h := diners.NewCardHandler(card.NewService(brands, cardstore.New(table), time.Now), brands, app.Log).WithSerials(signer)
+		h := diners.NewCardHandler(intake.NewService(brands, cardstore.New(table), time.Now), brands, app.Log).WithSerials(signer)
 		return httpadapter.NewV2(h).ProxyWithContext, nil
 	})
 }

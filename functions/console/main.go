@@ -19,7 +19,7 @@ import (
 	"github.com/cardloop/cardloop/shared/aws/s3bucket"
 	"github.com/cardloop/cardloop/shared/aws/sesmail"
 	"github.com/cardloop/cardloop/shared/aws/ssmparam"
-	"github.com/cardloop/cardloop/shared/card"
+	"github.com/cardloop/cardloop/shared/card/intake"
 	"github.com/cardloop/cardloop/shared/greeting"
 	"github.com/cardloop/cardloop/shared/http/console"
 	"github.com/cardloop/cardloop/shared/scan"
@@ -39,7 +39,7 @@ func main() {
 		}
 		table := dynamo.New(app.DynamoDB, app.Env.Table)
 		brands, cards, scanRecords := brandstore.New(table), cardstore.New(table), scanstore.New(table)
-		cardService := card.NewService(brands, cards, time.Now)
+		cardService := intake.NewService(brands, cards, time.Now)
 		reader := struct {
 			*brandstore.Brands
 			*cardstore.Cards

@@ -14,7 +14,7 @@ import (
 	"github.com/cardloop/cardloop/shared/aws/dynamo/scanstore"
 	"github.com/cardloop/cardloop/shared/aws/s3bucket"
 	"github.com/cardloop/cardloop/shared/aws/ssmparam"
-	"github.com/cardloop/cardloop/shared/card"
+	"github.com/cardloop/cardloop/shared/card/intake"
 	"github.com/cardloop/cardloop/shared/omr"
 	"github.com/cardloop/cardloop/shared/scan/ingest"
 	"github.com/cardloop/cardloop/shared/setup"
@@ -36,7 +36,7 @@ func main() {
 			*brandstore.Brands
 			*scanstore.Scans
 		}{brands, scanstore.New(table)}
-		reader, cards := omr.NewCardReader(), card.NewService(brands, cardstore.New(table), time.Now)
+		reader, cards := omr.NewCardReader(), intake.NewService(brands, cardstore.New(table), time.Now)
 		objects := s3.NewFromConfig(app.AWS, func(o *s3.Options) { o.UsePathStyle = true })
 		files := scans.PerBucket(func(bucket string) scans.FileIngester {
 			return ingest.NewIngester(s3bucket.New(objects, bucket), reader, signer, cards, records, app.Log)

@@ -3,22 +3,11 @@ package card
 import (
 	"crypto/sha256"
 	"encoding/base32"
-	"encoding/json"
-	"regexp"
-	"slices"
-	"strconv"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
-	"github.com/cardloop/cardloop/shared/brand"
-	"github.com/cardloop/cardloop/shared/diner"
-	"github.com/cardloop/cardloop/shared/fault"
 	"github.com/cardloop/cardloop/shared/i18n"
 )
-
-var keyPattern = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
 
 // Meta is what the channel knows of a submission beyond its content.
 type Meta struct {
@@ -37,130 +26,12 @@ type Meta struct {
 	Now time.Time
 }
 
-// Build checks a submission against the rules of PRODUCT.md 3 and the store's
-// card, and returns the card to store. Every broken rule is reported, each
-// with its field, in one fault.Invalid error.
-func Build(s Submission, st brand.Store, m Meta) (Card, error) {
-	v := &checker{}
-	today, err := st.Today(m.Now)
-	if err != nil {
-		return Card{}, &fault.Error{Code: fault.Internal, Message: "The store is misconfigured.", Err: err}
-	}
-
-	c := Card{
-		StoreID:     st.ID,
-		BrandID:     st.BrandID,
-		Source:      m.Source,
-		SubmittedAt: m.Now.UTC(),
-		Table:       v.text("table", s.Table, MaxTable),
-		Server:      v.text("server", s.Server, MaxServer),
-		Comment:     v.text("comment", s.Comment, MaxComment),
-		FirstVisit:  s.FirstVisit,
-		Language:    string(m.Language),
-	}
-	if s.StoreID == "" {
-		v.add("storeId", "required", nil)
-	}
-	key := m.IdempotencyKey
-	if key == "" {
-		key = s.SubmissionID
-	}
-	if m.Serial != "" {
-		key = serialKey(m.Serial)
-	}
-	if s.SubmissionID != "" {
-		v.token("submissionId", s.SubmissionID)
-	}
-	if m.IdempotencyKey != "" {
-		v.token("Idempotency-Key", m.IdempotencyKey)
-	}
-
-	c.VisitDate = today.Format(time.DateOnly)
-	if s.VisitDate != "" {
-		d, err := time.Parse(time.DateOnly, s.VisitDate)
-		switch {
-		case err != nil:
-			v.add("visitDate", "date", nil)
-		case d.After(today):
-			v.add("visitDate", "date_future", nil)
-		case today.Sub(d) > MaxDaysBack*24*time.Hour:
-			v.add("visitDate", "date_too_old", nil)
-		default:
-			c.VisitDate = s.VisitDate
-		}
-	}
-	c.Meal = v.oneOf("meal", s.Meal, Meals)
-	c.Reason = v.oneOf("reason", s.Reason, Reasons)
-	c.HeardFrom = v.oneOf("heardFrom", s.HeardFrom, HeardFrom)
-	c.MainCourse = v.oneOf("mainCourse", s.MainCourse, st.MainCourses)
-
-	if s.VisitCount != nil {
-		switch n := *s.VisitCount; {
-		case n < 1 || n > MaxVisitCount:
-			v.add("visitCount", "visit_count_range", nil)
-		case s.FirstVisit != nil && *s.FirstVisit && n != 1:
-			v.add("visitCount", "first_visit_count", nil)
-		default:
-			c.VisitCount = s.VisitCount
-		}
-	}
-
-	if s.Ratings == nil {
-		v.add("ratings", "required", nil)
-	} else if _, ok := s.Ratings["overall"]; !ok {
-		v.add("ratings.overall", "required", nil)
-	}
-	c.Ratings = make(map[string]int, len(s.Ratings))
-	for _, item := range sortedKeys(s.Ratings) {
-		score := s.Ratings[item]
-		switch {
-		case !st.Rates(item):
-			v.add("ratings."+item, "unknown_item", nil)
-		case score < MinRating || score > MaxRating:
-			v.add("ratings."+item, "rating_range", nil)
-		default:
-			c.Ratings[item] = score
-		}
-	}
-	if s.NPS != nil {
-		if *s.NPS < MinNPS || *s.NPS > MaxNPS {
-			v.add("nps", "nps_range", nil)
-		} else {
-			c.NPS = s.NPS
-		}
-	}
-
-	c.Diner = v.diner(s.Diner, st, m.Now)
-	if s.Consent.Contact {
-		c.Consent.Contact = &diner.Consent{At: c.SubmittedAt, Source: m.Source}
-	}
-	if s.Consent.Marketing {
-		c.Consent.Marketing = &diner.Consent{At: c.SubmittedAt, Source: m.Source}
-	}
-
-	if len(v.errs) > 0 {
-		return Card{}, fault.Fields(v.errs)
-	}
-	c.Fingerprint = fingerprint(s)
-	if key == "" {
-		key = "fp:" + c.Fingerprint + ":" + strconv.FormatInt(m.Now.UnixNano(), 36)
-	}
-	c.ID = ID(st.ID, key)
-	if c.Consent.Contact != nil {
-		c.Consent.Contact.CardID = c.ID
-	}
-	if c.Consent.Marketing != nil {
-		c.Consent.Marketing.CardID = c.ID
-	}
-	return c, nil
-}
-
-// serialKey is the idempotency key of a printed card; its ":" cannot occur
+// SerialKey is the idempotency key of a printed card; its ":" cannot occur
 // in a key a client sends.
-func serialKey(serial string) string { return "serial:" + serial }
+func SerialKey(serial string) string { return "serial:" + serial }
 
 // PrintedID returns the id of the card printed for store with serial.
-func PrintedID(storeID, serial string) string { return ID(storeID, serialKey(serial)) }
+func PrintedID(storeID, serial string) string { return ID(storeID, SerialKey(serial)) }
 
 // ID returns the id of the card that store and idempotency key name: the same
 // submission always gets the same id.
@@ -169,98 +40,8 @@ func ID(storeID, key string) string {
 	return "c_" + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(sum[:16]))
 }
 
-// fingerprint hashes what the diner said, not how it was delivered.
-func fingerprint(s Submission) string {
-	s.SubmissionID = ""
-	b, _ := json.Marshal(s) // a struct of plain fields always marshals; map keys are sorted
-	sum := sha256.Sum256(b)
-	return strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(sum[:15]))
-}
-
-type checker struct{ errs []fault.FieldError }
-
-func (v *checker) add(field, rule string, params map[string]string) {
-	v.errs = append(v.errs, fault.FieldError{Field: field, Rule: rule, Params: params})
-}
-
-// text checks free text: valid UTF-8, no control characters but line breaks
-// and tabs, at most max characters. It is kept as typed (HTML included);
-// every page escapes it on output.
-func (v *checker) text(field, s string, max int) string {
-	switch {
-	case !utf8.ValidString(s):
-		v.add(field, "invalid_utf8", nil)
-	case strings.IndexFunc(s, isForbiddenControl) >= 0:
-		v.add(field, "control_chars", nil)
-	case utf8.RuneCountInString(s) > max:
-		v.add(field, "too_long", map[string]string{"max": strconv.Itoa(max)})
-	default:
-		return strings.TrimSpace(s)
-	}
-	return ""
-}
-
-func isForbiddenControl(r rune) bool {
-	if r == '\n' || r == '\r' || r == '\t' {
-		return false
-	}
-	return unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || (r >= '\u202a' && r <= '\u202e') || (r >= '\u2066' && r <= '\u2069')
-}
-
-func (v *checker) token(field, s string) {
-	switch {
-	case len(s) > MaxKey:
-		v.add(field, "too_long", map[string]string{"max": strconv.Itoa(MaxKey)})
-	case !keyPattern.MatchString(s):
-		v.add(field, "token", nil)
-	}
-}
-
-func (v *checker) oneOf(field, s string, allowed []string) string {
-	if s == "" {
-		return ""
-	}
-	if !slices.Contains(allowed, s) {
-		v.add(field, "one_of", map[string]string{"allowed": strings.Join(allowed, ", ")})
-		return ""
-	}
-	return s
-}
-
-func (v *checker) diner(in DinerInput, st brand.Store, now time.Time) Diner {
-	d := Diner{Name: v.text("diner.name", in.Name, MaxName)}
-	if p := strings.TrimSpace(in.Phone); p != "" {
-		if v.text("diner.phone", p, 32) != "" {
-			e164, err := diner.NormalizePhone(p, st.Country)
-			if err != nil {
-				v.add("diner.phone", "phone", nil)
-			}
-			d.Phone = e164
-		}
-	}
-	if e := strings.TrimSpace(in.Email); e != "" {
-		if v.text("diner.email", e, 254) != "" {
-			norm, err := diner.NormalizeEmail(e)
-			if err != nil {
-				v.add("diner.email", "email", nil)
-			}
-			d.Email = norm
-		}
-	}
-	if in.Birthday != "" {
-		if _, _, _, err := diner.ParseBirthday(in.Birthday, now); err != nil {
-			v.add("diner.birthday", "birthday", nil)
-		} else {
-			d.Birthday = in.Birthday
-		}
-	}
-	if in.Language != "" {
-		l, ok := i18n.Parse(in.Language)
-		if !ok {
-			v.add("diner.language", "language", nil)
-		}
-		d.Language = string(l)
-	}
-	d.Key = diner.KeyFor(d.Phone, d.Email)
-	return d
+// Result is the outcome of a submission.
+type Result struct {
+	Card    Card
+	Created bool // false when the submission was a replay
 }

@@ -8,8 +8,6 @@ import (
 	"net/mail"
 	"strings"
 	"time"
-
-	"github.com/nyaruka/phonenumbers"
 )
 
 // Profile is what cardloop knows of one diner of one brand.
@@ -54,20 +52,6 @@ type Consent struct {
 	At     time.Time `json:"at" dynamodbav:"at"`
 	Source string    `json:"source" dynamodbav:"source"` // qr, scan, import; email-link, unsubscribe-link, one-click, complaint
 	CardID string    `json:"cardId,omitempty" dynamodbav:"cardId,omitempty"`
-}
-
-// NormalizePhone parses a phone number as a diner typed it, reading national
-// numbers in the store's region (ISO 3166, e.g. "TW"), and returns it in
-// E.164. Only numbers that are valid for their region are accepted.
-func NormalizePhone(raw, region string) (string, error) {
-	n, err := phonenumbers.Parse(raw, strings.ToUpper(region))
-	if err != nil {
-		return "", fmt.Errorf("parse phone number: %w", err)
-	}
-	if !phonenumbers.IsValidNumber(n) {
-		return "", fmt.Errorf("phone number %q is not a valid number", raw)
-	}
-	return phonenumbers.Format(n, phonenumbers.E164), nil
 }
 
 // NormalizeEmail checks a bare e-mail address (no display name) and returns

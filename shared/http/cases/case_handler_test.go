@@ -20,6 +20,7 @@ import (
 	"github.com/cardloop/cardloop/infra/testenv"
 	"github.com/cardloop/cardloop/shared/aws/dynamo/allstores"
 	"github.com/cardloop/cardloop/shared/card"
+	"github.com/cardloop/cardloop/shared/card/intake"
 	"github.com/cardloop/cardloop/shared/casework"
 	"github.com/cardloop/cardloop/shared/http/cases"
 	"github.com/cardloop/cardloop/shared/link"
@@ -50,7 +51,7 @@ func newCaseRig(t *testing.T) *caseRig {
 	r.cases = casework.NewService(db, db, noSend{}, clock)
 	r.h = cases.NewCaseHandler(r.cases, db, r.signer, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	ctx := context.Background()
-	res, err := card.NewService(db, db, clock).Submit(ctx, card.Submission{StoreID: "S001", Ratings: map[string]int{"main": 1, "overall": 3},
+	res, err := intake.NewService(db, db, clock).Submit(ctx, card.Submission{StoreID: "S001", Ratings: map[string]int{"main": 1, "overall": 3},
 		Comment: "<b>太老</b>", Diner: card.DinerInput{Name: "林小姐", Phone: fmt.Sprintf("09%08d", rand.IntN(1e8))},
 		Consent: card.ConsentInput{Contact: true}}, card.Meta{Source: card.SourceQR})
 	if err != nil {

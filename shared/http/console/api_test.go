@@ -27,6 +27,7 @@ import (
 	"github.com/cardloop/cardloop/shared/aws/s3bucket"
 	"github.com/cardloop/cardloop/shared/aws/sesmail"
 	"github.com/cardloop/cardloop/shared/card"
+	"github.com/cardloop/cardloop/shared/card/intake"
 	"github.com/cardloop/cardloop/shared/greeting"
 	"github.com/cardloop/cardloop/shared/http/console"
 	"github.com/cardloop/cardloop/shared/http/diners"
@@ -60,11 +61,11 @@ func newLambdaEnv(t testing.TB) *lambdaEnv {
 		env:   env,
 		ddb:   ddb,
 		calls: calls,
-		card:  httpadapter.NewV2(diners.NewCardHandler(card.NewService(db, db, time.Now), db, log)),
+		card:  httpadapter.NewV2(diners.NewCardHandler(intake.NewService(db, db, time.Now), db, log)),
 		db:    db,
 		crops: crops,
 		console: httpadapter.NewV2(console.NewHandler(db, db, greeting.NewDesk(db, sesmail.New(sesv2.NewFromConfig(env.Config), env.Resources["SenderIdentity"].Name, ""), "http://127.0.0.1:8080", time.Now),
-			scan.NewReviews(db, db, card.NewService(db, db, time.Now), time.Now), crops, "/local/signin", "wang", log).
+			scan.NewReviews(db, db, intake.NewService(db, db, time.Now), time.Now), crops, "/local/signin", "wang", log).
 			WithPaper(paper.NewPaper(db, crops, testSigner(t), "http://127.0.0.1:8080", time.Now))),
 	}
 }

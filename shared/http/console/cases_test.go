@@ -10,6 +10,7 @@ import (
 
 	"github.com/cardloop/cardloop/shared/aws/dynamo/allstores"
 	"github.com/cardloop/cardloop/shared/card"
+	"github.com/cardloop/cardloop/shared/card/intake"
 	"github.com/cardloop/cardloop/shared/casework"
 	"github.com/cardloop/cardloop/shared/http/console"
 )
@@ -25,7 +26,7 @@ func (noSend) SendNotice(context.Context, casework.Notice, casework.Case) (strin
 func TestCaseStatsFollowTheCase(t *testing.T) {
 	e := newLambdaEnv(t)
 	db := allstores.New(dynamodb.NewFromConfig(e.env.Config), e.env.Table())
-	cards := card.NewService(db, db, time.Now)
+	cards := intake.NewService(db, db, time.Now)
 	cases := casework.NewService(db, db, noSend{}, time.Now)
 	ctx := context.Background()
 	res, err := cards.Submit(ctx, card.Submission{StoreID: "S001", Ratings: map[string]int{"main": 1, "overall": 3},

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/cardloop/cardloop/shared/card"
+	"github.com/cardloop/cardloop/shared/card/intake"
 	"github.com/cardloop/cardloop/shared/cardlayout"
 	"github.com/cardloop/cardloop/shared/omr"
 	"github.com/cardloop/cardloop/shared/omr/synth"
@@ -88,7 +89,7 @@ func TestPrintAndUploadFromTheConsole(t *testing.T) {
 
 	// The bucket's event: here the ingester is run on the key directly.
 	reader := omr.NewCardReader()
-	in := ingest.NewIngester(e.crops, reader, testSigner(t), card.NewService(e.db, e.db, time.Now), e.db, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	in := ingest.NewIngester(e.crops, reader, testSigner(t), intake.NewService(e.db, e.db, time.Now), e.db, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if _, err := in.File(ctx, up.Key, time.Now()); err != nil {
 		t.Fatal(err)
 	}

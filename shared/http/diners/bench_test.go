@@ -14,6 +14,7 @@ import (
 
 	"github.com/cardloop/cardloop/shared/brand"
 	"github.com/cardloop/cardloop/shared/card"
+	"github.com/cardloop/cardloop/shared/card/intake"
 	"github.com/cardloop/cardloop/shared/fault"
 	"github.com/cardloop/cardloop/shared/http/diners"
 	"github.com/cardloop/cardloop/shared/i18n"
@@ -39,7 +40,7 @@ func (memCards) SaveCard(_ context.Context, c card.Card) (card.Card, bool, error
 
 func BenchmarkPostCardNoIO(b *testing.B) {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	h := httpadapter.NewV2(diners.NewCardHandler(card.NewService(memStores{}, memCards{}, time.Now), memStores{}, log))
+	h := httpadapter.NewV2(diners.NewCardHandler(intake.NewService(memStores{}, memCards{}, time.Now), memStores{}, log))
 	for i := 0; b.Loop(); i++ {
 		ev := events.APIGatewayV2HTTPRequest{
 			RawPath: "/api/v1/cards", Headers: map[string]string{"content-type": "application/json"},

@@ -13,6 +13,7 @@ import (
 
 	"github.com/cardloop/cardloop/shared/brand"
 	"github.com/cardloop/cardloop/shared/card"
+	"github.com/cardloop/cardloop/shared/card/intake"
 	"github.com/cardloop/cardloop/shared/fault"
 	"github.com/cardloop/cardloop/shared/http/page"
 	"github.com/cardloop/cardloop/shared/http/respond"
@@ -215,7 +216,7 @@ func (h *CardHandler) formPost(w http.ResponseWriter, r *http.Request) {
 	if len(parseErrs) > 0 {
 		// Report the unreadable fields and, without storing anything, every
 		// other field's problem too.
-		if _, berr := card.Build(sub, st, card.Meta{Source: card.SourceQR, Language: lang, Now: time.Now()}); berr != nil {
+		if _, berr := intake.Build(sub, st, card.Meta{Source: card.SourceQR, Language: lang, Now: time.Now()}); berr != nil {
 			if fe, ok := fault.As(berr); ok {
 				parseErrs = append(parseErrs, fe.Fields...)
 			}

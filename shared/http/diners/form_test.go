@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/cardloop/cardloop/shared/card"
+	"github.com/cardloop/cardloop/shared/card/intake"
 	"github.com/cardloop/cardloop/shared/http/diners"
 	"github.com/cardloop/cardloop/shared/i18n"
 	"github.com/cardloop/cardloop/shared/link"
@@ -32,7 +33,7 @@ func (f *fakeSubmitter) Submit(_ context.Context, sub card.Submission, m card.Me
 	if err != nil {
 		return card.Result{}, err
 	}
-	c, err := card.Build(sub, st, m)
+	c, err := intake.Build(sub, st, m)
 	return card.Result{Card: c, Created: true}, err
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/cardloop/cardloop/infra/testenv"
 	"github.com/cardloop/cardloop/shared/aws/dynamo/allstores"
 	"github.com/cardloop/cardloop/shared/card"
+	"github.com/cardloop/cardloop/shared/card/intake"
 	"github.com/cardloop/cardloop/shared/diner"
 	"github.com/cardloop/cardloop/shared/greeting"
 	"github.com/cardloop/cardloop/shared/http/preferences"
@@ -36,7 +37,7 @@ func TestUnsubscribePages(t *testing.T) {
 	db := allstores.New(dynamodb.NewFromConfig(env.Config), env.Table())
 	now := time.Now()
 	clock := func() time.Time { return now }
-	res, err := card.NewService(db, db, clock).Submit(ctx, card.Submission{SubmissionID: "u1", StoreID: "S002", Ratings: map[string]int{"overall": 5},
+	res, err := intake.NewService(db, db, clock).Submit(ctx, card.Submission{SubmissionID: "u1", StoreID: "S002", Ratings: map[string]int{"overall": 5},
 		Diner: card.DinerInput{Name: "Li", Email: "li@example.com"}, Consent: card.ConsentInput{Marketing: true}}, card.Meta{Source: card.SourceQR})
 	if err != nil {
 		t.Fatal(err)

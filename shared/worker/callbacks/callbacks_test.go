@@ -21,6 +21,7 @@ import (
 	"github.com/cardloop/cardloop/shared/aws/dynamo/allstores"
 	"github.com/cardloop/cardloop/shared/aws/sesmail"
 	"github.com/cardloop/cardloop/shared/card"
+	"github.com/cardloop/cardloop/shared/card/intake"
 	"github.com/cardloop/cardloop/shared/casework"
 	"github.com/cardloop/cardloop/shared/fault"
 	"github.com/cardloop/cardloop/shared/mail"
@@ -50,7 +51,7 @@ type rig struct {
 	env    testenv.Env
 	db     *allstores.Stores
 	calls  *testenv.CountingDynamo
-	cards  *card.Service
+	cards  *intake.Service
 	cases  *casework.Service
 	sender *sesSender
 	triage *callbacks.Triage
@@ -66,7 +67,7 @@ func newRig(t *testing.T) *rig {
 	r := &rig{env: env, db: db, calls: calls, clock: &now, phone: fmt.Sprintf("09%08d", rand.IntN(1e8))}
 	r.sender = &sesSender{mailer: sesmail.New(sesv2.NewFromConfig(env.Config), env.Resources["SenderIdentity"].Name, "")}
 	clock := func() time.Time { return *r.clock }
-	r.cards = card.NewService(db, db, clock)
+	r.cards = intake.NewService(db, db, clock)
 	r.cases = casework.NewService(db, db, r.sender, clock)
 	r.triage = callbacks.NewTriage(r.cases, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	return r

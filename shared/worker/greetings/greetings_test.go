@@ -26,6 +26,7 @@ import (
 	"github.com/cardloop/cardloop/shared/aws/sesmail"
 	"github.com/cardloop/cardloop/shared/aws/sqsqueue"
 	"github.com/cardloop/cardloop/shared/card"
+	"github.com/cardloop/cardloop/shared/card/intake"
 	"github.com/cardloop/cardloop/shared/casework"
 	"github.com/cardloop/cardloop/shared/diner"
 	"github.com/cardloop/cardloop/shared/fault"
@@ -41,7 +42,7 @@ type greetRig struct {
 	env     testenv.Env
 	db      *allstores.Stores
 	clock   *time.Time
-	cards   *card.Service
+	cards   *intake.Service
 	consent *greeting.Consent
 	planner *greeting.Planner
 	sender  *greeting.Sender
@@ -86,7 +87,7 @@ func newGreetRig(t *testing.T, now time.Time) *greetRig {
 	r.sqs = sqs.NewFromConfig(env.Config)
 	r.qurl = env.Resources["GreetingQueue"].URL
 	r.queue = sqsqueue.New[greeting.Job](r.sqs, r.qurl)
-	r.cards = card.NewService(db, db, clock)
+	r.cards = intake.NewService(db, db, clock)
 	r.consent = greeting.NewConsent(db, r.mailer, signer, "http://cards.test", clock, log)
 	r.planner = greeting.NewPlanner(db, r.queue, clock, log)
 	r.sender = greeting.NewSender(db, r.mailer, rate.NewLimiter(rate.Inf, 1), signer, "http://cards.test", "cards@example.com", clock, log)

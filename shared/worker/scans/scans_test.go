@@ -22,6 +22,7 @@ import (
 	"github.com/cardloop/cardloop/shared/aws/dynamo/allstores"
 	"github.com/cardloop/cardloop/shared/aws/s3bucket"
 	"github.com/cardloop/cardloop/shared/card"
+	"github.com/cardloop/cardloop/shared/card/intake"
 	"github.com/cardloop/cardloop/shared/cardlayout"
 	"github.com/cardloop/cardloop/shared/link"
 	"github.com/cardloop/cardloop/shared/omr"
@@ -56,7 +57,7 @@ func newScanRig(t *testing.T) *scanRig {
 	l := cardlayout.Current()
 	reader := omr.NewCardReader()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	in := ingest.NewIngester(b, reader, signer, card.NewService(db, db, time.Now), db, log)
+	in := ingest.NewIngester(b, reader, signer, intake.NewService(db, db, time.Now), db, log)
 	return &scanRig{env: env, db: db, bucket: b, signer: signer, gen: synth.New(&l),
 		handler: scans.NewScan(func(string) scans.FileIngester { return in }, log)}
 }

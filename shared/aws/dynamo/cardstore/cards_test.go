@@ -13,15 +13,16 @@ import (
 	"github.com/cardloop/cardloop/shared/aws/dynamo/brandstore"
 	"github.com/cardloop/cardloop/shared/aws/dynamo/cardstore"
 	"github.com/cardloop/cardloop/shared/card"
+	"github.com/cardloop/cardloop/shared/card/intake"
 	"github.com/cardloop/cardloop/shared/fault"
 )
 
-func setup(t testing.TB) (*cardstore.Cards, *testenv.CountingDynamo, *card.Service) {
+func setup(t testing.TB) (*cardstore.Cards, *testenv.CountingDynamo, *intake.Service) {
 	env := testenv.New(t)
 	api := &testenv.CountingDynamo{DynamoAPI: dynamodb.NewFromConfig(env.Config)}
 	table := dynamo.New(api, env.Table())
 	cards := cardstore.New(table)
-	return cards, api, card.NewService(brandstore.New(table), cards, time.Now)
+	return cards, api, intake.NewService(brandstore.New(table), cards, time.Now)
 }
 
 func submission(i int, phone string) card.Submission {

@@ -1,4 +1,4 @@
-package card_test
+package intake_test
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 
 	"github.com/cardloop/cardloop/shared/brand"
 	"github.com/cardloop/cardloop/shared/card"
+	"github.com/cardloop/cardloop/shared/card/intake"
 	"github.com/cardloop/cardloop/shared/fault"
 	"github.com/cardloop/cardloop/shared/i18n"
 )
@@ -39,7 +40,7 @@ func TestBuildExample(t *testing.T) {
 	if err != nil {
 		t.Fatalf("decode example: %v", err)
 	}
-	c, err := card.Build(sub, s001, card.Meta{Source: card.SourceQR, Now: now})
+	c, err := intake.Build(sub, s001, card.Meta{Source: card.SourceQR, Now: now})
 	if err != nil {
 		t.Fatalf("build example: %v", err)
 	}
@@ -63,7 +64,7 @@ func TestBuildExample(t *testing.T) {
 }
 
 func TestVisitDateDefaultsToStoreToday(t *testing.T) {
-	c, err := card.Build(card.Submission{StoreID: "S001", Ratings: map[string]int{"overall": 4}}, s001,
+	c, err := intake.Build(card.Submission{StoreID: "S001", Ratings: map[string]int{"overall": 4}}, s001,
 		card.Meta{Source: card.SourceQR, Now: now})
 	if err != nil {
 		t.Fatal(err)
@@ -132,7 +133,7 @@ func TestBadInput(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			sub, err := card.Decode([]byte(tt.body))
 			if err == nil {
-				_, err = card.Build(sub, s001, card.Meta{Source: card.SourceQR, Now: now})
+				_, err = intake.Build(sub, s001, card.Meta{Source: card.SourceQR, Now: now})
 			}
 			if got := fault.CodeOf(err); got != tt.code {
 				t.Fatalf("code: got %q, want %q (err %v)", got, tt.code, err)
@@ -197,7 +198,7 @@ func (f *fakeCards) SaveCard(_ context.Context, c card.Card) (card.Card, bool, e
 
 func TestSubmitReplays(t *testing.T) {
 	cards := &fakeCards{saved: map[string]card.Card{}}
-	svc := card.NewService(fakeStores{"S001": s001}, cards, func() time.Time { return now })
+	svc := intake.NewService(fakeStores{"S001": s001}, cards, func() time.Time { return now })
 	sub := card.Submission{StoreID: "S001", Ratings: map[string]int{"overall": 4}}
 	meta := card.Meta{Source: card.SourceQR, IdempotencyKey: "key-1"}
 

@@ -53,6 +53,13 @@ type noticeItem struct {
 	casework.Notice
 }
 
+// noticeSK is a notice's sort key under its case, from its identity
+// (casework.NoticeKey): NOTICE#kind#level#to.
+func noticeSK(n casework.Notice) string {
+	k := n.Key()
+	return fmt.Sprintf("NOTICE#%s#%d#%s", k.Kind, k.Level, k.To)
+}
+
 type eventItem struct {
 	keys
 	casework.Event
@@ -109,7 +116,7 @@ func (db *DB) SaveCase(ctx context.Context, ch casework.Change) (casework.Case, 
 	}
 	for _, n := range ch.Notices {
 		n.CaseID, n.Status = k.ID, "pending"
-		it, err := attributevalue.MarshalMap(noticeItem{keys{PK: casePK(k.ID), SK: n.SK(), Kind: "notice"}, n})
+		it, err := attributevalue.MarshalMap(noticeItem{keys{PK: casePK(k.ID), SK: noticeSK(n), Kind: "notice"}, n})
 		if err != nil {
 			return k, fmt.Errorf("marshal notice: %w", err)
 		}
@@ -197,7 +204,7 @@ func (db *DB) CaseRecord(ctx context.Context, id string) (casework.Record, error
 // both send.
 func (db *DB) ClaimNotice(ctx context.Context, n casework.Notice, now time.Time, lease time.Duration) error {
 	_, err := db.api.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: &db.table, Key: key(casePK(n.CaseID), n.SK()),
+		TableName: &db.table, Key: key(casePK(n.CaseID), noticeSK(n)),
 		UpdateExpression:         aws.String("SET leaseUntil = :until ADD attempts :one"),
 		ConditionExpression:      aws.String("#s = :pending AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now)"),
 		ExpressionAttributeNames: map[string]string{"#s": "status"},
@@ -210,10 +217,10 @@ func (db *DB) ClaimNotice(ctx context.Context, n casework.Notice, now time.Time,
 	})
 	var failed *types.ConditionalCheckFailedException
 	if errors.As(err, &failed) {
-		return &fault.Error{Code: fault.Conflict, Message: "The notice is sent or being sent.", Err: fmt.Errorf("claim notice %s: %w", n.SK(), err)}
+		return &fault.Error{Code: fault.Conflict, Message: "The notice is sent or being sent.", Err: fmt.Errorf("claim notice %s: %w", noticeSK(n), err)}
 	}
 	if err != nil {
-		return unavailable("claim notice "+n.SK(), err)
+		return unavailable("claim notice "+noticeSK(n), err)
 	}
 	return nil
 }
@@ -221,7 +228,7 @@ func (db *DB) ClaimNotice(ctx context.Context, n casework.Notice, now time.Time,
 // NoticeSent records that a claimed notice went out.
 func (db *DB) NoticeSent(ctx context.Context, n casework.Notice, messageID string, at time.Time) error {
 	_, err := db.api.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: &db.table, Key: key(casePK(n.CaseID), n.SK()),
+		TableName: &db.table, Key: key(casePK(n.CaseID), noticeSK(n)),
 		UpdateExpression:         aws.String("SET #s = :sent, messageId = :id, sentAt = :at REMOVE leaseUntil"),
 		ExpressionAttributeNames: map[string]string{"#s": "status"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
@@ -231,7 +238,7 @@ func (db *DB) NoticeSent(ctx context.Context, n casework.Notice, messageID strin
 		},
 	})
 	if err != nil {
-		return unavailable("mark notice sent "+n.SK(), err)
+		return unavailable("mark notice sent "+noticeSK(n), err)
 	}
 	return nil
 }
@@ -240,11 +247,11 @@ func (db *DB) NoticeSent(ctx context.Context, n casework.Notice, messageID strin
 // delivery may try again at once.
 func (db *DB) NoticeFailed(ctx context.Context, n casework.Notice) error {
 	_, err := db.api.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: &db.table, Key: key(casePK(n.CaseID), n.SK()),
+		TableName: &db.table, Key: key(casePK(n.CaseID), noticeSK(n)),
 		UpdateExpression: aws.String("REMOVE leaseUntil"),
 	})
 	if err != nil {
-		return unavailable("release notice "+n.SK(), err)
+		return unavailable("release notice "+noticeSK(n), err)
 	}
 	return nil
 }

@@ -102,7 +102,7 @@ func (db *DB) SaveCase(ctx context.Context, ch casework.Change) (casework.Case, 
 			"kind": &types.AttributeValueMemberS{Value: "diner_case"}, "caseId": &types.AttributeValueMemberS{Value: k.ID},
 		}}})
 	}
-	if hold, ok, err := greetingHold(db.table, ch); err != nil {
+	if hold, ok, err := greetingHold(db.table, k, ch.DinerHold()); err != nil {
 		return k, err
 	} else if ok {
 		tx = append(tx, hold)
@@ -285,15 +285,8 @@ func (db *DB) DueCases(ctx context.Context, now time.Time, limit int) ([]casewor
 	return out, nil
 }
 
-// CaseDay is a store's case numbers for one day.
-type CaseDay struct {
-	StoreID string `json:"storeId" dynamodbav:"storeId"`
-	Day     string `json:"day" dynamodbav:"day"`
-	casework.Tally
-}
-
 // CaseDays returns a store's case numbers from one day to another.
-func (db *DB) CaseDays(ctx context.Context, storeID, from, to string) ([]CaseDay, error) {
+func (db *DB) CaseDays(ctx context.Context, storeID, from, to string) ([]casework.Day, error) {
 	out, err := db.api.Query(ctx, &dynamodb.QueryInput{
 		TableName:              &db.table,
 		KeyConditionExpression: aws.String("pk = :pk AND sk BETWEEN :from AND :to"),
@@ -306,7 +299,7 @@ func (db *DB) CaseDays(ctx context.Context, storeID, from, to string) ([]CaseDay
 	if err != nil {
 		return nil, unavailable("query case days of "+storeID, err)
 	}
-	var days []CaseDay
+	var days []casework.Day
 	if err := attributevalue.UnmarshalListOfMaps(out.Items, &days); err != nil {
 		return nil, fmt.Errorf("unmarshal case days: %w", err)
 	}
@@ -408,45 +401,29 @@ func (db *DB) CasesByStore(ctx context.Context, storeID, from, to string, limit 
 	return cases, nil
 }
 
-// HoldAfterSevere is how long greetings wait after a severe case is
-// resolved, and after any case the diner cannot be called about.
-const HoldAfterSevere = 14 * 24 * time.Hour
-
-// greetingHold keeps the diner's profile in step with their cases, so the
-// greeting sender's one transaction can see them (docs/data-model.md): a
-// case that opens or reopens is added to openCases, a resolved one taken
-// out; resolving a severe case, or opening one the diner may not be called
-// about (no one will close it by calling), holds greetings for 14 days.
-func greetingHold(table string, ch casework.Change) (types.TransactWriteItem, bool, error) {
-	k := ch.Case
-	if k.DinerKey == "" {
+// greetingHold writes a case change's greeting hold (casework.DinerHold) on
+// the diner's profile, so the greeting sender's one transaction can see it
+// (docs/data-model.md): case ids added to or taken out of openCases, and
+// holdUntil.
+func greetingHold(table string, k casework.Case, h casework.DinerHold) (types.TransactWriteItem, bool, error) {
+	if k.DinerKey == "" || h.IsZero() {
 		return types.TransactWriteItem{}, false, nil
 	}
-	set := expression.NewBuilder()
 	var upd expression.UpdateBuilder
-	changed := false
-	caseSet := &types.AttributeValueMemberSS{Value: []string{k.ID}}
-	for _, ev := range ch.Events {
-		switch {
-		case (ev.Action == "opened" || ev.Action == "reopened") && !k.NoContact:
-			upd, changed = upd.Add(expression.Name("openCases"), expression.Value(caseSet)), true
-		case ev.Action == "opened" && k.NoContact:
-			upd, changed = upd.Set(expression.Name("holdUntil"), expression.Value(k.OpenedAt.Add(HoldAfterSevere).UTC().Format(time.RFC3339Nano))), true
-		case ev.Action == "resolved":
-			upd, changed = upd.Delete(expression.Name("openCases"), expression.Value(caseSet)), true
-			if k.Severity == triage.Visit && k.ResolvedAt != nil {
-				upd = upd.Set(expression.Name("holdUntil"), expression.Value(k.ResolvedAt.Add(HoldAfterSevere).UTC().Format(time.RFC3339Nano)))
-			}
-		}
+	if len(h.Open) > 0 {
+		upd = upd.Add(expression.Name("openCases"), expression.Value(&types.AttributeValueMemberSS{Value: h.Open}))
 	}
-	if !changed {
-		return types.TransactWriteItem{}, false, nil
+	if len(h.Closed) > 0 {
+		upd = upd.Delete(expression.Name("openCases"), expression.Value(&types.AttributeValueMemberSS{Value: h.Closed}))
+	}
+	if !h.Until.IsZero() {
+		upd = upd.Set(expression.Name("holdUntil"), expression.Value(h.Until.UTC().Format(time.RFC3339Nano)))
 	}
 	// No existence condition: the profile is written with the diner's card,
 	// but a case must not fail on a profile that is missing (an import, an
 	// erased diner); the update then leaves a bare hold that a later card's
 	// update completes.
-	expr, err := set.WithUpdate(upd).Build()
+	expr, err := expression.NewBuilder().WithUpdate(upd).Build()
 	if err != nil {
 		return types.TransactWriteItem{}, false, fmt.Errorf("build greeting hold for case %s: %w", k.ID, err)
 	}

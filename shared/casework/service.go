@@ -96,6 +96,13 @@ func (s *Service) rulesFor(ctx context.Context, brandID, storeID string) (triage
 	return r, nil
 }
 
+// Rules returns the triage rules in force at a store (kept in memory for a
+// few minutes), for pages that show a case by them. Errors are the
+// directory's (fault.Unavailable may be retried).
+func (s *Service) Rules(ctx context.Context, brandID, storeID string) (triage.Rules, error) {
+	return s.rulesFor(ctx, brandID, storeID)
+}
+
 // Triage judges a stored card and opens or extends its case, then sends the
 // notices owed. It is idempotent: the case id is derived from the diner,
 // store and day, a card already in its case is not added again, notices are

@@ -21,6 +21,7 @@ import (
 	"github.com/cardloop/cardloop/shared/http/respond"
 	"github.com/cardloop/cardloop/shared/i18n"
 	"github.com/cardloop/cardloop/shared/link"
+	"github.com/cardloop/cardloop/shared/triage"
 )
 
 //go:embed templates/*.html
@@ -36,6 +37,9 @@ type caseWorker interface {
 	// Act applies an action; fault.Conflict when the case moved on,
 	// fault.Invalid with fields when the action is incomplete.
 	Act(ctx context.Context, id string, a casework.Action) (casework.Case, error)
+	// Rules returns the store's triage rules, which say which ratings are
+	// low; errors are the directory's (fault.Unavailable may be retried).
+	Rules(ctx context.Context, brandID, storeID string) (triage.Rules, error)
 }
 
 // caseData reads what the case page shows besides the case.
@@ -253,6 +257,11 @@ func (h *CaseHandler) show(w http.ResponseWriter, r *http.Request, status int, r
 			p.Reasons = append(p.Reasons, text)
 		}
 	}
+	rules, err := h.cases.Rules(r.Context(), k.BrandID, k.StoreID)
+	if err != nil {
+		h.failure(w, lang, err)
+		return
+	}
 	for _, id := range k.CardIDs {
 		c, err := h.data.Card(r.Context(), id)
 		if err != nil {
@@ -265,7 +274,7 @@ func (h *CaseHandler) show(w http.ResponseWriter, r *http.Request, status int, r
 		}
 		for _, item := range st.RatedItems() {
 			if v, ok := c.Ratings[item]; ok {
-				cc.Ratings = append(cc.Ratings, caseRating{Item: i18n.T(lang, "card.item."+item, nil), Score: v, Low: v <= 2})
+				cc.Ratings = append(cc.Ratings, caseRating{Item: i18n.T(lang, "card.item."+item, nil), Score: v, Low: rules.Low(v)})
 			}
 		}
 		p.Cards = append(p.Cards, cc)

@@ -302,13 +302,18 @@ type Action struct {
 
 // Act applies a person's action to a case. It refuses (fault.Conflict) an
 // action taken on a version of the case that is no longer current, so a
-// replayed form post changes nothing; acknowledging twice is a no-op.
+// replayed form post changes nothing; acknowledging an acknowledged case is
+// a no-op whatever the version (a second press of the button, or two
+// tabs), not a conflict.
 func (s *Service) Act(ctx context.Context, id string, a Action) (Case, error) {
 	rec, err := s.cases.CaseRecord(ctx, id)
 	if err != nil {
 		return Case{}, err
 	}
 	k := rec.Case
+	if a.Kind == "acknowledge" && k.Acknowledged != nil {
+		return k, nil
+	}
 	if a.Version != k.Version {
 		return k, fault.New(fault.Conflict, "The case has changed since you opened it.")
 	}

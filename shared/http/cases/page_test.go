@@ -110,3 +110,35 @@ func TestLowRatingsByTheStoresRules(t *testing.T) {
 		})
 	}
 }
+
+// TestGetNeverActs: whatever link a GET (or HEAD) follows, the page asks the
+// casework service for no action; only the acknowledge link puts the
+// Acknowledge button first.
+func TestGetNeverActs(t *testing.T) {
+	tests := []struct {
+		method, action string
+		ackFirst       bool
+	}{
+		{"GET", "ack", true},
+		{"GET", "open", false},
+		{"HEAD", "ack", true}, // the recorder keeps the body a server would drop
+	}
+	for _, tt := range tests {
+		t.Run(tt.method+" "+tt.action, func(t *testing.T) {
+			f := newFakeCases(triage.Default())
+			signer, _ := link.NewSigner([]byte(strings.Repeat("s", 32)), time.Now)
+			h := cases.NewCaseHandler(f, f, signer, slog.New(slog.NewTextHandler(io.Discard, nil)))
+			res := httptest.NewRecorder()
+			h.ServeHTTP(res, httptest.NewRequest(tt.method, "/k/k_page?"+signer.Query("k_page", tt.action, time.Hour).Encode(), nil))
+			if res.Code != 200 {
+				t.Fatalf("got %d, want 200", res.Code)
+			}
+			if len(f.acts) != 0 {
+				t.Errorf("got actions %+v, want none", f.acts)
+			}
+			if got := strings.Contains(res.Body.String(), `id="acknowledge-first"`); got != tt.ackFirst {
+				t.Errorf("got the Acknowledge button first %v, want %v", got, tt.ackFirst)
+			}
+		})
+	}
+}

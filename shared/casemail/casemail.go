@@ -32,9 +32,6 @@ import (
 	"github.com/cardloop/cardloop/shared/triage"
 )
 
-// LowAtOrBelow is the score at or below which a rating is marked low.
-const LowAtOrBelow = 2
-
 // mailer sends one message.
 type mailer interface {
 	// Send returns SES's message id; errors are fault.Unavailable (retry)
@@ -48,6 +45,9 @@ type directory interface {
 	Store(ctx context.Context, id string) (brand.Store, error)
 	// Brand returns a brand or a fault.NotFound error.
 	Brand(ctx context.Context, id string) (brand.Brand, error)
+	// Rules returns the store's triage rules, which say which ratings are
+	// low; fault.Unavailable may be retried.
+	Rules(ctx context.Context, brandID, storeID string) (triage.Rules, error)
 }
 
 // cardReader reads the cards of a case.
@@ -152,6 +152,10 @@ func (s *Sender) Render(ctx context.Context, n casework.Notice, k casework.Case)
 	if n.Kind == casework.NoticeEscalation || n.Kind == casework.NoticeReminder {
 		v.LevelText = i18n.T(lang, "case.level."+strconv.Itoa(min(max(n.Level, 1), 2)), nil)
 	}
+	rules, err := s.dir.Rules(ctx, k.BrandID, k.StoreID)
+	if err != nil {
+		return mail.Message{}, fmt.Errorf("render %s notice of case %s: rules: %w", n.Kind, k.ID, err)
+	}
 	var cards []card.Card
 	for _, id := range k.CardIDs {
 		c, err := s.cards.Card(ctx, id)
@@ -159,7 +163,7 @@ func (s *Sender) Render(ctx context.Context, n casework.Notice, k casework.Case)
 			return mail.Message{}, fmt.Errorf("render %s notice of case %s: card %s: %w", n.Kind, k.ID, id, err)
 		}
 		cards = append(cards, c)
-		cv := cardView{VisitDate: c.VisitDate, Table: c.Table, Server: c.Server, Comment: c.Comment, Ratings: Ratings(c, st, lang)}
+		cv := cardView{VisitDate: c.VisitDate, Table: c.Table, Server: c.Server, Comment: c.Comment, Ratings: Ratings(c, st, rules, lang)}
 		if c.Meal != "" {
 			cv.Meal = t("card.meal." + c.Meal)
 		}
@@ -191,7 +195,7 @@ func (s *Sender) Render(ctx context.Context, n casework.Notice, k casework.Case)
 	v.OpenURL = s.link(k.ID, "open")
 	v.LinksWork = i18n.T(lang, "case.linksExpire", map[string]string{"days": strconv.Itoa(max(1, int(s.ttl.Round(24*time.Hour)/(24*time.Hour))))})
 	v.Subject = i18n.T(lang, "case.subject."+n.Kind, map[string]string{
-		"severity": v.Severity, "store": v.StoreName, "diner": v.DinerName, "level": strconv.Itoa(n.Level), "what": what(k, cards, lang),
+		"severity": v.Severity, "store": v.StoreName, "diner": v.DinerName, "level": strconv.Itoa(n.Level), "what": what(k, cards, rules, lang),
 	})
 	if k.NoContact {
 		v.Subject += t("case.subject.noContact")
@@ -219,10 +223,12 @@ func (s *Sender) link(caseID, action string) string {
 
 // what says in a few words why the diner's card called for a case, for the
 // subject: a poor score if there is one, else the keyword the comment used.
-func what(k casework.Case, cards []card.Card, lang i18n.Lang) string {
+func what(k casework.Case, cards []card.Card, rules triage.Rules, lang i18n.Lang) string {
 	for _, c := range cards {
-		if len(c.LowRatings(LowAtOrBelow)) > 0 {
-			return i18n.T(lang, "case.what.rated", nil)
+		for _, score := range c.Ratings {
+			if rules.Low(score) {
+				return i18n.T(lang, "case.what.rated", nil)
+			}
 		}
 	}
 	for _, r := range k.Reasons {
@@ -306,12 +312,13 @@ func ItemName(item string, lang i18n.Lang) string {
 type Rating struct {
 	Item  string
 	Score int
-	Low   bool // at or below LowAtOrBelow
+	Low   bool // low by the store's triage rules (triage.Rules.Low)
 }
 
 // Ratings returns every rating of a card in the order the store's card asks
-// them, items the store no longer rates last.
-func Ratings(c card.Card, st brand.Store, lang i18n.Lang) []Rating {
+// them, items the store no longer rates last; the store's rules say which
+// are low.
+func Ratings(c card.Card, st brand.Store, rules triage.Rules, lang i18n.Lang) []Rating {
 	order := st.RatedItems()
 	items := make([]string, 0, len(c.Ratings))
 	for item := range c.Ratings {
@@ -332,7 +339,7 @@ func Ratings(c card.Card, st brand.Store, lang i18n.Lang) []Rating {
 	out := make([]Rating, 0, len(items))
 	for _, item := range items {
 		score := c.Ratings[item]
-		out = append(out, Rating{Item: ItemName(item, lang), Score: score, Low: score <= LowAtOrBelow})
+		out = append(out, Rating{Item: ItemName(item, lang), Score: score, Low: rules.Low(score)})
 	}
 	return out
 }

@@ -41,6 +41,7 @@ func testStores() map[string]brand.Store {
 // history.
 type fakes struct {
 	stores  map[string]brand.Store
+	rules   map[string]triage.Rules // store id → overrides of the defaults
 	cards   map[string]card.Card
 	sent    []mail.Message
 	sendErr error
@@ -53,6 +54,7 @@ var (
 	_ interface {
 		Store(context.Context, string) (brand.Store, error)
 		Brand(context.Context, string) (brand.Brand, error)
+		Rules(context.Context, string, string) (triage.Rules, error)
 	} = (*fakes)(nil)
 )
 
@@ -74,6 +76,10 @@ func (f *fakes) Store(_ context.Context, id string) (brand.Store, error) {
 
 func (f *fakes) Brand(context.Context, string) (brand.Brand, error) {
 	return brand.Brand{ID: "wang", Name: map[i18n.Lang]string{i18n.ZhTW: "王品牛排", i18n.ZhCN: "王品牛排", i18n.En: "Wang Steak"}}, nil
+}
+
+func (f *fakes) Rules(_ context.Context, _, storeID string) (triage.Rules, error) {
+	return triage.Default().Merge(f.rules[storeID]), nil
 }
 
 func (f *fakes) Card(_ context.Context, id string) (card.Card, error) {
@@ -298,5 +304,37 @@ func TestPreview(t *testing.T) {
 		if err := os.WriteFile(filepath.Join(dir, "alert-"+store+".html"), []byte(m.HTML), 0o644); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// TestLowByTheStoresRules: which ratings the e-mail marks low follows the
+// store's triage rules, not a fixed score.
+func TestLowByTheStoresRules(t *testing.T) {
+	tests := []struct {
+		name    string
+		rules   triage.Rules
+		lowFor3 bool
+	}{
+		{"default rules: a 3 is not low", triage.Rules{}, false},
+		{"a store counting 3s as low", triage.Rules{VisitLowAtOrBelow: 3}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			k, f := caseFor("S003", false) // English; main 1, overall 3, bread 5
+			f.rules = map[string]triage.Rules{"S003": tt.rules}
+			m, err := newSender(f, signerAt(stored)).Render(context.Background(), casework.Notice{Kind: casework.NoticeAlert, To: "manager.s003@example.com"}, k)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(m.Text, "1/5 (low)") {
+				t.Errorf("the 1 is not marked low in %q", m.Text)
+			}
+			if got := strings.Contains(m.Text, "3/5 (low)"); got != tt.lowFor3 {
+				t.Errorf("got the 3 marked low %v, want %v, in %q", got, tt.lowFor3, m.Text)
+			}
+			if strings.Contains(m.Text, "5/5 (low)") {
+				t.Errorf("the 5 is marked low in %q", m.Text)
+			}
+		})
 	}
 }

@@ -1,10 +1,12 @@
 package casework
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -21,8 +23,8 @@ type fakeCases struct {
 	mu      sync.Mutex
 	cases   map[string]Case
 	events  map[string][]Event
-	notices map[string]map[string]Notice // case id → notice SK → notice
-	tally   map[string]int               // every tally saved, added up
+	notices map[string]map[NoticeKey]Notice // case id → notice key → notice
+	tally   map[string]int                  // every tally saved, added up
 
 	reads, saves, claims int
 
@@ -37,7 +39,7 @@ type fakeCases struct {
 var _ caseStore = (*fakeCases)(nil)
 
 func newFakeCases() *fakeCases {
-	return &fakeCases{cases: map[string]Case{}, events: map[string][]Event{}, notices: map[string]map[string]Notice{}, tally: map[string]int{}}
+	return &fakeCases{cases: map[string]Case{}, events: map[string][]Event{}, notices: map[string]map[NoticeKey]Notice{}, tally: map[string]int{}}
 }
 
 // cloneCase copies the slices a Case shares, so the store never aliases what
@@ -63,7 +65,10 @@ func (f *fakeCases) CaseRecord(_ context.Context, id string) (Record, error) {
 	for _, n := range f.notices[id] {
 		rec.Notices = append(rec.Notices, n)
 	}
-	sort.Slice(rec.Notices, func(i, j int) bool { return rec.Notices[i].SK() < rec.Notices[j].SK() })
+	sort.Slice(rec.Notices, func(i, j int) bool { // in the order the table keeps them
+		a, b := rec.Notices[i].Key(), rec.Notices[j].Key()
+		return cmp.Or(strings.Compare(a.Kind, b.Kind), cmp.Compare(a.Level, b.Level), strings.Compare(a.To, b.To)) < 0
+	})
 	return rec, nil
 }
 
@@ -83,8 +88,8 @@ func (f *fakeCases) SaveCase(_ context.Context, ch Change) (Case, error) {
 		return k, conflict("case " + k.ID + " moved on")
 	}
 	for _, n := range ch.Notices {
-		if _, dup := f.notices[k.ID][n.SK()]; dup {
-			return k, conflict("notice " + n.SK() + " exists")
+		if _, dup := f.notices[k.ID][n.Key()]; dup {
+			return k, conflict(fmt.Sprintf("notice %s/%d exists", n.Kind, n.Level))
 		}
 	}
 	k.Version++
@@ -94,11 +99,11 @@ func (f *fakeCases) SaveCase(_ context.Context, ch Change) (Case, error) {
 		f.tally[name] += v
 	}
 	if f.notices[k.ID] == nil {
-		f.notices[k.ID] = map[string]Notice{}
+		f.notices[k.ID] = map[NoticeKey]Notice{}
 	}
 	for _, n := range ch.Notices {
 		n.CaseID, n.Status = k.ID, "pending"
-		f.notices[k.ID][n.SK()] = n
+		f.notices[k.ID][n.Key()] = n
 	}
 	return k, nil
 }
@@ -107,13 +112,13 @@ func (f *fakeCases) ClaimNotice(_ context.Context, n Notice, now time.Time, leas
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.claims++
-	cur, ok := f.notices[n.CaseID][n.SK()]
+	cur, ok := f.notices[n.CaseID][n.Key()]
 	if !ok || cur.Status != "pending" || (!cur.LeaseTill.IsZero() && !cur.LeaseTill.Before(now)) {
 		return &fault.Error{Code: fault.Conflict, Message: "The notice is sent or being sent."}
 	}
 	cur.LeaseTill = now.Add(lease)
 	cur.Attempts++
-	f.notices[n.CaseID][n.SK()] = cur
+	f.notices[n.CaseID][n.Key()] = cur
 	return nil
 }
 
@@ -124,18 +129,18 @@ func (f *fakeCases) NoticeSent(_ context.Context, n Notice, messageID string, at
 		f.sentErr--
 		return &fault.Error{Code: fault.Unavailable, Message: "fake: mark notice sent: answer lost"}
 	}
-	cur := f.notices[n.CaseID][n.SK()]
+	cur := f.notices[n.CaseID][n.Key()]
 	cur.Status, cur.MessageID, cur.SentAt, cur.LeaseTill = "sent", messageID, at, time.Time{}
-	f.notices[n.CaseID][n.SK()] = cur
+	f.notices[n.CaseID][n.Key()] = cur
 	return nil
 }
 
 func (f *fakeCases) NoticeFailed(_ context.Context, n Notice) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	cur := f.notices[n.CaseID][n.SK()]
+	cur := f.notices[n.CaseID][n.Key()]
 	cur.LeaseTill = time.Time{}
-	f.notices[n.CaseID][n.SK()] = cur
+	f.notices[n.CaseID][n.Key()] = cur
 	return nil
 }
 

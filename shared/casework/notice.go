@@ -1,7 +1,6 @@
 package casework
 
 import (
-	"fmt"
 	"strings"
 	"time"
 )
@@ -30,10 +29,19 @@ type Notice struct {
 	SentAt    time.Time `json:"sentAt" dynamodbav:"sentAt"`
 }
 
-// SK is the notice's sort key under its case: one per kind, recipient and
-// escalation level.
-func (n Notice) SK() string {
-	return fmt.Sprintf("NOTICE#%s#%d#%s", n.Kind, n.Level, strings.ToLower(n.To))
+// NoticeKey identifies a notice within its case: a case owes at most one
+// notice per kind, recipient and escalation level, so writing the same
+// notice twice is a conflict rather than a second e-mail. How a store spells
+// it is the store's business.
+type NoticeKey struct {
+	Kind  string
+	Level int
+	To    string // lower case: addresses differing only in case are one recipient
+}
+
+// Key returns the notice's identity within its case.
+func (n Notice) Key() NoticeKey {
+	return NoticeKey{Kind: n.Kind, Level: n.Level, To: strings.ToLower(n.To)}
 }
 
 // Change is one change to a case, written atomically: the case itself

@@ -98,6 +98,13 @@ func (s *Service) rulesFor(ctx context.Context, brandID, storeID string) (triage
 	return r, nil
 }
 
+// Rules returns the triage rules in force at a store (kept in memory for a
+// few minutes), for pages that show a case by them. Errors are the
+// directory's (fault.Unavailable may be retried).
+func (s *Service) Rules(ctx context.Context, brandID, storeID string) (triage.Rules, error) {
+	return s.rulesFor(ctx, brandID, storeID)
+}
+
 // Triage judges a stored card and opens or extends its case, then sends the
 // notices owed. It is idempotent: the case id is derived from the diner,
 // store and day, a card already in its case is not added again, notices are
@@ -300,13 +307,18 @@ type Action struct {
 
 // Act applies a person's action to a case. It refuses (fault.Conflict) an
 // action taken on a version of the case that is no longer current, so a
-// replayed form post changes nothing; acknowledging twice is a no-op.
+// replayed form post changes nothing; acknowledging an acknowledged case is
+// a no-op whatever the version (a second press of the button, or two
+// tabs), not a conflict.
 func (s *Service) Act(ctx context.Context, id string, a Action) (Case, error) {
 	rec, err := s.cases.CaseRecord(ctx, id)
 	if err != nil {
 		return Case{}, err
 	}
 	k := rec.Case
+	if a.Kind == "acknowledge" && k.Acknowledged != nil {
+		return k, nil
+	}
 	if a.Version != k.Version {
 		return k, fault.New(fault.Conflict, "The case has changed since you opened it.")
 	}

@@ -347,6 +347,7 @@ func TestAct(t *testing.T) {
 	}{
 		{"acknowledge an open case", false, nil, ack, false, "", nil, Acknowledged, true},
 		{"acknowledge twice changes nothing", false, []Action{ack}, ack, false, "", nil, Acknowledged, false},
+		{"acknowledge twice from the same page changes nothing", false, []Action{ack}, ack, true, "", nil, Acknowledged, false},
 		{"a call that reached the diner", false, nil, contact(reached), false, "", nil, Contacted, true},
 		{"no answer acknowledges the case", false, nil, contact(Contact{Outcome: NoAnswer}), false, "", nil, Acknowledged, true},
 		{"a visit counts as reaching the diner", false, []Action{ack}, contact(Contact{Outcome: Visited}), false, "", nil, Contacted, true},

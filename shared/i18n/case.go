@@ -48,6 +48,7 @@ var caseTexts = map[string]texts{
 	"case.status.resolved":          {ZhTW: "已結案", ZhCN: "已结案", En: "Resolved"},
 	"case.page.title":               {ZhTW: "致歉案件", ZhCN: "致歉案件", En: "Apology case"},
 	"case.page.acknowledged":        {ZhTW: "已確認收到此案件。", ZhCN: "已确认收到此案件。", En: "The case is acknowledged."},
+	"case.page.ackPrompt":           {ZhTW: "請按下方按鈕，確認您已收到此案件。", ZhCN: "请按下方按钮，确认您已收到此案件。", En: "Press the button to confirm you have seen this case."},
 	"case.page.saved":               {ZhTW: "已儲存。", ZhCN: "已保存。", En: "Saved."},
 	"case.page.stale":               {ZhTW: "此案件剛剛有人更新，以下是最新狀態；您的操作未儲存。", ZhCN: "此案件刚刚有人更新，以下是最新状态；您的操作未保存。", En: "Someone changed this case meanwhile; here is its current state. Your change was not saved."},
 	"case.page.badLink":             {ZhTW: "此連結無效", ZhCN: "此链接无效", En: "This link is not valid"},

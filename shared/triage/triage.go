@@ -110,6 +110,14 @@ func (r Rules) Merge(o Rules) Rules {
 	return r
 }
 
+// Low reports whether a rating counts as low under these rules: at or below
+// the threshold of the rule that counts low ratings (VisitLowAtOrBelow) or of
+// the apology rule (ApologyAtOrBelow), whichever is higher, so that every
+// rating a rule acts on is marked. Pages and e-mails mark such ratings.
+func (r Rules) Low(score int) bool {
+	return score <= max(r.VisitLowAtOrBelow, r.ApologyAtOrBelow)
+}
+
 // Validate checks rules before they are stored.
 func (r Rules) Validate() error {
 	in := func(v, lo, hi int) bool { return v >= lo && v <= hi }

@@ -105,3 +105,27 @@ func TestMerge(t *testing.T) {
 		t.Error("threshold 5 (every card): got valid, want an error")
 	}
 }
+
+func TestLow(t *testing.T) {
+	tests := []struct {
+		name  string
+		rules triage.Rules
+		score int
+		want  bool
+	}{
+		{"default: 1 is low", triage.Default(), 1, true},
+		{"default: 2 is low (counts towards a visit)", triage.Default(), 2, true},
+		{"default: 3 is not", triage.Default(), 3, false},
+		{"a store counting 3s as low", triage.Default().Merge(triage.Rules{VisitLowAtOrBelow: 3}), 3, true},
+		{"a store counting 3s as low: 4 is not", triage.Default().Merge(triage.Rules{VisitLowAtOrBelow: 3}), 4, false},
+		{"a strict store: only 1 is low", triage.Default().Merge(triage.Rules{VisitLowAtOrBelow: 1}), 2, false},
+		{"an apology threshold above the low count marks what it acts on", triage.Rules{ApologyAtOrBelow: 3, VisitLowAtOrBelow: 2}, 3, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.rules.Low(tt.score); got != tt.want {
+				t.Errorf("got Low(%d) %v, want %v", tt.score, got, tt.want)
+			}
+		})
+	}
+}

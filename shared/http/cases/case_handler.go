@@ -21,6 +21,7 @@ import (
 	"github.com/cardloop/cardloop/shared/http/respond"
 	"github.com/cardloop/cardloop/shared/i18n"
 	"github.com/cardloop/cardloop/shared/link"
+	"github.com/cardloop/cardloop/shared/triage"
 )
 
 //go:embed templates/*.html
@@ -36,6 +37,9 @@ type caseWorker interface {
 	// Act applies an action; fault.Conflict when the case moved on,
 	// fault.Invalid with fields when the action is incomplete.
 	Act(ctx context.Context, id string, a casework.Action) (casework.Case, error)
+	// Rules returns the store's triage rules, which say which ratings are
+	// low; errors are the directory's (fault.Unavailable may be retried).
+	Rules(ctx context.Context, brandID, storeID string) (triage.Rules, error)
 }
 
 // caseData reads what the case page shows besides the case.
@@ -76,7 +80,7 @@ type caseToken struct{ A, E, S string }
 func (t caseToken) query() url.Values { return url.Values{"a": {t.A}, "e": {t.E}, "s": {t.S}} }
 
 // check verifies the link's token for the case; ack and open links both
-// open the page.
+// open the page (an ack link only puts the acknowledge button first).
 func (h *CaseHandler) check(id string, q url.Values) (caseToken, error) {
 	a := q.Get("a")
 	if a != "ack" && a != "open" {
@@ -104,16 +108,10 @@ func (h *CaseHandler) get(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Query().Get("done") == "1" {
 		notice = i18n.T(lang, "case.page.saved", nil)
 	}
-	if tok.A == "ack" && rec.Case.Acknowledged == nil {
-		if _, err := h.cases.Act(r.Context(), id, casework.Action{Kind: "acknowledge", By: st.ManagerEmail, Version: rec.Case.Version}); err != nil && fault.CodeOf(err) != fault.Conflict {
-			h.failure(w, lang, err)
-			return
-		}
-		if rec, st, ok = h.load(w, r, id); !ok {
-			return
-		}
-	}
-	if tok.A == "ack" && notice == "" {
+	// A GET changes nothing, whatever the link: mail scanners fetch links
+	// before the manager reads the e-mail. The acknowledge link shows the page
+	// with its Acknowledge button first; the button's POST acknowledges.
+	if tok.A == "ack" && notice == "" && rec.Case.Acknowledged != nil {
 		notice = i18n.T(lang, "case.page.acknowledged", nil)
 	}
 	h.show(w, r, http.StatusOK, rec, st, lang, tok, notice, nil)
@@ -185,16 +183,19 @@ func (h *CaseHandler) load(w http.ResponseWriter, r *http.Request, id string) (c
 type casePage struct {
 	page.Page
 	Action, Severity, DinerName, Phone, Due, Status, StatusKey, Notice string
-	TelURL                                                             template.URL
-	NoContact, Escalated                                               bool
-	Level, Version                                                     int
-	Reasons                                                            []string
-	Cards                                                              []caseCard
-	Events                                                             []caseEvent
-	Outcomes                                                           []casework.Outcome
-	Remedies, Satisfied                                                []string
-	Token                                                              caseToken
-	Errors                                                             map[string]string
+	// AckFirst puts the Acknowledge button first and focused: the manager
+	// followed the e-mail's acknowledge link to an open case.
+	AckFirst             bool
+	TelURL               template.URL
+	NoContact, Escalated bool
+	Level, Version       int
+	Reasons              []string
+	Cards                []caseCard
+	Events               []caseEvent
+	Outcomes             []casework.Outcome
+	Remedies, Satisfied  []string
+	Token                caseToken
+	Errors               map[string]string
 }
 
 type caseCard struct {
@@ -230,6 +231,7 @@ func (h *CaseHandler) show(w http.ResponseWriter, r *http.Request, status int, r
 		Outcomes: casework.Outcomes, Remedies: casework.RemedyCategories,
 		Satisfied: []string{casework.SatisfiedYes, casework.SatisfiedNo, casework.SatisfiedUnknown},
 		Token:     tok, Errors: errs,
+		AckFirst: tok.A == "ack" && k.Status == casework.Open,
 	}
 	// The language links keep the token, so switching language keeps the page open.
 	for i := range p.Langs {
@@ -253,6 +255,11 @@ func (h *CaseHandler) show(w http.ResponseWriter, r *http.Request, status int, r
 			p.Reasons = append(p.Reasons, text)
 		}
 	}
+	rules, err := h.cases.Rules(r.Context(), k.BrandID, k.StoreID)
+	if err != nil {
+		h.failure(w, lang, err)
+		return
+	}
 	for _, id := range k.CardIDs {
 		c, err := h.data.Card(r.Context(), id)
 		if err != nil {
@@ -265,7 +272,7 @@ func (h *CaseHandler) show(w http.ResponseWriter, r *http.Request, status int, r
 		}
 		for _, item := range st.RatedItems() {
 			if v, ok := c.Ratings[item]; ok {
-				cc.Ratings = append(cc.Ratings, caseRating{Item: i18n.T(lang, "card.item."+item, nil), Score: v, Low: v <= 2})
+				cc.Ratings = append(cc.Ratings, caseRating{Item: i18n.T(lang, "card.item."+item, nil), Score: v, Low: rules.Low(v)})
 			}
 		}
 		p.Cards = append(p.Cards, cc)

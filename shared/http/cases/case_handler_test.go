@@ -3,12 +3,14 @@ package cases_test
 import (
 	"context"
 	"fmt"
+	"html"
 	"io"
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -90,23 +92,87 @@ func (r *caseRig) post(q url.Values, form url.Values) *httptest.ResponseRecorder
 	return rec
 }
 
-func TestAcknowledgeLinkOnce(t *testing.T) {
+// ackForm returns the fields the page's first Acknowledge button posts,
+// failing when the page does not put that button first and focused.
+func ackForm(t *testing.T, page string) url.Values {
+	t.Helper()
+	m := regexp.MustCompile(`(?s)<form method="post" action="[^"]*" class="panel" id="acknowledge-first">(.*?)</form>`).FindStringSubmatch(page)
+	if m == nil || !strings.Contains(m[1], `<button type="submit" autofocus>`) {
+		t.Fatalf("the page has no focused Acknowledge button first: %.300s", page)
+	}
+	form := url.Values{}
+	for _, in := range regexp.MustCompile(`<input type="hidden" name="([^"]+)" value="([^"]*)">`).FindAllStringSubmatch(m[1], -1) {
+		form.Set(in[1], html.UnescapeString(in[2]))
+	}
+	if form.Get("action") != "acknowledge" || form.Get("s") == "" || form.Get("version") == "" {
+		t.Fatalf("acknowledge form: got %v, want the action, the token and the version", form)
+	}
+	return form
+}
+
+// TestAcknowledgeOnce: the page's Acknowledge button acknowledges the case;
+// pressing it again (a double click, a replayed post) records nothing more.
+func TestAcknowledgeOnce(t *testing.T) {
 	r := newCaseRig(t)
-	ack := r.signer.Query(r.id, "ack", link.DefaultTTL)
-	res := r.get(ack)
-	if res.Code != 200 || !strings.Contains(res.Body.String(), "已確認收到此案件") {
-		t.Fatalf("ack link: got %d, want 200 and the acknowledged notice", res.Code)
+	page := r.get(r.signer.Query(r.id, "ack", link.DefaultTTL))
+	if !strings.Contains(page.Body.String(), "&lt;b&gt;太老&lt;/b&gt;") {
+		t.Error("the comment is not shown escaped")
+	}
+	form := ackForm(t, page.Body.String())
+	res := r.post(url.Values{}, form)
+	if res.Code != http.StatusSeeOther || !strings.Contains(res.Header().Get("Location"), "done=1") {
+		t.Fatalf("acknowledge: got %d %s, want 303 back to the page", res.Code, res.Header().Get("Location"))
 	}
 	first := r.record(t)
 	if first.Case.Status != casework.Acknowledged || first.Case.Acknowledged == nil {
-		t.Fatalf("after ack: got status %s", first.Case.Status)
+		t.Fatalf("after acknowledging: got status %s, want %s", first.Case.Status, casework.Acknowledged)
 	}
-	r.get(ack) // a second click (or a mail scanner fetching the link)
+	res = r.post(url.Values{}, ackForm(t, page.Body.String())) // the same button again, from the same page
+	if res.Code != http.StatusSeeOther {
+		t.Errorf("second press: got %d, want 303", res.Code)
+	}
 	if again := r.record(t); again.Case.Version != first.Case.Version || len(again.Events) != len(first.Events) {
-		t.Errorf("second click: got version %d with %d events, want %d with %d (no change)", again.Case.Version, len(again.Events), first.Case.Version, len(first.Events))
+		t.Errorf("second press: got version %d with %d events, want %d with %d (no change)", again.Case.Version, len(again.Events), first.Case.Version, len(first.Events))
 	}
-	if !strings.Contains(res.Body.String(), "&lt;b&gt;太老&lt;/b&gt;") {
-		t.Error("the comment is not shown escaped")
+}
+
+// TestAcknowledgeLinkGetChangesNothing: following the e-mail's acknowledge
+// link (as a mail scanner does, twice) only shows the page, with the
+// Acknowledge button first; the case is acknowledged by that button's POST.
+func TestAcknowledgeLinkGetChangesNothing(t *testing.T) {
+	r := newCaseRig(t)
+	ack := r.signer.Query(r.id, "ack", link.DefaultTTL)
+	before := r.record(t)
+	var page *httptest.ResponseRecorder
+	for range 2 {
+		page = r.get(ack)
+		if page.Code != 200 {
+			t.Fatalf("ack link: got %d, want 200", page.Code)
+		}
+	}
+	body := page.Body.String()
+	if !strings.Contains(body, "請按下方按鈕，確認您已收到此案件") || strings.Contains(body, "已確認收到此案件。") {
+		t.Error("the page does not ask to press Acknowledge, or says the case is acknowledged")
+	}
+	after := r.record(t)
+	if after.Case.Status != casework.Open || after.Case.Acknowledged != nil || after.Case.Version != before.Case.Version || len(after.Events) != len(before.Events) {
+		t.Fatalf("after GET: got status %s, acknowledged %v, version %d, %d events; want %s, nil, %d, %d (unchanged)",
+			after.Case.Status, after.Case.Acknowledged, after.Case.Version, len(after.Events), casework.Open, before.Case.Version, len(before.Events))
+	}
+	if res := r.post(url.Values{}, ackForm(t, body)); res.Code != http.StatusSeeOther {
+		t.Fatalf("the page's button: got %d, want 303", res.Code)
+	}
+	acked := r.record(t)
+	if acked.Case.Status != casework.Acknowledged || acked.Case.Version != before.Case.Version+1 || len(acked.Events) != len(before.Events)+1 {
+		t.Fatalf("after the button: got status %s, version %d, %d events; want %s, %d, %d",
+			acked.Case.Status, acked.Case.Version, len(acked.Events), casework.Acknowledged, before.Case.Version+1, len(before.Events)+1)
+	}
+	if ev := acked.Events[len(acked.Events)-1]; ev.Action != "acknowledged" || ev.By != "manager.s001@example.com" {
+		t.Errorf("audit: got %s by %s, want acknowledged by the store manager", ev.Action, ev.By)
+	}
+	again := r.get(ack).Body.String()
+	if strings.Contains(again, `id="acknowledge-first"`) || !strings.Contains(again, "已確認收到此案件。") {
+		t.Error("the ack link on an acknowledged case still offers to acknowledge, or does not say it is acknowledged")
 	}
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 
-	"github.com/cardloop/cardloop/shared/aws/dynamo/casestore"
 	"github.com/cardloop/cardloop/shared/casework"
 	"github.com/cardloop/cardloop/shared/fault"
 	"github.com/cardloop/cardloop/shared/http/respond"
@@ -17,52 +16,7 @@ type caseReader interface {
 	// CasesByStore returns cases opened between two days, newest first.
 	CasesByStore(ctx context.Context, storeID, from, to string, limit int) ([]casework.Case, error)
 	// CaseDays returns the store's daily case numbers.
-	CaseDays(ctx context.Context, storeID, from, to string) ([]casestore.CaseDay, error)
-}
-
-// CaseStats are the callback numbers of a store over a period, derived from
-// the daily tallies (no case is read).
-type CaseStats struct {
-	casework.Tally
-	// ContactedWithinSLAShare is the share of callable cases first contacted
-	// before they were due.
-	ContactedWithinSLAShare float64 `json:"contactedWithinSlaShare"`
-	// FirstContactResolutionShare is the share of resolved cases resolved on
-	// their first successful contact.
-	FirstContactResolutionShare float64 `json:"firstContactResolutionShare"`
-	AvgAckMinutes               float64 `json:"avgAckMinutes"`
-	AvgFirstContactMinutes      float64 `json:"avgFirstContactMinutes"`
-}
-
-// Summarise adds up daily tallies and derives the shares and averages.
-func Summarise(days []casestore.CaseDay) CaseStats {
-	var s CaseStats
-	for _, d := range days {
-		t := d.Tally
-		s.OpenedApology += t.OpenedApology
-		s.OpenedVisit += t.OpenedVisit
-		s.NoContact += t.NoContact
-		s.Acknowledged += t.Acknowledged
-		s.AckSeconds += t.AckSeconds
-		s.FirstContacted += t.FirstContacted
-		s.FirstContactSeconds += t.FirstContactSeconds
-		s.ContactedWithinSLA += t.ContactedWithinSLA
-		s.Resolved += t.Resolved
-		s.ResolvedFirstContact += t.ResolvedFirstContact
-		s.Reopened += t.Reopened
-		s.Escalated += t.Escalated
-	}
-	ratio := func(a, b int) float64 {
-		if b <= 0 {
-			return 0
-		}
-		return float64(a) / float64(b)
-	}
-	s.ContactedWithinSLAShare = ratio(s.ContactedWithinSLA, s.OpenedApology+s.OpenedVisit-s.NoContact)
-	s.FirstContactResolutionShare = ratio(s.ResolvedFirstContact, s.Resolved)
-	s.AvgAckMinutes = ratio(s.AckSeconds, s.Acknowledged*60)
-	s.AvgFirstContactMinutes = ratio(s.FirstContactSeconds, s.FirstContacted*60)
-	return s
+	CaseDays(ctx context.Context, storeID, from, to string) ([]casework.Day, error)
 }
 
 // storeCases is GET /api/v1/stores/{storeId}/cases.
@@ -90,7 +44,7 @@ func (h *Handler) storeCaseStats(w http.ResponseWriter, r *http.Request, p staff
 		respond.WriteProblem(w, err, lang, h.log)
 		return
 	}
-	respond.JSON(w, http.StatusOK, map[string]any{"storeId": q.StoreID, "from": q.From, "to": q.To, "days": days, "total": Summarise(days)})
+	respond.JSON(w, http.StatusOK, map[string]any{"storeId": q.StoreID, "from": q.From, "to": q.To, "days": days, "total": casework.Summarise(days)})
 }
 
 // storeRange checks the store is the principal's and reads the date range.

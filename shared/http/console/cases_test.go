@@ -12,7 +12,6 @@ import (
 	"github.com/cardloop/cardloop/shared/card"
 	"github.com/cardloop/cardloop/shared/card/intake"
 	"github.com/cardloop/cardloop/shared/casework"
-	"github.com/cardloop/cardloop/shared/http/console"
 )
 
 type noSend struct{}
@@ -39,7 +38,7 @@ func TestCaseStatsFollowTheCase(t *testing.T) {
 	}
 	id := casework.ID("S001", res.Card.Diner.Key, res.Card.ID, res.Card.VisitDate)
 
-	stats := func() console.CaseStats {
+	stats := func() casework.Stats {
 		t.Helper()
 		req := fixture(t, "console/get-store-cards.json")
 		req.RawPath = "/api/v1/stores/S001/case-stats"
@@ -49,7 +48,7 @@ func TestCaseStatsFollowTheCase(t *testing.T) {
 		if err != nil || resp.StatusCode != 200 {
 			t.Fatalf("case stats: got %d %s, %v", resp.StatusCode, resp.Body, err)
 		}
-		var body struct{ Total console.CaseStats }
+		var body struct{ Total casework.Stats }
 		if err := json.Unmarshal([]byte(resp.Body), &body); err != nil {
 			t.Fatal(err)
 		}

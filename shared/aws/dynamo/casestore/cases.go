@@ -19,7 +19,6 @@ import (
 
 	"github.com/cardloop/cardloop/shared/casework"
 	"github.com/cardloop/cardloop/shared/fault"
-	"github.com/cardloop/cardloop/shared/triage"
 )
 
 // openShards spreads open cases over a few index partitions, so the overdue
@@ -53,6 +52,13 @@ func newCaseItem(k casework.Case) caseItem {
 type noticeItem struct {
 	dynamo.Keys
 	casework.Notice
+}
+
+// noticeSK is a notice's sort key under its case, from its identity
+// (casework.NoticeKey): NOTICE#kind#level#to.
+func noticeSK(n casework.Notice) string {
+	k := n.Key()
+	return fmt.Sprintf("NOTICE#%s#%d#%s", k.Kind, k.Level, k.To)
 }
 
 type eventItem struct {
@@ -97,7 +103,7 @@ func (ks *Cases) SaveCase(ctx context.Context, ch casework.Change) (casework.Cas
 			"kind": &types.AttributeValueMemberS{Value: "diner_case"}, "caseId": &types.AttributeValueMemberS{Value: k.ID},
 		}}})
 	}
-	if hold, ok, err := greetingHold(ks.t.Name, ch); err != nil {
+	if hold, ok, err := greetingHold(ks.t.Name, k, ch.DinerHold()); err != nil {
 		return k, err
 	} else if ok {
 		tx = append(tx, hold)
@@ -111,7 +117,7 @@ func (ks *Cases) SaveCase(ctx context.Context, ch casework.Change) (casework.Cas
 	}
 	for _, n := range ch.Notices {
 		n.CaseID, n.Status = k.ID, "pending"
-		it, err := attributevalue.MarshalMap(noticeItem{dynamo.Keys{PK: casePK(k.ID), SK: n.SK(), Kind: "notice"}, n})
+		it, err := attributevalue.MarshalMap(noticeItem{dynamo.Keys{PK: casePK(k.ID), SK: noticeSK(n), Kind: "notice"}, n})
 		if err != nil {
 			return k, fmt.Errorf("marshal notice: %w", err)
 		}
@@ -199,7 +205,7 @@ func (ks *Cases) CaseRecord(ctx context.Context, id string) (casework.Record, er
 // both send.
 func (ks *Cases) ClaimNotice(ctx context.Context, n casework.Notice, now time.Time, lease time.Duration) error {
 	_, err := ks.t.API.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: &ks.t.Name, Key: dynamo.Key(casePK(n.CaseID), n.SK()),
+		TableName: &ks.t.Name, Key: dynamo.Key(casePK(n.CaseID), noticeSK(n)),
 		UpdateExpression:         aws.String("SET leaseUntil = :until ADD attempts :one"),
 		ConditionExpression:      aws.String("#s = :pending AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now)"),
 		ExpressionAttributeNames: map[string]string{"#s": "status"},
@@ -212,10 +218,10 @@ func (ks *Cases) ClaimNotice(ctx context.Context, n casework.Notice, now time.Ti
 	})
 	var failed *types.ConditionalCheckFailedException
 	if errors.As(err, &failed) {
-		return &fault.Error{Code: fault.Conflict, Message: "The notice is sent or being sent.", Err: fmt.Errorf("claim notice %s: %w", n.SK(), err)}
+		return &fault.Error{Code: fault.Conflict, Message: "The notice is sent or being sent.", Err: fmt.Errorf("claim notice %s: %w", noticeSK(n), err)}
 	}
 	if err != nil {
-		return dynamo.Unavailable("claim notice "+n.SK(), err)
+		return dynamo.Unavailable("claim notice "+noticeSK(n), err)
 	}
 	return nil
 }
@@ -223,7 +229,7 @@ func (ks *Cases) ClaimNotice(ctx context.Context, n casework.Notice, now time.Ti
 // NoticeSent records that a claimed notice went out.
 func (ks *Cases) NoticeSent(ctx context.Context, n casework.Notice, messageID string, at time.Time) error {
 	_, err := ks.t.API.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: &ks.t.Name, Key: dynamo.Key(casePK(n.CaseID), n.SK()),
+		TableName: &ks.t.Name, Key: dynamo.Key(casePK(n.CaseID), noticeSK(n)),
 		UpdateExpression:         aws.String("SET #s = :sent, messageId = :id, sentAt = :at REMOVE leaseUntil"),
 		ExpressionAttributeNames: map[string]string{"#s": "status"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
@@ -233,7 +239,7 @@ func (ks *Cases) NoticeSent(ctx context.Context, n casework.Notice, messageID st
 		},
 	})
 	if err != nil {
-		return dynamo.Unavailable("mark notice sent "+n.SK(), err)
+		return dynamo.Unavailable("mark notice sent "+noticeSK(n), err)
 	}
 	return nil
 }
@@ -242,11 +248,11 @@ func (ks *Cases) NoticeSent(ctx context.Context, n casework.Notice, messageID st
 // delivery may try again at once.
 func (ks *Cases) NoticeFailed(ctx context.Context, n casework.Notice) error {
 	_, err := ks.t.API.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: &ks.t.Name, Key: dynamo.Key(casePK(n.CaseID), n.SK()),
+		TableName: &ks.t.Name, Key: dynamo.Key(casePK(n.CaseID), noticeSK(n)),
 		UpdateExpression: aws.String("REMOVE leaseUntil"),
 	})
 	if err != nil {
-		return dynamo.Unavailable("release notice "+n.SK(), err)
+		return dynamo.Unavailable("release notice "+noticeSK(n), err)
 	}
 	return nil
 }
@@ -280,15 +286,8 @@ func (ks *Cases) DueCases(ctx context.Context, now time.Time, limit int) ([]case
 	return out, nil
 }
 
-// CaseDay is a store's case numbers for one day.
-type CaseDay struct {
-	StoreID string `json:"storeId" dynamodbav:"storeId"`
-	Day     string `json:"day" dynamodbav:"day"`
-	casework.Tally
-}
-
 // CaseDays returns a store's case numbers from one day to another.
-func (ks *Cases) CaseDays(ctx context.Context, storeID, from, to string) ([]CaseDay, error) {
+func (ks *Cases) CaseDays(ctx context.Context, storeID, from, to string) ([]casework.Day, error) {
 	out, err := ks.t.API.Query(ctx, &dynamodb.QueryInput{
 		TableName:              &ks.t.Name,
 		KeyConditionExpression: aws.String("pk = :pk AND sk BETWEEN :from AND :to"),
@@ -301,7 +300,7 @@ func (ks *Cases) CaseDays(ctx context.Context, storeID, from, to string) ([]Case
 	if err != nil {
 		return nil, dynamo.Unavailable("query case days of "+storeID, err)
 	}
-	var days []CaseDay
+	var days []casework.Day
 	if err := attributevalue.UnmarshalListOfMaps(out.Items, &days); err != nil {
 		return nil, fmt.Errorf("unmarshal case days: %w", err)
 	}
@@ -359,45 +358,29 @@ func (ks *Cases) CasesByStore(ctx context.Context, storeID, from, to string, lim
 	return cases, nil
 }
 
-// HoldAfterSevere is how long greetings wait after a severe case is
-// resolved, and after any case the diner cannot be called about.
-const HoldAfterSevere = 14 * 24 * time.Hour
-
-// greetingHold keeps the diner's profile in step with their cases, so the
-// greeting sender's one transaction can see them (docs/data-model.md): a
-// case that opens or reopens is added to openCases, a resolved one taken
-// out; resolving a severe case, or opening one the diner may not be called
-// about (no one will close it by calling), holds greetings for 14 days.
-func greetingHold(table string, ch casework.Change) (types.TransactWriteItem, bool, error) {
-	k := ch.Case
-	if k.DinerKey == "" {
+// greetingHold writes a case change's greeting hold (casework.DinerHold) on
+// the diner's profile, so the greeting sender's one transaction can see it
+// (docs/data-model.md): case ids added to or taken out of openCases, and
+// holdUntil.
+func greetingHold(table string, k casework.Case, h casework.DinerHold) (types.TransactWriteItem, bool, error) {
+	if k.DinerKey == "" || h.IsZero() {
 		return types.TransactWriteItem{}, false, nil
 	}
-	set := expression.NewBuilder()
 	var upd expression.UpdateBuilder
-	changed := false
-	caseSet := &types.AttributeValueMemberSS{Value: []string{k.ID}}
-	for _, ev := range ch.Events {
-		switch {
-		case (ev.Action == "opened" || ev.Action == "reopened") && !k.NoContact:
-			upd, changed = upd.Add(expression.Name("openCases"), expression.Value(caseSet)), true
-		case ev.Action == "opened" && k.NoContact:
-			upd, changed = upd.Set(expression.Name("holdUntil"), expression.Value(k.OpenedAt.Add(HoldAfterSevere).UTC().Format(time.RFC3339Nano))), true
-		case ev.Action == "resolved":
-			upd, changed = upd.Delete(expression.Name("openCases"), expression.Value(caseSet)), true
-			if k.Severity == triage.Visit && k.ResolvedAt != nil {
-				upd = upd.Set(expression.Name("holdUntil"), expression.Value(k.ResolvedAt.Add(HoldAfterSevere).UTC().Format(time.RFC3339Nano)))
-			}
-		}
+	if len(h.Open) > 0 {
+		upd = upd.Add(expression.Name("openCases"), expression.Value(&types.AttributeValueMemberSS{Value: h.Open}))
 	}
-	if !changed {
-		return types.TransactWriteItem{}, false, nil
+	if len(h.Closed) > 0 {
+		upd = upd.Delete(expression.Name("openCases"), expression.Value(&types.AttributeValueMemberSS{Value: h.Closed}))
+	}
+	if !h.Until.IsZero() {
+		upd = upd.Set(expression.Name("holdUntil"), expression.Value(h.Until.UTC().Format(time.RFC3339Nano)))
 	}
 	// No existence condition: the profile is written with the diner's card,
 	// but a case must not fail on a profile that is missing (an import, an
 	// erased diner); the update then leaves a bare hold that a later card's
 	// update completes.
-	expr, err := set.WithUpdate(upd).Build()
+	expr, err := expression.NewBuilder().WithUpdate(upd).Build()
 	if err != nil {
 		return types.TransactWriteItem{}, false, fmt.Errorf("build greeting hold for case %s: %w", k.ID, err)
 	}

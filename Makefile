@@ -69,8 +69,8 @@ bench: moto
 
 # bench-plan: greeting planning for 10,000 and 100,000 generated diners (the 100,000 run takes minutes in moto).
 bench-plan: moto
-	go test -run '^$$' -bench 'PlanDay/diners=10000$$' -benchtime 20x -timeout 1h ./shared/worker/
-	go test -run '^$$' -bench 'PlanDay/diners=100000$$' -benchtime 1x -timeout 4h ./shared/worker/
+	go test -run '^$$' -bench 'PlanDay/diners=10000$$' -benchtime 20x -timeout 1h ./shared/worker/greetings/
+	go test -run '^$$' -bench 'PlanDay/diners=100000$$' -benchtime 1x -timeout 4h ./shared/worker/greetings/
 
 # bench-omr: optical mark recognition over 1,000 synthetic scans: accuracy and cards/s per core (docs/omr.md).
 bench-omr:

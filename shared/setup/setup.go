@@ -21,6 +21,7 @@ import (
 
 // Env is the functions' configuration (README, "Configuration").
 type Env struct {
+	Stage             string // STAGE: the deployment stage, on every log line
 	Table             string // TABLE_NAME
 	Sender            string // SENDER_EMAIL
 	PublicBaseURL     string // PUBLIC_BASE_URL
@@ -36,6 +37,7 @@ type Env struct {
 // FromEnv reads the configuration.
 func FromEnv() Env {
 	env := Env{
+		Stage:            os.Getenv("STAGE"),
 		Table:            os.Getenv("TABLE_NAME"),
 		Sender:           os.Getenv("SENDER_EMAIL"),
 		PublicBaseURL:    os.Getenv("PUBLIC_BASE_URL"),
@@ -72,7 +74,8 @@ func Load(ctx context.Context) (*App, error) {
 	if err != nil {
 		return nil, fmt.Errorf("setup: load AWS config: %w", err)
 	}
-	return &App{Env: env, AWS: cfg, DynamoDB: dynamodb.NewFromConfig(cfg), Log: slog.New(slog.NewJSONHandler(os.Stderr, nil))}, nil
+	log := slog.New(slog.NewJSONHandler(os.Stderr, nil)).With("stage", env.Stage)
+	return &App{Env: env, AWS: cfg, DynamoDB: dynamodb.NewFromConfig(cfg), Log: log}, nil
 }
 
 // Need returns value, or an error naming the variable when it is empty.

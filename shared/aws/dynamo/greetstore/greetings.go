@@ -463,7 +463,7 @@ func capKey(in greeting.Intent) map[string]types.AttributeValue {
 func suppressPK(email string) string { return "SUPPRESS#" + strings.ToLower(email) }
 
 // ClaimSend records the intent to greet, in one transaction with every
-// check that must hold at that instant (docs/data-model.md, patterns 14–16):
+// check that must hold at that instant (docs/data-model.md, "Greetings"):
 //
 //  0. no send record for the diner, occasion and year (never twice);
 //  1. the profile's marketing state is confirmed and no case holds it;

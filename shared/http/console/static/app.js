@@ -107,10 +107,15 @@
   const storeName = (s) => (s.name && (s.name[lang] || s.name.en)) || s.id;
   for (const s of stores.stores) $('store').append(el('option', { value: s.id }, s.id + ' · ' + storeName(s)));
   if (params.get('store')) $('store').value = params.get('store');
-  const today = new Date();
-  const iso = (d) => d.toISOString().slice(0, 10);
-  $('to').value = params.get('to') || iso(today);
-  $('from').value = params.get('from') || iso(new Date(today.getTime() - 6 * 864e5));
+  // Days are the store's days (a card counts on its visit day in the
+  // store's time zone), not the browser's or UTC's: at 07:00 in Taipei it is
+  // still yesterday in UTC.
+  const storeOf = (id) => stores.stores.find((s) => s.id === id) || {};
+  const storeDay = (id, d) => new Intl.DateTimeFormat('en-CA', { timeZone: storeOf(id).timeZone || 'UTC', year: 'numeric', month: '2-digit', day: '2-digit' }).format(d);
+  const daysBefore = (day, n) => new Date(Date.parse(day + 'T00:00:00Z') - n * 864e5).toISOString().slice(0, 10);
+  const today = storeDay($('store').value, new Date());
+  $('to').value = params.get('to') || today;
+  $('from').value = params.get('from') || daysBefore(today, 6);
   $('controls').hidden = false;
 
   let cursor = '';

@@ -9,16 +9,13 @@
 package casemail
 
 import (
-	"bytes"
 	"context"
-	_ "embed"
 	"fmt"
-	htmltemplate "html/template"
 	"net/url"
 	"slices"
 	"sort"
 	"strconv"
-	texttemplate "text/template"
+	"strings"
 	"time"
 
 	"github.com/cardloop/cardloop/shared/brand"
@@ -81,7 +78,8 @@ func New(m mailer, dir directory, cards cardReader, h history, signer *link.Sign
 	return &Sender{mail: m, dir: dir, cards: cards, history: h, signer: signer, baseURL: baseURL, ttl: ttl}
 }
 
-// view is what the templates show.
+// view is what the e-mail shows: the HTML part (email.templ) and the text
+// part (text.go).
 type view struct {
 	Lang       i18n.Lang
 	Kind       string
@@ -91,7 +89,7 @@ type view struct {
 	NoContact  bool
 	DinerName  string
 	Phone      string
-	TelURL     htmltemplate.URL
+	TelURL     string
 	Cards      []cardView
 	Reasons    []string
 	Visits     string
@@ -202,15 +200,12 @@ func (s *Sender) Render(ctx context.Context, n casework.Notice, k casework.Case)
 	}
 	v.Intro = t("case.intro." + n.Kind)
 
-	var html, text bytes.Buffer
-	if err := htmlTmpl.Execute(&html, v); err != nil {
+	var html strings.Builder
+	if err := emailHTML(v).Render(ctx, &html); err != nil {
 		return mail.Message{}, fmt.Errorf("render %s notice of case %s as HTML: %w", n.Kind, k.ID, err)
 	}
-	if err := textTmpl.Execute(&text, v); err != nil {
-		return mail.Message{}, fmt.Errorf("render %s notice of case %s as text: %w", n.Kind, k.ID, err)
-	}
 	return mail.Message{
-		To: []string{n.To}, Subject: v.Subject, HTML: html.String(), Text: text.String(),
+		To: []string{n.To}, Subject: v.Subject, HTML: html.String(), Text: emailText(v),
 		Headers: map[string]string{"X-Cardloop-Case": k.ID, "X-Cardloop-Notice": n.Kind},
 		Tags:    map[string]string{"kind": "case-" + n.Kind, "store": k.StoreID},
 	}, nil
@@ -249,14 +244,13 @@ func DinerName(k casework.Case, lang i18n.Lang) string {
 }
 
 // Tel returns the number to call and its tel: link, or nothing when the
-// case is no-contact (no consent or no phone) or the number is not E.164.
-// html/template does not trust tel: URLs; this one is safe to mark as a URL
-// because it is "tel:+" followed by digits only.
-func Tel(k casework.Case) (string, htmltemplate.URL) {
+// case is no-contact (no consent or no phone) or the number is not E.164
+// ("tel:+" followed by digits only, so the link needs no escaping).
+func Tel(k casework.Case) (string, string) {
 	if k.NoContact || !isE164(k.DinerPhone) {
 		return "", ""
 	}
-	return k.DinerPhone, htmltemplate.URL("tel:" + k.DinerPhone)
+	return k.DinerPhone, "tel:" + k.DinerPhone
 }
 
 func isE164(s string) bool {
@@ -360,14 +354,3 @@ func Visits(p diner.Profile, lang i18n.Lang) string {
 func Earlier(ids []string, this string) []string {
 	return slices.DeleteFunc(slices.Clone(ids), func(id string) bool { return id == this })
 }
-
-//go:embed email.html
-var htmlSource string
-
-//go:embed email.txt
-var textSource string
-
-var (
-	htmlTmpl = htmltemplate.Must(htmltemplate.New("email").Parse(htmlSource))
-	textTmpl = texttemplate.Must(texttemplate.New("email").Parse(textSource))
-)

@@ -168,7 +168,7 @@ func TestEveryKindInEveryLanguage(t *testing.T) {
 						t.Errorf("%s: an untranslated key shows in %q", name, part)
 					}
 				}
-				if !strings.Contains(m.HTML, `href="tel:&#43;886912345678"`) || !strings.Contains(m.HTML, w.call) || !strings.Contains(m.Text, "tel:+886912345678") {
+				if !strings.Contains(m.HTML, `href="tel:+886912345678"`) || !strings.Contains(m.HTML, w.call) || !strings.Contains(m.Text, "tel:+886912345678") {
 					t.Error("no tap-to-call link")
 				}
 				if !strings.Contains(m.HTML, "&#9660; "+w.low) || !strings.Contains(m.Text, "* ") {

@@ -1,0 +1,514 @@
+// Package events_test runs every sample event of events/ through the
+// handler of the function it is for (STYLE.md rule 12): each file is
+// decoded into the exact type the handler takes, the handler is built as
+// the function's main.go builds it, against this test's copy of the
+// template's resources in the emulator, and what it does is checked.
+package events_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"io/fs"
+	"mime/quotedprintable"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/cardloop/cardloop/infra/emulator"
+	"github.com/cardloop/cardloop/infra/sam"
+	"github.com/cardloop/cardloop/infra/testenv"
+	"github.com/cardloop/cardloop/shared/aws/dynamo/allstores"
+	"github.com/cardloop/cardloop/shared/aws/dynamo/cardstore"
+	"github.com/cardloop/cardloop/shared/aws/dynamo/greetstore"
+	"github.com/cardloop/cardloop/shared/aws/s3bucket"
+	"github.com/cardloop/cardloop/shared/aws/ssmparam"
+	"github.com/cardloop/cardloop/shared/card"
+	"github.com/cardloop/cardloop/shared/card/intake"
+	"github.com/cardloop/cardloop/shared/cardlayout"
+	"github.com/cardloop/cardloop/shared/casework"
+	"github.com/cardloop/cardloop/shared/diner"
+	"github.com/cardloop/cardloop/shared/greeting"
+	"github.com/cardloop/cardloop/shared/omr/synth"
+	"github.com/cardloop/cardloop/shared/scan"
+	"github.com/cardloop/cardloop/shared/setup"
+)
+
+// fixtureRow is one file of events/ and what its function does with it.
+type fixtureRow struct {
+	fixture  string // path under events/
+	function string // the template's <Name>Function whose handler takes it
+	// run decodes the fixture, sets up what it refers to, runs the
+	// handler and checks the outcome.
+	run func(t *testing.T, app *setup.App, env testenv.Env)
+}
+
+// TestEveryEventFixture runs each file of events/ through its function's
+// handler; a file without a row fails the test.
+func TestEveryEventFixture(t *testing.T) {
+	ctx := context.Background()
+	rows := []fixtureRow{
+		{"card/get-card-form.json", "CardFunction", func(t *testing.T, app *setup.App, _ testenv.Env) {
+			// The QR code on table 12 of S001: the form in the browser's
+			// language, with the table filled in.
+			var req events.APIGatewayV2HTTPRequest
+			testenv.Fixture(t, "card/get-card-form.json", &req)
+			h := build(t, app, cardFunction)
+			resp, err := h(ctx, req)
+			if err != nil || resp.StatusCode != http.StatusOK {
+				t.Fatalf("got %d, %v; want 200", resp.StatusCode, err)
+			}
+			if ct := resp.Headers["Content-Type"]; !strings.HasPrefix(ct, "text/html") {
+				t.Errorf("content type: got %q, want text/html", ct)
+			}
+			for _, want := range []string{`lang="zh-TW"`, "顧客意見卡", "台北信義店", `name="ratings.overall"`, `value="12"`} {
+				if !strings.Contains(resp.Body, want) {
+					t.Errorf("form page lacks %q", want)
+				}
+			}
+			if !strings.HasSuffix(strings.TrimSpace(resp.Body), "</html>") {
+				t.Error("form page is not whole: no closing </html>")
+			}
+		}},
+
+		{"card/post-card.json", "CardFunction", func(t *testing.T, app *setup.App, env testenv.Env) {
+			var req events.APIGatewayV2HTTPRequest
+			testenv.Fixture(t, "card/post-card.json", &req)
+			// The file's visit date ages out card.MaxDaysBack days after
+			// it was written; every other field is sent as the file says.
+			var body map[string]any
+			if err := json.Unmarshal([]byte(req.Body), &body); err != nil {
+				t.Fatalf("fixture body: %v", err)
+			}
+			body["visitDate"] = time.Now().UTC().Add(-24 * time.Hour).Format(time.DateOnly)
+			b, _ := json.Marshal(body)
+			req.Body = string(b)
+			h := build(t, app, cardFunction)
+			resp, err := h(ctx, req)
+			if err != nil || resp.StatusCode != http.StatusCreated {
+				t.Fatalf("got %d %s, %v; want 201", resp.StatusCode, resp.Body, err)
+			}
+			var created struct{ ID string }
+			if err := json.Unmarshal([]byte(resp.Body), &created); err != nil || !strings.HasPrefix(created.ID, "c_") {
+				t.Fatalf("body: got %s, want {\"id\": \"c_…\"}", resp.Body)
+			}
+			c, err := stores(env).Card(ctx, created.ID)
+			if err != nil {
+				t.Fatalf("the created card: %v", err)
+			}
+			if c.StoreID != "S001" || c.Ratings["main"] != 1 || c.Diner.Key != "tel:+886912345678" || c.Comment != "牛排太老了，等了四十分鐘。" {
+				t.Errorf("stored card: got store %s, main %d, diner %s, comment %q; want the fixture's", c.StoreID, c.Ratings["main"], c.Diner.Key, c.Comment)
+			}
+		}},
+
+		{"case/open-with-bad-link.json", "CaseFunction", func(t *testing.T, app *setup.App, _ testenv.Env) {
+			// A case link whose signature was tampered with: a 403 page
+			// in the manager's language, whatever the case.
+			var req events.APIGatewayV2HTTPRequest
+			testenv.Fixture(t, "case/open-with-bad-link.json", &req)
+			h := build(t, app, caseFunction)
+			resp, err := h(ctx, req)
+			if err != nil || resp.StatusCode != http.StatusForbidden || !strings.Contains(resp.Body, "此連結無效") {
+				t.Errorf("got %d %.200s, %v; want 403 with the zh-TW explanation", resp.StatusCode, resp.Body, err)
+			}
+		}},
+
+		{"consent/diner-consented.json", "ConsentFunction", func(t *testing.T, app *setup.App, env testenv.Env) {
+			var ev events.DynamoDBEvent
+			testenv.Fixture(t, "consent/diner-consented.json", &ev)
+			// The diner is in the table as the record says, under an
+			// address of this test's own: the emulator's SES is shared
+			// by every test process.
+			email := "mei." + emulator.Prefix(t) + "@example.net"
+			ev.Records[0] = withEmail(ev.Records[0], email)
+			p, ok, err := greetstore.DinerFromStream(ev.Records[0])
+			if err != nil || !ok {
+				t.Fatalf("diner of the record: %v, %v", ok, err)
+			}
+			if err := stores(env).PutDiner(ctx, p); err != nil {
+				t.Fatal(err)
+			}
+			h := build(t, app, consentFunction)
+			for range 2 { // a stream delivers at least once
+				if resp, err := h(ctx, ev); err != nil || len(resp.BatchItemFailures) != 0 {
+					t.Fatalf("got failures %+v, %v; want none", resp.BatchItemFailures, err)
+				}
+			}
+			msgs := mailsTo(t, email)
+			if len(msgs) != 1 || !regexp.MustCompile(`/o/[A-Za-z0-9_-]+`).MatchString(msgs[0]) {
+				t.Errorf("confirmation e-mails to %s: got %d, want 1 with its /o/ link", email, len(msgs))
+			}
+		}},
+
+		{"console/create-campaign.json", "ConsoleFunction", func(t *testing.T, app *setup.App, env testenv.Env) {
+			var req events.APIGatewayV2HTTPRequest
+			testenv.Fixture(t, "console/create-campaign.json", &req)
+			h := build(t, app, consoleFunction)
+			resp, err := h(ctx, req)
+			if err != nil || resp.StatusCode != http.StatusCreated {
+				t.Fatalf("got %d %s, %v; want 201", resp.StatusCode, resp.Body, err)
+			}
+			var c greeting.Campaign
+			if err := json.Unmarshal([]byte(resp.Body), &c); err != nil || c.ID == "" {
+				t.Fatalf("body: got %s, %v; want the campaign", resp.Body, err)
+			}
+			if c.Name != "Mid-Autumn 2027" || c.Status != greeting.Draft || c.CreatedBy != "marketing@example.com" || resp.Headers["Location"] != "/api/v1/campaigns/"+c.ID {
+				t.Errorf("created: got %q %s by %q at %q; want the fixture's campaign, a draft by marketing@example.com", c.Name, c.Status, c.CreatedBy, resp.Headers["Location"])
+			}
+			if saved, err := stores(env).Campaign(ctx, c.ID); err != nil || saved.Name != c.Name {
+				t.Errorf("stored campaign: got %q, %v; want %q", saved.Name, err, c.Name)
+			}
+		}},
+
+		{"console/get-me.json", "ConsoleFunction", func(t *testing.T, app *setup.App, _ testenv.Env) {
+			// S001's manager, signed in: who the console thinks they are.
+			var req events.APIGatewayV2HTTPRequest
+			testenv.Fixture(t, "console/get-me.json", &req)
+			h := build(t, app, consoleFunction)
+			resp, err := h(ctx, req)
+			if err != nil || resp.StatusCode != http.StatusOK {
+				t.Fatalf("got %d %s, %v; want 200", resp.StatusCode, resp.Body, err)
+			}
+			var me struct {
+				Sub, Email, Brand string
+				Groups, Stores    []string
+				AllStores         bool
+			}
+			if err := json.Unmarshal([]byte(resp.Body), &me); err != nil {
+				t.Fatalf("body: got %s, %v", resp.Body, err)
+			}
+			if me.Sub != "local-manager-s001" || me.Email != "manager.s001@example.com" || me.Brand != "wang" ||
+				strings.Join(me.Groups, ",") != "store_manager" || strings.Join(me.Stores, ",") != "S001" || me.AllStores {
+				t.Errorf("me: got %s; want S001's store manager of wang, not seeing all stores", resp.Body)
+			}
+		}},
+
+		{"console/get-store-cards.json", "ConsoleFunction", func(t *testing.T, app *setup.App, env testenv.Env) {
+			// Two cards at S001, one inside the request's week
+			// (2026-11-15..21) and one before it, taken in at the time
+			// the request was made.
+			var req events.APIGatewayV2HTTPRequest
+			testenv.Fixture(t, "console/get-store-cards.json", &req)
+			db := stores(env)
+			at := time.UnixMilli(req.RequestContext.TimeEpoch)
+			in := intake.NewService(db, db, func() time.Time { return at })
+			submit := func(id, visit string) string {
+				res, err := in.Submit(ctx, card.Submission{SubmissionID: id, StoreID: "S001", VisitDate: visit, Ratings: map[string]int{"overall": 4}},
+					card.Meta{Source: card.SourceQR})
+				if err != nil {
+					t.Fatalf("card %s: %v", id, err)
+				}
+				return res.Card.ID
+			}
+			inside := submit("inside", "2026-11-20")
+			submit("before", "2026-11-10")
+			h := build(t, app, consoleFunction)
+			resp, err := h(ctx, req)
+			if err != nil || resp.StatusCode != http.StatusOK {
+				t.Fatalf("got %d %s, %v; want 200", resp.StatusCode, resp.Body, err)
+			}
+			var page struct{ Cards []card.Card }
+			if err := json.Unmarshal([]byte(resp.Body), &page); err != nil || len(page.Cards) != 1 || page.Cards[0].ID != inside {
+				t.Errorf("cards: got %s, %v; want only %s", resp.Body, err, inside)
+			}
+		}},
+
+		{"escalate/every-15-minutes.json", "EscalateFunction", func(t *testing.T, app *setup.App, env testenv.Env) {
+			// A serious case opened 30 hours ago and never acted on: the
+			// tick escalates it to the area manager and reminds the store.
+			var ev events.EventBridgeEvent
+			testenv.Fixture(t, "escalate/every-15-minutes.json", &ev)
+			db := stores(env)
+			opened := time.Now().Add(-30 * time.Hour)
+			then := func() time.Time { return opened }
+			res, err := intake.NewService(db, db, then).Submit(ctx, card.Submission{StoreID: "S001", Ratings: map[string]int{"main": 1, "overall": 3},
+				Diner: card.DinerInput{Name: "林小姐", Phone: "0912345678"}, Consent: card.ConsentInput{Contact: true}}, card.Meta{Source: card.SourceQR})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := casework.NewService(db, db, noSend{}, then).Triage(ctx, res.Card); err != nil {
+				t.Fatal(err)
+			}
+			id := casework.ID("S001", res.Card.Diner.Key, res.Card.ID, res.Card.VisitDate)
+			h := build(t, app, escalateFunction)
+			if err := h(ctx, ev); err != nil {
+				t.Fatalf("escalation pass: %v", err)
+			}
+			rec, err := db.CaseRecord(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rec.Case.Level != casework.LevelArea {
+				t.Errorf("level: got %d, want %d (area manager)", rec.Case.Level, casework.LevelArea)
+			}
+			sent := map[string]bool{}
+			for _, n := range rec.Notices {
+				sent[n.Kind+" "+n.To] = n.Status == "sent"
+			}
+			if !sent[casework.NoticeEscalation+" area.taiwan@example.com"] || !sent[casework.NoticeReminder+" manager.s001@example.com"] {
+				t.Errorf("notices: got %+v; want the area manager's escalation and the store manager's reminder sent", rec.Notices)
+			}
+		}},
+
+		{"feedback/bounce-and-complaint.json", "FeedbackFunction", func(t *testing.T, app *setup.App, env testenv.Env) {
+			// The complaining address is a diner who consented.
+			db := stores(env)
+			res, err := intake.NewService(db, db, time.Now).Submit(ctx, card.Submission{SubmissionID: "annoyed", StoreID: "S001", Ratings: map[string]int{"overall": 5},
+				Diner: card.DinerInput{Name: "A", Email: "annoyed@example.com"}, Consent: card.ConsentInput{Marketing: true}}, card.Meta{Source: card.SourceQR})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ev events.SQSEvent
+			testenv.Fixture(t, "feedback/bounce-and-complaint.json", &ev)
+			h := build(t, app, feedbackFunction)
+			for range 2 { // SQS delivers at least once
+				if resp, err := h(ctx, ev); err != nil || len(resp.BatchItemFailures) != 0 {
+					t.Fatalf("got failures %+v, %v; want none", resp.BatchItemFailures, err)
+				}
+			}
+			for _, addr := range []string{"gone@example.com", "annoyed@example.com"} {
+				if ok, err := db.Suppressed(ctx, addr); !ok || err != nil {
+					t.Errorf("%s suppressed: got %v, %v; want true", addr, ok, err)
+				}
+			}
+			p, err := db.Diner(ctx, "wang", res.Card.Diner.Key)
+			if err != nil || p.MarketingStatus != diner.MarketingWithdrawn || p.MarketingWithdrawn == nil || p.MarketingWithdrawn.Source != "complaint" {
+				t.Errorf("complaining diner: got %+v, %v; want consent withdrawn by the complaint", p, err)
+			}
+			if c, err := db.Campaign(ctx, "birthday-wang"); err != nil || c.Results.Bounced != 1 || c.Results.Complained != 1 {
+				t.Errorf("campaign results: got %+v, %v; want one bounce and one complaint", c.Results, err)
+			}
+		}},
+
+		{"planner/hourly.json", "PlannerFunction", func(t *testing.T, app *setup.App, _ testenv.Env) {
+			var ev events.EventBridgeEvent
+			testenv.Fixture(t, "planner/hourly.json", &ev)
+			if ev.DetailType != "Scheduled Event" {
+				t.Errorf("detail-type: got %q, want Scheduled Event", ev.DetailType)
+			}
+			h := build(t, app, plannerFunction)
+			if err := h(ctx, ev); err != nil {
+				t.Errorf("planning pass: %v", err)
+			}
+		}},
+
+		{"scan/scan-uploaded.json", "ScanFunction", func(t *testing.T, app *setup.App, env testenv.Env) {
+			var ev events.S3Event
+			testenv.Fixture(t, "scan/scan-uploaded.json", &ev)
+			// The event names the local runner's bucket; this test's
+			// copy has its own name. The key is form-encoded, as S3 sends
+			// it: the object is put where the decoded key says.
+			ev.Records[0].S3.Bucket.Name = app.Env.ScanBucket
+			key, err := url.QueryUnescape(ev.Records[0].S3.Object.Key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			signer, err := ssmparam.New(app.AWS).Signer(ctx, app.Env.LinkKeyParameter)
+			if err != nil {
+				t.Fatal(err)
+			}
+			const serial = "TESTCARDAAAAAAB"
+			l := cardlayout.Current()
+			c := synth.Card{N: 1, Serial: serial, QR: signer.CardURL(app.Env.PublicBaseURL, "S001", serial, 1),
+				Damage: synth.Damage{DPI: 200, Rotate: 1.5, Format: "png"}}
+			for i, m := range [][2]string{{"ratings.overall", "2"}, {"ratings.service", "4"}, {"meal", "dinner"}} {
+				c.Marks = append(c.Marks, synth.Mark{Field: m[0], Value: m[1], Kind: synth.Fill, Darkness: 0.9, Seed: uint64(i)})
+			}
+			img, err := synth.New(&l).Render(c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			bucket := s3bucket.New(s3.NewFromConfig(env.Config, func(o *s3.Options) { o.UsePathStyle = true }), app.Env.ScanBucket)
+			if err := bucket.Put(ctx, key, "image/png", img.Data); err != nil {
+				t.Fatal(err)
+			}
+			h := build(t, app, scanFunction)
+			if err := h(ctx, ev); err != nil {
+				t.Fatalf("scan: %v", err)
+			}
+			db := stores(env)
+			ps, err := db.ScanPages(ctx, key)
+			if err != nil || len(ps) != 1 || ps[0].Status != scan.Stored {
+				t.Fatalf("pages of %s: got %+v, %v; want one stored", key, ps, err)
+			}
+			got, err := db.Card(ctx, ps[0].CardID)
+			if err != nil || got.ID != card.PrintedID("S001", serial) || got.Source != card.SourceScan || got.Ratings["overall"] != 2 || got.Meal != "dinner" {
+				t.Errorf("card: got %s from %s, overall %d, meal %q, %v; want the serial's card from a scan, overall 2, dinner", got.ID, got.Source, got.Ratings["overall"], got.Meal, err)
+			}
+		}},
+
+		{"sender/greeting-job.json", "SenderFunction", func(t *testing.T, app *setup.App, env testenv.Env) {
+			// The job's diner is not in the table (no consent on record):
+			// skipped and counted on the campaign, never mailed.
+			var ev events.SQSEvent
+			testenv.Fixture(t, "sender/greeting-job.json", &ev)
+			var job greeting.Job
+			if err := json.Unmarshal([]byte(ev.Records[0].Body), &job); err != nil {
+				t.Fatal(err)
+			}
+			// 10:00 in Taipei on the job's day: outside quiet hours.
+			day, err := time.Parse(time.DateOnly, job.Date)
+			if err != nil {
+				t.Fatal(err)
+			}
+			at := day.Add(2 * time.Hour)
+			h := build(t, app, func(ctx context.Context, app *setup.App) (queueHandler, error) {
+				return senderFunction(ctx, app, func() time.Time { return at })
+			})
+			if resp, err := h(ctx, ev); err != nil || len(resp.BatchItemFailures) != 0 {
+				t.Fatalf("got failures %+v, %v; want none", resp.BatchItemFailures, err)
+			}
+			if c, err := stores(env).Campaign(ctx, job.CampaignID); err != nil || c.Results.Skipped != 1 || c.Results.Sent != 0 {
+				t.Errorf("campaign results: got %+v, %v; want one skipped, none sent", c.Results, err)
+			}
+			if n := len(mailsTo(t, "mei.lin@example.com")); n != 0 {
+				t.Errorf("e-mails to the job's diner: got %d, want 0", n)
+			}
+		}},
+
+		{"triage/card-inserted.json", "TriageFunction", func(t *testing.T, app *setup.App, env testenv.Env) {
+			// The stream record of a card written to the table: the card
+			// (PRODUCT.md's example: main course 1, three items at 2 or
+			// less) is in the table, as the record says.
+			var ev events.DynamoDBEvent
+			testenv.Fixture(t, "triage/card-inserted.json", &ev)
+			c, ok, err := cardstore.CardFromStream(ev.Records[0])
+			if err != nil || !ok {
+				t.Fatalf("card of the record: %v, %v", ok, err)
+			}
+			db := stores(env)
+			if _, _, err := db.SaveCard(ctx, c); err != nil {
+				t.Fatal(err)
+			}
+			h := build(t, app, triageFunction)
+			if resp, err := h(ctx, ev); err != nil || len(resp.BatchItemFailures) != 0 {
+				t.Fatalf("got failures %+v, %v; want none", resp.BatchItemFailures, err)
+			}
+			id := casework.ID("S001", "tel:+886912345678", "c_fixture0000000000000000001", "2026-11-21")
+			rec, err := db.CaseRecord(ctx, id)
+			if err != nil {
+				t.Fatalf("case of the fixture card: %v", err)
+			}
+			sent := map[string]bool{}
+			for _, n := range rec.Notices {
+				sent[n.Kind+" "+n.To] = n.Status == "sent"
+			}
+			if !sent[casework.NoticeAlert+" manager.s001@example.com"] || !sent[casework.NoticeAreaAlert+" area.taiwan@example.com"] {
+				t.Errorf("notices: got %+v; want the store and area managers' alerts sent", rec.Notices)
+			}
+		}},
+	}
+
+	checkRows(t, rows)
+	for _, row := range rows {
+		t.Run(row.fixture, func(t *testing.T) {
+			t.Parallel() // each row has its own copy of the resources
+			app, env := newApp(t)
+			row.run(t, app, env)
+		})
+	}
+}
+
+// checkRows fails unless every *.json file under events/ has exactly one
+// row, and each row's function is in template.yaml and has the fixture's
+// folder (events/<name>/ is <Name>Function's).
+func checkRows(t *testing.T, rows []fixtureRow) {
+	t.Helper()
+	tpl, err := sam.Load(testenv.TemplatePath())
+	if err != nil {
+		t.Fatalf("load template: %v", err)
+	}
+	byFile := map[string]fixtureRow{}
+	for _, r := range rows {
+		if _, dup := byFile[r.fixture]; dup {
+			t.Errorf("%s: two rows", r.fixture)
+		}
+		byFile[r.fixture] = r
+		if _, err := tpl.Function(r.function); err != nil {
+			t.Errorf("%s: function %s: %v", r.fixture, r.function, err)
+		}
+		if dir := filepath.Dir(r.fixture); dir != strings.ToLower(strings.TrimSuffix(r.function, "Function")) {
+			t.Errorf("%s: row says %s, but events/%s/ holds the events of the function named after the folder", r.fixture, r.function, dir)
+		}
+	}
+	root := filepath.Join(testenv.Root(), "events")
+	seen := map[string]bool{}
+	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || filepath.Ext(path) != ".json" {
+			return err
+		}
+		rel, err := filepath.Rel(root, path)
+		if err != nil {
+			return err
+		}
+		rel = filepath.ToSlash(rel)
+		seen[rel] = true
+		if _, ok := byFile[rel]; !ok {
+			t.Errorf("events/%s has no row in TestEveryEventFixture: add one that runs it through its function's handler", rel)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("walk events/: %v", err)
+	}
+	for f := range byFile {
+		if !seen[f] {
+			t.Errorf("row %s: no such file under events/", f)
+		}
+	}
+}
+
+// stores is this test's table, for setting up and checking a row.
+func stores(env testenv.Env) *allstores.Stores {
+	return allstores.New(dynamodb.NewFromConfig(env.Config), env.Table())
+}
+
+// noSend records a case's notices as sent without sending them, for rows
+// that open a case only as their starting point.
+type noSend struct{}
+
+func (noSend) SendNotice(context.Context, casework.Notice, casework.Case) (string, error) {
+	return "local", nil
+}
+
+// withEmail returns the stream record with its new image's e-mail address
+// replaced.
+func withEmail(r events.DynamoDBEventRecord, email string) events.DynamoDBEventRecord {
+	img := map[string]events.DynamoDBAttributeValue{}
+	for k, v := range r.Change.NewImage {
+		img[k] = v
+	}
+	img["email"] = events.NewStringAttribute(email)
+	r.Change.NewImage = img
+	return r
+}
+
+// mailsTo returns the decoded messages the emulator's SES holds for addr.
+func mailsTo(t *testing.T, addr string) []string {
+	t.Helper()
+	raw, err := emulator.SentRaw(emulator.EnsureEndpoint(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, m := range raw {
+		head, _, _ := strings.Cut(m, "\r\n\r\n")
+		if !strings.Contains(head, "To: "+addr) {
+			continue
+		}
+		b, err := io.ReadAll(quotedprintable.NewReader(strings.NewReader(m)))
+		if err != nil {
+			b = []byte(m)
+		}
+		out = append(out, string(b))
+	}
+	return out
+}

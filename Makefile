@@ -11,7 +11,7 @@ MOTO_PORT ?= 4566
 export AWS_REGION ?= us-east-1
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: build run test unit size start e2e-deps moto print-deps lint bench bench-plan bench-omr deploy clean
+.PHONY: build run test unit size start e2e-deps moto print-deps lint bench bench-plan bench-omr deploy clean generate
 
 # build-<FunctionLogicalId>: the target `sam build` (BuildMethod: makefile) calls, with ARTIFACTS_DIR set.
 # The console prints paper cards, so its package carries the card font beside its binary.
@@ -75,6 +75,10 @@ bench-plan: moto
 # bench-omr: optical mark recognition over 1,000 synthetic scans: accuracy and cards/s per core (docs/omr.md).
 bench-omr:
 	go test -run '^$$' -bench ReadCorpus -benchtime 1x -v ./shared/omr/
+
+# generate: the Go code of the .templ templates (committed; run after editing one).
+generate:
+	go tool templ generate
 
 lint:
 	gofmt -l . | (! grep .)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -209,23 +210,7 @@ type caseEvent struct{ At, By, Action, Detail string }
 func (p casePage) Err(field string) string { return p.Errors[field] }
 
 // ErrorFields are the fields in error, sorted.
-func (p casePage) ErrorFields() []string {
-	fields := make([]string, 0, len(p.Errors))
-	for f := range p.Errors {
-		fields = append(fields, f)
-	}
-	sort.Strings(fields)
-	return fields
-}
-
-// withInvalid is the class base, marked invalid when the field has an
-// error message.
-func withInvalid(base, errMsg string) string {
-	if errMsg == "" {
-		return base
-	}
-	return base + " invalid"
-}
+func (p casePage) ErrorFields() []string { return slices.Sorted(maps.Keys(p.Errors)) }
 
 // Summary is the card's visit line: date, table, server and NPS, as far as
 // the diner gave them.

@@ -670,7 +670,7 @@ func casePageView(p casePage) templ.Component {
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
-					var templ_7745c5c3_Var38 = []any{withInvalid("rating", p.Err("outcome"))}
+					var templ_7745c5c3_Var38 = []any{page.Invalid("rating", p.Err("outcome"))}
 					templ_7745c5c3_Err = templ.RenderCSSItems(ctx, templ_7745c5c3_ElementWriter, templ_7745c5c3_Var38...)
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err

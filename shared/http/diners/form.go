@@ -62,18 +62,6 @@ func (p formPage) Field(name, typ, labelKey, autocomplete string) fieldView {
 		Value: p.values.Get(name), Error: p.Errors[name], Autocomplete: autocomplete}
 }
 
-// withInvalid is the class base, marked invalid when the field has an
-// error message.
-func withInvalid(base, errMsg string) string {
-	switch {
-	case errMsg == "":
-		return base
-	case base == "":
-		return "invalid"
-	}
-	return base + " invalid"
-}
-
 type option struct {
 	Value, Label string
 	Selected     bool

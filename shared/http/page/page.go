@@ -73,6 +73,18 @@ func (p Page) T(key string) string { return i18n.T(p.Lang, key, nil) }
 // ID is the element id of a form field: diner.phone is diner-phone.
 func ID(field string) string { return strings.ReplaceAll(field, ".", "-") }
 
+// Invalid is the class attribute class, with "invalid" added when the
+// field has an error message (errMsg not empty).
+func Invalid(class, errMsg string) string {
+	switch {
+	case errMsg == "":
+		return class
+	case class == "":
+		return "invalid"
+	}
+	return class + " invalid"
+}
+
 // Message is a short page: thanks, not found, or an error.
 type Message struct {
 	Page

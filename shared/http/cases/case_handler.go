@@ -2,16 +2,17 @@ package cases
 
 import (
 	"context"
-	"embed"
 	"errors"
-	"html/template"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/a-h/templ"
 
 	"github.com/cardloop/cardloop/shared/brand"
 	"github.com/cardloop/cardloop/shared/card"
@@ -23,12 +24,6 @@ import (
 	"github.com/cardloop/cardloop/shared/link"
 	"github.com/cardloop/cardloop/shared/triage"
 )
-
-//go:embed templates/*.html
-var templateFiles embed.FS
-
-// pages are the case page over the shared layout.
-var pages = page.Parse(templateFiles, "templates/*.html")
 
 // caseWorker reads and works cases (casework.Service).
 type caseWorker interface {
@@ -179,14 +174,14 @@ func (h *CaseHandler) load(w http.ResponseWriter, r *http.Request, id string) (c
 	return rec, st, true
 }
 
-// casePage is what the case template shows.
+// casePage is what the case page (case.templ) shows.
 type casePage struct {
 	page.Page
 	Action, Severity, DinerName, Phone, Due, Status, StatusKey, Notice string
 	// AckFirst puts the Acknowledge button first and focused: the manager
 	// followed the e-mail's acknowledge link to an open case.
 	AckFirst             bool
-	TelURL               template.URL
+	TelURL               string
 	NoContact, Escalated bool
 	Level, Version       int
 	Reasons              []string
@@ -213,6 +208,34 @@ type caseEvent struct{ At, By, Action, Detail string }
 
 // Err returns the message for a field.
 func (p casePage) Err(field string) string { return p.Errors[field] }
+
+// ErrorFields are the fields in error, sorted.
+func (p casePage) ErrorFields() []string { return slices.Sorted(maps.Keys(p.Errors)) }
+
+// Summary is the card's visit line: date, table, server and NPS, as far as
+// the diner gave them.
+func (c caseCard) Summary(p page.Page) string {
+	s := p.T("case.visit") + " " + c.VisitDate
+	if c.Table != "" {
+		s += " · " + p.T("case.table") + " " + c.Table
+	}
+	if c.Server != "" {
+		s += " · " + p.T("case.server") + " " + c.Server
+	}
+	if c.NPS != "" {
+		s += " · NPS " + c.NPS
+	}
+	return s
+}
+
+// Line is the audit entry as the page lists it.
+func (e caseEvent) Line() string {
+	s := e.At + " · " + e.By + " · " + e.Action
+	if e.Detail != "" {
+		s += " · " + e.Detail
+	}
+	return s
+}
 
 func (h *CaseHandler) show(w http.ResponseWriter, r *http.Request, status int, rec casework.Record, st brand.Store, lang i18n.Lang, tok caseToken, notice string, errs map[string]string) {
 	k := rec.Case
@@ -243,7 +266,7 @@ func (h *CaseHandler) show(w http.ResponseWriter, r *http.Request, status int, r
 		p.DinerName = i18n.T(lang, "case.anonymous", nil)
 	}
 	if !k.NoContact && strings.HasPrefix(k.DinerPhone, "+") {
-		p.Phone, p.TelURL = k.DinerPhone, template.URL("tel:"+k.DinerPhone) // E.164 from the card's validation
+		p.Phone, p.TelURL = k.DinerPhone, "tel:"+k.DinerPhone // E.164 from the card's validation
 	}
 	for _, reason := range k.Reasons {
 		detail := reason.Detail
@@ -286,7 +309,7 @@ func (h *CaseHandler) show(w http.ResponseWriter, r *http.Request, status int, r
 		p.Events = append(p.Events, caseEvent{At: ev.At.In(loc).Format("2006-01-02 15:04"), By: ev.By,
 			Action: i18n.T(lang, "case.action."+ev.Action, nil), Detail: strings.Join(detail, ", ")})
 	}
-	h.render(w, status, "case", p)
+	h.render(w, status, casePageView(p))
 }
 
 // linkProblem answers a tampered, foreign or expired link with a clear page
@@ -297,8 +320,8 @@ func (h *CaseHandler) linkProblem(w http.ResponseWriter, r *http.Request, err er
 	if errors.Is(err, link.ErrExpired) {
 		title, body, status = "case.page.expired", "case.page.expired.body", http.StatusGone
 	}
-	h.render(w, status, "message", page.Message{Page: page.Page{Lang: lang, Title: i18n.T(lang, title, nil), StoreName: "cardloop"},
-		Heading: i18n.T(lang, title, nil), Paragraphs: []string{i18n.T(lang, body, nil)}})
+	h.render(w, status, page.MessagePage(page.Message{Page: page.Page{Lang: lang, Title: i18n.T(lang, title, nil), StoreName: "cardloop"},
+		Heading: i18n.T(lang, title, nil), Paragraphs: []string{i18n.T(lang, body, nil)}}))
 }
 
 func (h *CaseHandler) failure(w http.ResponseWriter, lang i18n.Lang, err error) {
@@ -307,10 +330,10 @@ func (h *CaseHandler) failure(w http.ResponseWriter, lang i18n.Lang, err error) 
 	if p.Status == http.StatusNotFound {
 		body = i18n.T(lang, "case.page.notFound", nil)
 	}
-	h.render(w, p.Status, "message", page.Message{Page: page.Page{Lang: lang, Title: p.Title, StoreName: "cardloop"},
-		Heading: i18n.T(lang, "card.error.title", nil), Paragraphs: []string{body}})
+	h.render(w, p.Status, page.MessagePage(page.Message{Page: page.Page{Lang: lang, Title: p.Title, StoreName: "cardloop"},
+		Heading: i18n.T(lang, "card.error.title", nil), Paragraphs: []string{body}}))
 }
 
-func (h *CaseHandler) render(w http.ResponseWriter, status int, name string, data any) {
-	page.Render(w, pages, h.log, status, name, data)
+func (h *CaseHandler) render(w http.ResponseWriter, status int, c templ.Component) {
+	page.Render(w, h.log, status, c)
 }

@@ -1,7 +1,6 @@
 package diners
 
 import (
-	"embed"
 	"errors"
 	"net/http"
 	"net/url"
@@ -9,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/a-h/templ"
 	"github.com/google/uuid"
 
 	"github.com/cardloop/cardloop/shared/brand"
@@ -19,12 +19,6 @@ import (
 	"github.com/cardloop/cardloop/shared/http/respond"
 	"github.com/cardloop/cardloop/shared/i18n"
 )
-
-//go:embed templates/*.html
-var templateFiles embed.FS
-
-// pages are the diner's card over the shared layout.
-var pages = page.Parse(templateFiles, "templates/*.html")
 
 // formPage is the card form, blank or re-shown with the diner's answers and
 // what is wrong with them.
@@ -64,7 +58,7 @@ type fieldView struct {
 
 // Field describes a text-like input.
 func (p formPage) Field(name, typ, labelKey, autocomplete string) fieldView {
-	return fieldView{Name: name, ID: strings.ReplaceAll(name, ".", "-"), Type: typ, Label: i18n.T(p.Lang, labelKey, nil),
+	return fieldView{Name: name, ID: page.ID(name), Type: typ, Label: i18n.T(p.Lang, labelKey, nil),
 		Value: p.values.Get(name), Error: p.Errors[name], Autocomplete: autocomplete}
 }
 
@@ -144,8 +138,8 @@ func (h *CardHandler) lookup(w http.ResponseWriter, r *http.Request) (brand.Stor
 		if key == "card.error" {
 			body = []string{i18n.T(lang, "card.error.retry", nil)}
 		}
-		h.render(w, status, "message", page.Message{Page: page.Page{Lang: lang, Title: i18n.T(lang, key+".title", nil), StoreName: "cardloop"},
-			Heading: i18n.T(lang, key+".title", nil), Paragraphs: body})
+		h.render(w, status, page.MessagePage(page.Message{Page: page.Page{Lang: lang, Title: i18n.T(lang, key+".title", nil), StoreName: "cardloop"},
+			Heading: i18n.T(lang, key+".title", nil), Paragraphs: body}))
 		return brand.Store{}, "", false
 	}
 	return st, i18n.Negotiate(r.URL.Query().Get("lang"), r.Header.Get("Accept-Language"), st.Language), true
@@ -172,7 +166,7 @@ func (h *CardHandler) form(w http.ResponseWriter, r *http.Request) {
 		values.Set("cardVersion", q.Get("v"))
 		values.Set("cardSig", q.Get("k"))
 	}
-	h.render(w, http.StatusOK, "card", h.newFormPage(r, st, lang, values))
+	h.render(w, http.StatusOK, cardForm(h.newFormPage(r, st, lang, values)))
 }
 
 // printedCard reports whether serial, version and sig are a printed card's
@@ -251,9 +245,9 @@ func (h *CardHandler) formPost(w http.ResponseWriter, r *http.Request) {
 			continue
 		}
 		p.Errors[field] = msg
-		p.ErrorList = append(p.ErrorList, errorLink{ID: strings.ReplaceAll(field, ".", "-"), Label: fieldLabel(lang, field), Message: msg})
+		p.ErrorList = append(p.ErrorList, errorLink{ID: page.ID(field), Label: fieldLabel(lang, field), Message: msg})
 	}
-	h.render(w, http.StatusUnprocessableEntity, "card", p)
+	h.render(w, http.StatusUnprocessableEntity, cardForm(p))
 }
 
 // fieldLabel names a field in the reader's language for the error summary.
@@ -349,17 +343,17 @@ func (h *CardHandler) thanks(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Query().Get("sorry") == "1" {
 		p.Paragraphs = append(p.Paragraphs, i18n.T(lang, "card.thanks.sorry", nil))
 	}
-	h.render(w, http.StatusOK, "message", p)
+	h.render(w, http.StatusOK, page.MessagePage(p))
 }
 
 // failure shows a friendly page for an error that is not the diner's input.
 func (h *CardHandler) failure(w http.ResponseWriter, r *http.Request, st brand.Store, lang i18n.Lang, err error) {
 	prob := respond.ProblemFor(err, lang, h.log)
-	h.render(w, prob.Status, "message", page.Message{Page: page.New(r, st, lang, "card.error.title"),
+	h.render(w, prob.Status, page.MessagePage(page.Message{Page: page.New(r, st, lang, "card.error.title"),
 		Heading: i18n.T(lang, "card.error.title", nil), Paragraphs: []string{prob.Title, i18n.T(lang, "card.error.retry", nil)},
-		LinkURL: "/c/" + url.PathEscape(st.ID) + "?lang=" + string(lang), LinkText: i18n.T(lang, "card.thanks.another", nil)})
+		LinkURL: "/c/" + url.PathEscape(st.ID) + "?lang=" + string(lang), LinkText: i18n.T(lang, "card.thanks.another", nil)}))
 }
 
-func (h *CardHandler) render(w http.ResponseWriter, status int, name string, data any) {
-	page.Render(w, pages, h.log, status, name, data)
+func (h *CardHandler) render(w http.ResponseWriter, status int, c templ.Component) {
+	page.Render(w, h.log, status, c)
 }

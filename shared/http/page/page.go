@@ -1,44 +1,29 @@
 // Package page draws the HTML pages diners and managers open from a phone:
 // the shared layout (head, language switch) and the short message page, in
-// the reader's language. A handler package parses its own templates over
-// these with Parse and renders them with Render.
+// the reader's language. Handler packages write their own pages in templ
+// (github.com/a-h/templ) inside Layout and send them with Render.
+//
+// The pages are templ, not html/template: text/template's reflection
+// (MethodByName with a name known only at run time) makes the linker keep
+// every exported method of every reachable type, which cost each function
+// megabytes. templ compiles to Go and escapes every value it writes, so what
+// diners typed (HTML included) is shown as text; URL attributes go through
+// URL or Fragment.
 package page
 
 import (
 	"bytes"
-	"embed"
-	"html/template"
-	"io/fs"
+	"context"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
 
+	"github.com/a-h/templ"
+
 	"github.com/cardloop/cardloop/shared/brand"
 	"github.com/cardloop/cardloop/shared/i18n"
 )
-
-//go:embed templates/*.html
-var layoutFiles embed.FS
-
-// base holds the layout and the message page; Parse clones it for each
-// handler package. html/template escapes every value, so what diners typed
-// (HTML included) is shown as text.
-var base = template.Must(template.New("").Funcs(template.FuncMap{
-	"t":  func(l i18n.Lang, key string) string { return i18n.T(l, key, nil) },
-	"id": func(field string) string { return strings.ReplaceAll(field, ".", "-") },
-}).ParseFS(layoutFiles, "templates/*.html"))
-
-// Parse returns the layout with the templates of files matching patterns
-// added (none: the layout and the message page alone); it panics on a
-// template error, as it runs at start-up.
-func Parse(files fs.FS, patterns ...string) *template.Template {
-	t := template.Must(base.Clone())
-	if len(patterns) == 0 {
-		return t
-	}
-	return template.Must(t.ParseFS(files, patterns...))
-}
 
 var langNames = map[i18n.Lang]string{i18n.ZhTW: "繁體中文", i18n.ZhCN: "简体中文", i18n.En: "English"}
 
@@ -82,6 +67,24 @@ func Plain(r *http.Request, lang i18n.Lang, title, name string) Page {
 	return p
 }
 
+// T returns the text of the i18n key in the page's language.
+func (p Page) T(key string) string { return i18n.T(p.Lang, key, nil) }
+
+// ID is the element id of a form field: diner.phone is diner-phone.
+func ID(field string) string { return strings.ReplaceAll(field, ".", "-") }
+
+// Invalid is the class attribute class, with "invalid" added when the
+// field has an error message (errMsg not empty).
+func Invalid(class, errMsg string) string {
+	switch {
+	case errMsg == "":
+		return class
+	case class == "":
+		return "invalid"
+	}
+	return class + " invalid"
+}
+
 // Message is a short page: thanks, not found, or an error.
 type Message struct {
 	Page
@@ -96,12 +99,13 @@ type Message struct {
 	FormButton string
 }
 
-// Render executes template name of t into memory first, so a template error
-// is a clean 500 rather than half a page.
-func Render(w http.ResponseWriter, t *template.Template, log *slog.Logger, status int, name string, data any) {
+// Render renders c into memory first, so a template error is a clean 500
+// rather than half a page. Rendering does no I/O, so it is not tied to the
+// request's context: a client gone away costs a buffer, not an error log.
+func Render(w http.ResponseWriter, log *slog.Logger, status int, c templ.Component) {
 	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, name, data); err != nil {
-		log.Error("render page", "page", name, "err", err)
+	if err := c.Render(context.Background(), &buf); err != nil {
+		log.Error("render page", "err", err)
 		http.Error(w, "Sorry, something went wrong.", http.StatusInternalServerError)
 		return
 	}
@@ -110,4 +114,39 @@ func Render(w http.ResponseWriter, t *template.Template, log *slog.Logger, statu
 	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 	w.WriteHeader(status)
 	_, _ = buf.WriteTo(w)
+}
+
+// URL is s for an href or action attribute: percent-encoded as
+// html/template normalises URLs (the pages' links are unchanged by the move
+// to templ), and sanitised by templ.URL, which lets only http, https,
+// mailto, tel and ftp schemes through.
+func URL(s string) templ.SafeURL { return templ.URL(escapeURL(s, true)) }
+
+// Fragment is the link to the element with the given id on this page
+// (#id), the id percent-encoded as a URL's fragment.
+func Fragment(id string) templ.SafeURL { return templ.SafeURL("#" + escapeURL(id, false)) }
+
+// escapeURL percent-encodes the bytes of s that may not stand in a URL
+// attribute. With norm, s is a whole URL: reserved characters and existing
+// escapes are kept. Without, s is a part of one and only unreserved
+// characters are kept. (html/template's urlProcessor.)
+func escapeURL(s string, norm bool) string {
+	var b strings.Builder
+	written := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', strings.IndexByte("-._~", c) >= 0:
+			continue
+		case norm && strings.IndexByte("!#$&*+,/:;=?@[]%", c) >= 0:
+			continue
+		}
+		b.WriteString(s[written:i])
+		b.WriteByte('%')
+		b.WriteByte("0123456789abcdef"[c>>4])
+		b.WriteByte("0123456789abcdef"[c&15])
+		written = i + 1
+	}
+	b.WriteString(s[written:])
+	return b.String()
 }

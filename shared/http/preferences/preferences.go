@@ -17,10 +17,6 @@ import (
 	"github.com/cardloop/cardloop/shared/link"
 )
 
-// pages are the message page of the shared layout; these pages need no
-// other.
-var pages = page.Parse(nil)
-
 // consenter confirms and withdraws greeting consent (greeting.Consent).
 type consenter interface {
 	Peek(ctx context.Context, token, action string) (greeting.Answer, error)
@@ -76,11 +72,11 @@ func (h *Handler) ask(action, titleKey, askKey, buttonKey string) http.HandlerFu
 		lang := h.lang(r, a.Lang)
 		name := a.Brand.DisplayName(lang)
 		p := map[string]string{"brand": name}
-		page.Render(w, pages, h.log, http.StatusOK, "message", page.Message{
+		page.Render(w, h.log, http.StatusOK, page.MessagePage(page.Message{
 			Page:     page.Plain(r, lang, i18n.T(lang, titleKey, nil), name),
 			Subtitle: i18n.T(lang, "greeting.subtitle", nil), Heading: i18n.T(lang, titleKey, nil), Paragraphs: []string{i18n.T(lang, askKey, p)},
 			FormAction: r.URL.Path + "?lang=" + string(lang), FormButton: i18n.T(lang, buttonKey, nil),
-		})
+		}))
 	}
 }
 
@@ -96,10 +92,10 @@ func (h *Handler) confirm(w http.ResponseWriter, r *http.Request) {
 		key = "optin.page.withdrawn"
 	}
 	name := a.Brand.DisplayName(lang)
-	page.Render(w, pages, h.log, http.StatusOK, "message", page.Message{
+	page.Render(w, h.log, http.StatusOK, page.MessagePage(page.Message{
 		Page:     page.Plain(r, lang, i18n.T(lang, "optin.page.title", nil), name),
 		Subtitle: i18n.T(lang, "greeting.subtitle", nil), Heading: i18n.T(lang, "optin.page.title", nil), Paragraphs: []string{i18n.T(lang, key, map[string]string{"brand": name})},
-	})
+	}))
 }
 
 func (h *Handler) unsubscribe(w http.ResponseWriter, r *http.Request) {
@@ -115,10 +111,10 @@ func (h *Handler) unsubscribe(w http.ResponseWriter, r *http.Request) {
 	}
 	lang := h.lang(r, a.Lang)
 	name := a.Brand.DisplayName(lang)
-	page.Render(w, pages, h.log, http.StatusOK, "message", page.Message{
+	page.Render(w, h.log, http.StatusOK, page.MessagePage(page.Message{
 		Page:     page.Plain(r, lang, i18n.T(lang, "unsubscribe.page.title", nil), name),
 		Subtitle: i18n.T(lang, "greeting.subtitle", nil), Heading: i18n.T(lang, "unsubscribe.page.title", nil), Paragraphs: []string{i18n.T(lang, "unsubscribe.page.done", map[string]string{"brand": name})},
-	})
+	}))
 }
 
 // problem answers a bad, expired or unserviceable link with a page that
@@ -136,8 +132,8 @@ func (h *Handler) problem(w http.ResponseWriter, r *http.Request, err error) {
 	default:
 		h.log.Error("greeting link failed", "err", err)
 	}
-	page.Render(w, pages, h.log, status, "message", page.Message{
+	page.Render(w, h.log, status, page.MessagePage(page.Message{
 		Page:     page.Plain(r, lang, i18n.T(lang, key, nil), "cardloop"),
 		Subtitle: i18n.T(lang, "greeting.subtitle", nil), Heading: i18n.T(lang, key, nil),
-	})
+	}))
 }

@@ -17,10 +17,18 @@ import (
 // reads the whole binary at each cold start, so size is start-up time.
 var (
 	sizeLimitMiB = map[string]float64{
-		"CardFunction":   12, // the diner waits on it
+		// The diner waits on it. The aim was 12 MiB; it links
+		// libphonenumber (shared/diner/phone) to normalise the phone
+		// numbers diners type: its metadata, x/text's display names and
+		// the protobuf runtime are 6 MiB, and protobuf's reflective
+		// formatting (reflect.Value.MethodByName) makes the linker keep
+		// every exported method of the AWS SDK's types, about 2.5 MiB more.
+		"CardFunction":   18.5,
 		"TriageFunction": 12,
 	}
-	defaultSizeLimitMiB = 14.0
+	// Every other function: 10–11.5 MiB today (a bare DynamoDB + SES v2
+	// Lambda is 9.4 MiB).
+	defaultSizeLimitMiB = 12.0
 	// noSizeLimit are the functions that carry the big libraries on
 	// purpose: the mark reader and image decoders, PDF printing.
 	noSizeLimit = []string{"ScanFunction", "ConsoleFunction"}

@@ -1,8 +1,8 @@
 // Package setup is what every cardloop function starts with: its
 // configuration from the environment (read here and nowhere else), the AWS
-// config, the table's client and a logger. It builds no service: each
-// function's main builds its own from these, so a function's binary links
-// only the packages that function uses.
+// config, the table's client, a logger and a clock. It builds no service:
+// each function's wiring (functions/<name>/wire) builds its own from these,
+// so a function's binary links only the packages that function uses.
 package setup
 
 import (
@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"os"
 	"strconv"
+	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -61,6 +62,8 @@ type App struct {
 	// DynamoDB is the table's client, shared by every store of the function.
 	DynamoDB *dynamodb.Client
 	Log      *slog.Logger
+	// Now is the services' clock, replaced by tests.
+	Now func() time.Time
 }
 
 // Load reads the configuration and the AWS config (the endpoint comes from
@@ -75,7 +78,7 @@ func Load(ctx context.Context) (*App, error) {
 		return nil, fmt.Errorf("setup: load AWS config: %w", err)
 	}
 	log := slog.New(slog.NewJSONHandler(os.Stderr, nil)).With("stage", env.Stage)
-	return &App{Env: env, AWS: cfg, DynamoDB: dynamodb.NewFromConfig(cfg), Log: log}, nil
+	return &App{Env: env, AWS: cfg, DynamoDB: dynamodb.NewFromConfig(cfg), Log: log, Now: time.Now}, nil
 }
 
 // Need returns value, or an error naming the variable when it is empty.

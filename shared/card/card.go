@@ -128,17 +128,6 @@ type Consents struct {
 	Marketing *diner.Consent `json:"marketing,omitempty" dynamodbav:"marketing,omitempty"`
 }
 
-// LowRatings returns the items rated at or below max.
-func (c Card) LowRatings(max int) []string {
-	var out []string
-	for item, v := range c.Ratings {
-		if v <= max {
-			out = append(out, item)
-		}
-	}
-	return out
-}
-
 // StoreQuery asks for a store's cards by visit date, newest first.
 type StoreQuery struct {
 	StoreID string

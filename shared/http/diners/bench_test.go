@@ -18,6 +18,7 @@ import (
 	"github.com/cardloop/cardloop/shared/fault"
 	"github.com/cardloop/cardloop/shared/http/diners"
 	"github.com/cardloop/cardloop/shared/i18n"
+	"github.com/cardloop/cardloop/shared/triage"
 )
 
 // memStores and memCards keep the benchmark free of I/O, so it measures
@@ -30,6 +31,10 @@ func (memStores) Store(_ context.Context, id string) (brand.Store, error) {
 	}
 	return brand.Store{ID: "S001", BrandID: "wang", Country: "TW", TimeZone: "Asia/Taipei", Language: i18n.ZhTW,
 		Items: []string{"bread", "soup", "main"}, MainCourses: []string{"ribeye"}}, nil
+}
+
+func (memStores) Rules(context.Context, string, string) (triage.Rules, error) {
+	return triage.Default(), nil
 }
 
 type memCards struct{}

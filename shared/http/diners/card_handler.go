@@ -13,6 +13,7 @@ import (
 	"github.com/cardloop/cardloop/shared/fault"
 	"github.com/cardloop/cardloop/shared/http/respond"
 	"github.com/cardloop/cardloop/shared/i18n"
+	"github.com/cardloop/cardloop/shared/triage"
 )
 
 // cardSubmitter accepts a card (card.Service).
@@ -21,10 +22,14 @@ type cardSubmitter interface {
 	Submit(ctx context.Context, sub card.Submission, m card.Meta) (card.Result, error)
 }
 
-// storeFinder looks up a store to draw its card.
+// storeFinder looks up a store to draw its card, and its triage rules to
+// tell a diner whether to expect a call.
 type storeFinder interface {
 	// Store returns the store, or a fault.NotFound error.
 	Store(ctx context.Context, id string) (brand.Store, error)
+	// Rules returns the store's triage rules (the defaults where it sets
+	// none).
+	Rules(ctx context.Context, brandID, storeID string) (triage.Rules, error)
 }
 
 // CardHandler serves the diner's card: the online form at /c/{storeId} and

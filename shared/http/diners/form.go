@@ -1,6 +1,7 @@
 package diners
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
@@ -18,6 +19,7 @@ import (
 	"github.com/cardloop/cardloop/shared/http/page"
 	"github.com/cardloop/cardloop/shared/http/respond"
 	"github.com/cardloop/cardloop/shared/i18n"
+	"github.com/cardloop/cardloop/shared/triage"
 )
 
 // formPage is the card form, blank or re-shown with the diner's answers and
@@ -221,7 +223,7 @@ func (h *CardHandler) formPost(w http.ResponseWriter, r *http.Request) {
 		res, err = h.cards.Submit(r.Context(), sub, meta)
 		if err == nil {
 			q := url.Values{"lang": {string(lang)}}
-			if len(res.Card.LowRatings(2)) > 0 {
+			if h.callExpected(r.Context(), st, res.Card) {
 				q.Set("sorry", "1")
 			}
 			http.Redirect(w, r, "/c/"+url.PathEscape(st.ID)+"/thanks?"+q.Encode(), http.StatusSeeOther)
@@ -330,6 +332,18 @@ func submissionFromForm(storeID string, f url.Values) (card.Submission, []fault.
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// callExpected reports whether the store's triage rules open a case for c,
+// so the thanks page tells the diner a manager will be in touch. Rules that
+// cannot be read fall back to the defaults: the card is stored either way.
+func (h *CardHandler) callExpected(ctx context.Context, st brand.Store, c card.Card) bool {
+	rules, err := h.stores.Rules(ctx, st.BrandID, st.ID)
+	if err != nil {
+		h.log.Warn("read triage rules for the thanks page", "store", st.ID, "err", err)
+		rules = triage.Default()
+	}
+	return rules.Judge(c).Severity != triage.None
+}
 
 // thanks is GET /c/{storeId}/thanks.
 func (h *CardHandler) thanks(w http.ResponseWriter, r *http.Request) {

@@ -42,6 +42,37 @@ func formHandler() (*fakeSubmitter, http.Handler) {
 	return f, diners.NewCardHandler(f, memStores{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 }
 
+// TestThanksApologisesWhenACaseOpens: the thanks page says a manager will
+// be in touch exactly when the store's triage rules open a case.
+func TestThanksApologisesWhenACaseOpens(t *testing.T) {
+	_, h := formHandler()
+	tests := []struct {
+		name    string
+		ratings map[string]string
+		sorry   bool
+	}{
+		{"a 1 opens an apology call", map[string]string{"ratings.main": "1", "ratings.overall": "3"}, true},
+		{"one 2 opens nothing", map[string]string{"ratings.main": "2", "ratings.overall": "3"}, false},
+		{"three 2s open a visit", map[string]string{"ratings.main": "2", "ratings.bread": "2", "ratings.overall": "2"}, true},
+		{"all good", map[string]string{"ratings.main": "5", "ratings.overall": "4"}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			form := url.Values{"lang": {"en"}}
+			for k, v := range tt.ratings {
+				form.Set(k, v)
+			}
+			rec := post(h, form, "en")
+			if rec.Code != http.StatusSeeOther {
+				t.Fatalf("got %d, want 303", rec.Code)
+			}
+			if got := strings.Contains(rec.Header().Get("Location"), "sorry=1"); got != tt.sorry {
+				t.Errorf("apology on the thanks page: got %v, want %v (%s)", got, tt.sorry, rec.Header().Get("Location"))
+			}
+		})
+	}
+}
+
 func TestFormRendersInEachLanguage(t *testing.T) {
 	_, h := formHandler()
 	tests := []struct {

@@ -2,8 +2,6 @@ package sesmail_test
 
 import (
 	"context"
-	"encoding/json"
-	"net/http"
 	"strings"
 	"testing"
 
@@ -34,28 +32,16 @@ func TestSendThroughSES(t *testing.T) {
 	if err != nil || id == "" {
 		t.Fatalf("send: got %q, %v", id, err)
 	}
-	resp, err := http.Get(endpoint + "/moto-api/data.json")
+	raws, err := emulator.SentRaw(endpoint)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
-	var data struct {
-		SES struct {
-			RawMessage []struct {
-				Source  string `json:"source"`
-				RawData string `json:"raw_data"`
-			} `json:"RawMessage"`
-		} `json:"ses"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&data); err != nil {
-		t.Fatal(err)
-	}
 	found := false
-	for _, rm := range data.SES.RawMessage {
-		found = found || (strings.Contains(rm.RawData, from) && strings.Contains(rm.RawData, "text/plain") && strings.Contains(rm.RawData, "text/html"))
+	for _, raw := range raws {
+		found = found || (strings.Contains(raw, from) && strings.Contains(raw, "text/plain") && strings.Contains(raw, "text/html"))
 	}
 	if !found {
-		t.Errorf("sent message not found in the emulator's SES store (%d raw messages)", len(data.SES.RawMessage))
+		t.Errorf("sent message not found in the emulator's SES store (%d raw messages)", len(raws))
 	}
 
 	if _, err := sesmail.New(ses, "unverified@nowhere.example", "").Send(ctx, cmail.Message{To: []string{"a@example.com"}, Subject: "x", Text: "x"}); err == nil {

@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"mime/quotedprintable"
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -52,6 +54,28 @@ func sentRaw(endpoint string) ([]string, error) {
 	out := make([]string, 0, len(data.SES.RawMessage))
 	for _, m := range data.SES.RawMessage {
 		out = append(out, m.RawData)
+	}
+	return out, nil
+}
+
+// MailTo returns the messages the emulator's SES holds for addr, oldest
+// first, decoded from quoted-printable (a part that is not stays as sent).
+func MailTo(endpoint, addr string) ([]string, error) {
+	raw, err := SentRaw(endpoint)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, m := range raw {
+		head, _, _ := strings.Cut(m, "\r\n\r\n")
+		if !strings.Contains(head, "To: "+addr) {
+			continue
+		}
+		b, err := io.ReadAll(quotedprintable.NewReader(strings.NewReader(m)))
+		if err != nil {
+			b = []byte(m)
+		}
+		out = append(out, string(b))
 	}
 	return out, nil
 }

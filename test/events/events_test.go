@@ -9,9 +9,7 @@ package events_test
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"io/fs"
-	"mime/quotedprintable"
 	"net/http"
 	"net/url"
 	"path/filepath"
@@ -495,21 +493,9 @@ func withEmail(r events.DynamoDBEventRecord, email string) events.DynamoDBEventR
 // mailsTo returns the decoded messages the emulator's SES holds for addr.
 func mailsTo(t *testing.T, addr string) []string {
 	t.Helper()
-	raw, err := emulator.SentRaw(emulator.EnsureEndpoint(t))
+	out, err := emulator.MailTo(emulator.EnsureEndpoint(t), addr)
 	if err != nil {
 		t.Fatal(err)
-	}
-	var out []string
-	for _, m := range raw {
-		head, _, _ := strings.Cut(m, "\r\n\r\n")
-		if !strings.Contains(head, "To: "+addr) {
-			continue
-		}
-		b, err := io.ReadAll(quotedprintable.NewReader(strings.NewReader(m)))
-		if err != nil {
-			b = []byte(m)
-		}
-		out = append(out, string(b))
 	}
 	return out
 }

@@ -6,7 +6,6 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
-	"mime/quotedprintable"
 	"regexp"
 	"strings"
 	"testing"
@@ -184,21 +183,9 @@ func (r *greetRig) deliver(t *testing.T, msgs []events.SQSMessage) events.SQSEve
 // quoted-printable, oldest first.
 func mailsTo(t *testing.T, addr string) []string {
 	t.Helper()
-	raw, err := emulator.SentRaw(emulator.EnsureEndpoint(t))
+	out, err := emulator.MailTo(emulator.EnsureEndpoint(t), addr)
 	if err != nil {
 		t.Fatal(err)
-	}
-	var out []string
-	for _, m := range raw {
-		head, _, _ := strings.Cut(m, "\r\n\r\n")
-		if !strings.Contains(head, "To: "+addr) {
-			continue
-		}
-		b, err := io.ReadAll(quotedprintable.NewReader(strings.NewReader(m)))
-		if err != nil {
-			b = []byte(m)
-		}
-		out = append(out, string(b))
 	}
 	return out
 }

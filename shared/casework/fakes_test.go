@@ -16,7 +16,7 @@ import (
 )
 
 // fakeCases keeps cases in memory with the guarantees the DynamoDB adapter
-// gives (shared/dynamo/cases.go): a save is conditional on the version read
+// gives (shared/aws/dynamo/casestore): a save is conditional on the version read
 // (or on the case not existing), a notice is written once, and claiming a
 // notice fails with fault.Conflict while it is sent or leased.
 type fakeCases struct {

@@ -17,7 +17,7 @@ import (
 
 // Service tests run against the fakes in fakes_test.go: no emulator. The
 // adapters' own guarantees (conditional writes, leases) are tested against
-// the emulator in shared/dynamo and shared/worker.
+// the emulator in shared/aws/dynamo and shared/worker.
 
 var svcT0 = time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
 

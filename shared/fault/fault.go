@@ -1,7 +1,7 @@
 // Package fault is cardloop's domain error: a code that says what kind of
 // failure it is, a message safe to show a caller, and, for invalid input, the
 // fields at fault. Transport layers map codes to their own statuses in one
-// table (see shared/web); domain code never speaks HTTP.
+// table (see shared/http/respond); domain code never speaks HTTP.
 package fault
 
 import (

@@ -15,7 +15,7 @@ import (
 )
 
 // fakePlanStore holds campaigns, stores, an index of greetable diners per
-// store, and plan records with the adapter's rule (shared/dynamo): a plan is
+// store, and plan records with the adapter's rule (shared/aws/dynamo/greetstore): a plan is
 // claimed unless finished; an unfinished one is claimed again.
 type fakePlanStore struct {
 	mu        sync.Mutex
@@ -143,7 +143,7 @@ type capRec struct {
 }
 
 // fakeSendStore answers ClaimSend the way the adapter's one transaction does
-// (shared/dynamo ClaimSend): the send record first (never twice), then
+// (greetstore.ClaimSend): the send record first (never twice), then
 // suppression, consent and hold, then the frequency cap; it writes the claim
 // and the cap only when every check passes.
 type fakeSendStore struct {

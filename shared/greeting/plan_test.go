@@ -16,7 +16,7 @@ import (
 )
 
 // Planner and Sender tests run against the fakes in fakes_test.go: no
-// emulator. The adapter's conditional writes are tested in shared/dynamo and
+// emulator. The adapter's conditional writes are tested in shared/aws/dynamo/greetstore and
 // end to end in shared/worker.
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))

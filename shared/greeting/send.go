@@ -84,7 +84,7 @@ type SendStore interface {
 	CountSkipped(ctx context.Context, campaignID string, n int) error
 }
 
-// Mailer sends one e-mail (mail.Mailer).
+// Mailer sends one e-mail (sesmail.Mailer).
 type Mailer interface {
 	Send(ctx context.Context, msg mail.Message) (string, error)
 }

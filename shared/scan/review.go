@@ -16,7 +16,7 @@ type CardSubmitter interface {
 	Submit(ctx context.Context, sub card.Submission, m card.Meta) (card.Result, error)
 }
 
-// ReviewStore keeps the review queue (dynamo.DB).
+// ReviewStore keeps the review queue (scanstore.Scans).
 type ReviewStore interface {
 	// Review returns a review, or a fault.NotFound error.
 	Review(ctx context.Context, id string) (Review, error)
@@ -28,7 +28,7 @@ type ReviewStore interface {
 	SaveDecision(ctx context.Context, r Review) (Review, error)
 }
 
-// StoreFinder finds a store's configuration (dynamo.DB).
+// StoreFinder finds a store's configuration (brandstore.Brands).
 type StoreFinder interface {
 	// Store returns a store, or a fault.NotFound error.
 	Store(ctx context.Context, id string) (brand.Store, error)

@@ -24,7 +24,7 @@ type reviewDesk interface {
 	Decide(ctx context.Context, id string, version int, choices map[string]string, by string) (scan.Review, card.Card, error)
 }
 
-// cropReader reads the images cropped from scans (bucket.Bucket).
+// cropReader reads the images cropped from scans (s3bucket.Bucket).
 type cropReader interface {
 	// Get returns an object of at most max bytes, or a fault.NotFound error.
 	Get(ctx context.Context, key string, max int64) ([]byte, error)

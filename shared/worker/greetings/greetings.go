@@ -51,7 +51,7 @@ type deliverer interface {
 	Deliver(ctx context.Context, j greeting.Job) (greeting.Report, time.Time, error)
 }
 
-// delayer postpones a received message (queue.Queue).
+// delayer postpones a received message (sqsqueue.Queue).
 type delayer interface {
 	Delay(ctx context.Context, receiptHandle string, d time.Duration) error
 }

@@ -16,7 +16,7 @@ import (
 	"github.com/cardloop/cardloop/shared/staff"
 )
 
-// paperDesk prints a store's paper cards and takes its scans (scan.Paper).
+// paperDesk prints a store's paper cards and takes its scans (paper.Paper).
 type paperDesk interface {
 	Print(ctx context.Context, storeID string, count int, w io.Writer) ([]string, error)
 	Upload(ctx context.Context, storeID, name string, data []byte) (string, error)

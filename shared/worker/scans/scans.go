@@ -16,7 +16,7 @@ import (
 	"github.com/cardloop/cardloop/shared/scan"
 )
 
-// FileIngester reads one uploaded scan file (scan.Ingester).
+// FileIngester reads one uploaded scan file (ingest.Ingester).
 type FileIngester interface {
 	File(ctx context.Context, key string, at time.Time) (scan.Report, error)
 }
@@ -37,7 +37,7 @@ func NewScan(files func(bucket string) FileIngester, log *slog.Logger) *Scan {
 }
 
 // Handle reads every file the event names. S3 delivers events at least
-// once; reading a file twice adds nothing (scan.Ingester.File keys cards
+// once; reading a file twice adds nothing (ingest.Ingester.File keys cards
 // by serial and reviews by card). A file that failed for a reason a retry
 // may cure fails the invocation, and Lambda's asynchronous retries bring
 // the event again; the files already read are then replays.

@@ -66,12 +66,14 @@ const ConfirmTTL = 30 * 24 * time.Hour
 // (diner.Profile.NeedsOptInMail with ConfirmTTL).
 //
 // Idempotent: the state and keys are a function of the profile, written
-// only when they differ. The e-mail is decided on the profile as stored,
-// not on the record's image — an older record replayed, or a second card's
-// record written before the first e-mail went out, finds that e-mail
-// recorded — and claimed by a write conditioned on that stored profile
-// being unchanged (updatedAt, the last e-mail) with no claim running, then
-// recorded after sending; so concurrent and replayed records send it once.
+// only when they differ. Whether an e-mail is due is decided on the
+// record's profile, and the e-mail is claimed by a write conditioned on the
+// stored profile still being that one — same updatedAt (no card,
+// confirmation or withdrawal since) and same last e-mail (optInMailFor,
+// optInMailAt) — with no claim running, and recorded after sending. So a
+// record made stale by a later write (a second card, the e-mail recorded)
+// fails the claim and sends nothing, replayed or not; the current one sends
+// at most once, and records after it see that e-mail awaiting an answer.
 // An SES failure releases the claim and returns the error, so the stream
 // retries it.
 func (s *Consent) Sync(ctx context.Context, p diner.Profile) error {
@@ -83,23 +85,13 @@ func (s *Consent) Sync(ctx context.Context, p diner.Profile) error {
 	if _, err := s.store.SyncMarketing(ctx, p, state); err != nil {
 		return err
 	}
-	if !p.NeedsOptInMail(b.DoubleOptIn(), s.now(), ConfirmTTL) {
-		return nil
-	}
-	p, err = s.store.Diner(ctx, p.BrandID, p.Key)
-	if fault.CodeOf(err) == fault.NotFound {
-		return nil // erased meanwhile: nobody to ask
-	}
-	if err != nil {
-		return fmt.Errorf("sync consent of a diner: %w", err)
-	}
 	now := s.now()
 	if !p.NeedsOptInMail(b.DoubleOptIn(), now, ConfirmTTL) {
 		return nil
 	}
 	err = s.store.ClaimOptInMail(ctx, p, now, time.Minute)
 	if fault.CodeOf(err) == fault.Conflict {
-		return nil // being sent, or the profile changed: its own record decides
+		return nil // being sent, or the record is stale: a newer record decides
 	}
 	if err != nil {
 		return err

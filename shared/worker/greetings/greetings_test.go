@@ -597,23 +597,44 @@ func TestOneConfirmationPerDiner(t *testing.T) {
 			if n := len(mailsTo(t, email)); n != want {
 				t.Fatalf("confirmation e-mails after the second card: got %d, want %d", n, want)
 			}
-			// The newest e-mail's link confirms the diner.
-			msgs := mailsTo(t, email)
-			m := regexp.MustCompile(`/o/([A-Za-z0-9_-]+)`).FindStringSubmatch(msgs[len(msgs)-1])
-			if m == nil {
-				t.Fatal("no confirmation link")
-			}
-			if a, err := r.consent.Confirm(ctx, m[1]); err != nil || a.Result != "done" {
-				t.Fatalf("confirm: got %+v %v, want done", a, err)
-			}
-			r.syncStream(t)
-			p, err := r.db.Diner(ctx, "wang", key)
-			if err != nil || p.MarketingStatus != diner.MarketingConfirmed {
-				t.Fatalf("after confirming: got state %q (%v), want confirmed", p.MarketingStatus, err)
-			}
+			confirmNewest(t, r, email, key)
 			if n := len(mailsTo(t, email)); n != want {
 				t.Errorf("confirmation e-mails after confirming: got %d, want %d", n, want)
 			}
 		})
+	}
+	// Both cards written before the ConsentFunction reads either record.
+	t.Run("both cards before the stream is read", func(t *testing.T) {
+		r := newGreetRig(t, taipei10)
+		email := "lin." + r.tag + "@example.net"
+		key := r.tick(t, "first", email)
+		*r.clock = r.clock.Add(40 * time.Second)
+		r.tick(t, "second", email)
+		r.syncStream(t)
+		r.syncStream(t)
+		if n := len(mailsTo(t, email)); n != 1 {
+			t.Fatalf("confirmation e-mails: got %d, want 1", n)
+		}
+		confirmNewest(t, r, email, key)
+	})
+}
+
+// confirmNewest follows the link of the newest confirmation e-mail to email
+// and checks that it confirms the diner.
+func confirmNewest(t *testing.T, r *greetRig, email, key string) {
+	t.Helper()
+	ctx := context.Background()
+	msgs := mailsTo(t, email)
+	m := regexp.MustCompile(`/o/([A-Za-z0-9_-]+)`).FindStringSubmatch(msgs[len(msgs)-1])
+	if m == nil {
+		t.Fatal("no confirmation link")
+	}
+	if a, err := r.consent.Confirm(ctx, m[1]); err != nil || a.Result != "done" {
+		t.Fatalf("confirm: got %+v %v, want done", a, err)
+	}
+	r.syncStream(t)
+	p, err := r.db.Diner(ctx, "wang", key)
+	if err != nil || p.MarketingStatus != diner.MarketingConfirmed {
+		t.Fatalf("after confirming: got state %q (%v), want confirmed", p.MarketingStatus, err)
 	}
 }

@@ -35,11 +35,39 @@ func (p Profile) Marketing(doubleOptIn bool) MarketingState {
 }
 
 // NeedsOptInMail reports whether the diner should be sent a confirmation
-// e-mail now: consent pending, an address to send it to, and no
-// confirmation e-mail yet for this consent.
-func (p Profile) NeedsOptInMail(doubleOptIn bool) bool {
+// e-mail at now: consent pending, an address to send it to, no confirmation
+// e-mail yet for this consent, and none awaiting an answer (linkTTL is how
+// long a confirmation link works). Ticking the box again while an e-mail
+// awaits an answer asks nothing more: that e-mail's link confirms the newer
+// consent too.
+func (p Profile) NeedsOptInMail(doubleOptIn bool, now time.Time, linkTTL time.Duration) bool {
 	return p.Email != "" && p.Marketing(doubleOptIn) == MarketingPending &&
-		(p.OptInMailFor == nil || !p.OptInMailFor.Equal(p.MarketingConsent.At))
+		(p.OptInMailFor == nil || !p.OptInMailFor.Equal(p.MarketingConsent.At)) &&
+		!p.OptInMailAwaitsAnswer(now, linkTTL)
+}
+
+// OptInMailAwaitsAnswer reports whether the last confirmation e-mail can
+// still be answered at now: its link has not expired (linkTTL from sending)
+// and no confirmation or withdrawal has come since the consent it asked
+// about. A profile written before OptInMailAt was kept counts from the
+// consent's time, which the e-mail followed within moments.
+func (p Profile) OptInMailAwaitsAnswer(now time.Time, linkTTL time.Duration) bool {
+	if p.OptInMailFor == nil {
+		return false
+	}
+	sent := *p.OptInMailFor
+	if p.OptInMailAt != nil {
+		sent = *p.OptInMailAt
+	}
+	if !now.Before(sent.Add(linkTTL)) {
+		return false
+	}
+	for _, answer := range []*Consent{p.MarketingConfirmed, p.MarketingWithdrawn} {
+		if answer != nil && !answer.At.Before(*p.OptInMailFor) {
+			return false
+		}
+	}
+	return true
 }
 
 // OnHold reports whether greetings must wait at now: an apology case is

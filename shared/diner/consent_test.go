@@ -37,30 +37,65 @@ func TestMarketing(t *testing.T) {
 }
 
 func TestNeedsOptInMail(t *testing.T) {
+	const ttl = 30 * 24 * time.Hour
 	t1 := time.Date(2026, 1, 1, 1, 0, 0, 0, time.UTC)
 	t2 := t1.Add(time.Hour)
+	sent := t1.Add(time.Second)
 	pending := Profile{Email: "a@example.com", MarketingConsent: &Consent{At: t1}}
+	mailed := func(p Profile) Profile { p.OptInMailFor, p.OptInMailAt = &t1, &sent; return p }
 	tests := []struct {
 		name string
 		p    func(Profile) Profile
+		now  time.Time
 		want bool
 	}{
-		{"pending, never mailed", func(p Profile) Profile { return p }, true},
-		{"mailed for this consent", func(p Profile) Profile { p.OptInMailFor = &t1; return p }, false},
-		{"mailed for an older consent", func(p Profile) Profile {
-			p.OptInMailFor = &t2
-			p.MarketingConsent = &Consent{At: t2.Add(time.Hour)}
+		{"pending, never mailed", func(p Profile) Profile { return p }, t1, true},
+		{"mailed for this consent", mailed, t2, false},
+		{"mailed for this consent, link expired", mailed, sent.Add(ttl), false},
+		{"ticked again within a minute", func(p Profile) Profile {
+			p = mailed(p)
+			p.MarketingConsent = &Consent{At: t1.Add(40 * time.Second)}
 			return p
-		}, true},
-		{"no address", func(p Profile) Profile { p.Email = ""; return p }, false},
-		{"confirmed", func(p Profile) Profile { p.MarketingConfirmed = &Consent{At: t2}; return p }, false},
+		}, t1.Add(41 * time.Second), false},
+		{"ticked again just before the link expires", func(p Profile) Profile {
+			p = mailed(p)
+			p.MarketingConsent = &Consent{At: sent.Add(ttl - time.Second)}
+			return p
+		}, sent.Add(ttl - time.Second), false},
+		{"ticked again once the link expired", func(p Profile) Profile {
+			p = mailed(p)
+			p.MarketingConsent = &Consent{At: sent.Add(ttl)}
+			return p
+		}, sent.Add(ttl), true},
+		{"ticked again, a profile from before optInMailAt, expired", func(p Profile) Profile {
+			p.OptInMailFor = &t1
+			p.MarketingConsent = &Consent{At: t1.Add(ttl)}
+			return p
+		}, t1.Add(ttl), true},
+		{"withdrawn, then ticked again", func(p Profile) Profile {
+			p = mailed(p)
+			p.MarketingWithdrawn = &Consent{At: t2}
+			p.MarketingConsent = &Consent{At: t2.Add(time.Minute)}
+			return p
+		}, t2.Add(time.Minute), true},
+		{"confirmed, withdrawn, ticked again", func(p Profile) Profile {
+			p = mailed(p)
+			p.MarketingConfirmed = &Consent{At: t2}
+			p.MarketingWithdrawn = &Consent{At: t2.Add(time.Minute)}
+			p.MarketingConsent = &Consent{At: t2.Add(2 * time.Minute)}
+			return p
+		}, t2.Add(2 * time.Minute), true},
+		{"no address", func(p Profile) Profile { p.Email = ""; return p }, t1, false},
+		{"confirmed", func(p Profile) Profile { p.MarketingConfirmed = &Consent{At: t2}; return p }, t2, false},
 	}
 	for _, tt := range tests {
-		if got := tt.p(pending).NeedsOptInMail(true); got != tt.want {
-			t.Errorf("%s: got %v, want %v", tt.name, got, tt.want)
-		}
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.p(pending).NeedsOptInMail(true, tt.now, ttl); got != tt.want {
+				t.Errorf("got %v, want %v", got, tt.want)
+			}
+		})
 	}
-	if pending.NeedsOptInMail(false) {
+	if pending.NeedsOptInMail(false, t1, ttl) {
 		t.Error("a brand without double opt-in sends no confirmation e-mail")
 	}
 }

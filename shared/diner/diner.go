@@ -36,9 +36,12 @@ type Profile struct {
 	// MarketingStatus is Marketing() as last written with the index keys
 	// that follow from it (the sender's transaction checks this attribute).
 	MarketingStatus MarketingState `json:"marketingState,omitempty" dynamodbav:"marketingState,omitempty"`
-	// OptInMailFor is the time of the consent whose confirmation e-mail has
-	// been sent, so each consent is asked to confirm once.
+	// OptInMailFor is the time of the consent whose confirmation e-mail was
+	// sent last, and OptInMailAt when it was sent (its link works for the
+	// link's lifetime from then): a diner has one confirmation e-mail
+	// awaiting an answer at a time (see NeedsOptInMail).
 	OptInMailFor *time.Time `json:"optInMailFor,omitempty" dynamodbav:"optInMailFor,omitempty"`
+	OptInMailAt  *time.Time `json:"optInMailAt,omitempty" dynamodbav:"optInMailAt,omitempty"`
 	// OpenCases are the diner's apology cases not yet resolved; HoldUntil
 	// ends the quiet period after a severe case. No greeting goes out while
 	// either holds (PRODUCT.md 4.3).

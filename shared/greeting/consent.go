@@ -25,10 +25,14 @@ type ConsentStore interface {
 	// be synced from its own stream record.
 	SyncMarketing(ctx context.Context, p diner.Profile, state diner.MarketingState) (bool, error)
 	// ClaimOptInMail claims the confirmation e-mail of the profile's
-	// current consent for lease; it fails with fault.Conflict when that
-	// e-mail was sent or is being sent.
+	// current consent for lease, if the stored profile is still the one
+	// read (its updatedAt and its last confirmation e-mail) and no claim
+	// runs; else it fails with fault.Conflict.
 	ClaimOptInMail(ctx context.Context, p diner.Profile, now time.Time, lease time.Duration) error
-	OptInMailSent(ctx context.Context, p diner.Profile) error
+	// OptInMailSent records the claimed e-mail sent at at, for the
+	// profile's consent, and ends the claim.
+	OptInMailSent(ctx context.Context, p diner.Profile, at time.Time) error
+	// ReleaseOptInMail ends a claim whose e-mail was not sent.
 	ReleaseOptInMail(ctx context.Context, p diner.Profile) error
 	// SetMarketing records a confirmation or a withdrawal (which) with the
 	// state it leads to, if the profile is still the one read; it counts an
@@ -57,13 +61,21 @@ func NewConsent(store ConsentStore, mailer Mailer, signer *link.Signer, baseURL 
 const ConfirmTTL = 30 * 24 * time.Hour
 
 // Sync brings a changed profile's greeting state and indexes up to date and
-// sends the confirmation e-mail its consent calls for.
+// sends the confirmation e-mail its consent calls for: one per diner at a
+// time, until it is answered (confirmed, withdrawn) or its link expires
+// (diner.Profile.NeedsOptInMail with ConfirmTTL).
 //
 // Idempotent: the state and keys are a function of the profile, written
-// only when they differ; the confirmation e-mail is claimed for the exact
-// consent it confirms before it is sent and marked after, so a replayed
-// record finds it claimed or sent. An SES failure releases the claim and
-// returns the error, so the stream retries it.
+// only when they differ. Whether an e-mail is due is decided on the
+// record's profile, and the e-mail is claimed by a write conditioned on the
+// stored profile still being that one — same updatedAt (no card,
+// confirmation or withdrawal since) and same last e-mail (optInMailFor,
+// optInMailAt) — with no claim running, and recorded after sending. So a
+// record made stale by a later write (a second card, the e-mail recorded)
+// fails the claim and sends nothing, replayed or not; the current one sends
+// at most once, and records after it see that e-mail awaiting an answer.
+// An SES failure releases the claim and returns the error, so the stream
+// retries it.
 func (s *Consent) Sync(ctx context.Context, p diner.Profile) error {
 	b, err := s.store.Brand(ctx, p.BrandID)
 	if err != nil {
@@ -73,12 +85,13 @@ func (s *Consent) Sync(ctx context.Context, p diner.Profile) error {
 	if _, err := s.store.SyncMarketing(ctx, p, state); err != nil {
 		return err
 	}
-	if !p.NeedsOptInMail(b.DoubleOptIn()) {
+	now := s.now()
+	if !p.NeedsOptInMail(b.DoubleOptIn(), now, ConfirmTTL) {
 		return nil
 	}
-	err = s.store.ClaimOptInMail(ctx, p, s.now(), time.Minute)
+	err = s.store.ClaimOptInMail(ctx, p, now, time.Minute)
 	if fault.CodeOf(err) == fault.Conflict {
-		return nil
+		return nil // being sent, or the record is stale: a newer record decides
 	}
 	if err != nil {
 		return err
@@ -86,7 +99,7 @@ func (s *Consent) Sync(ctx context.Context, p diner.Profile) error {
 	if err := s.sendOptIn(ctx, b, p); err != nil {
 		return errors.Join(err, s.store.ReleaseOptInMail(context.WithoutCancel(ctx), p))
 	}
-	return s.store.OptInMailSent(ctx, p)
+	return s.store.OptInMailSent(ctx, p, now)
 }
 
 // dinerLang is the diner's language, else their store's.
@@ -151,16 +164,19 @@ func (s *Consent) Peek(ctx context.Context, token, action string) (Answer, error
 	return a, nil
 }
 
-// Confirm confirms the consent a confirmation link names. Confirming twice
-// is fine; a link for a consent that has since been withdrawn confirms
-// nothing.
+// Confirm confirms the consent a confirmation link names, and any newer
+// tick of the box (a second card while the e-mail awaits an answer sends no
+// new link). Confirming twice is fine; a link for a consent that has since
+// been withdrawn confirms nothing, even after the diner ticks the box again
+// (that tick gets its own e-mail).
 func (s *Consent) Confirm(ctx context.Context, token string) (Answer, error) {
 	t, err := s.signer.Open(token, "confirm")
 	if err != nil {
 		return Answer{}, err
 	}
 	return s.change(ctx, t, func(p diner.Profile, b brand.Brand) (string, *diner.Consent, diner.MarketingState, string) {
-		if p.MarketingConsent == nil || p.MarketingConsent.At.UnixMilli() < t.At {
+		if p.MarketingConsent == nil || p.MarketingConsent.At.UnixMilli() < t.At ||
+			p.MarketingWithdrawn != nil && p.MarketingWithdrawn.At.UnixMilli() >= t.At {
 			return "withdrawn", nil, "", ""
 		}
 		switch p.Marketing(b.DoubleOptIn()) {

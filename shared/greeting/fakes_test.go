@@ -280,6 +280,7 @@ func (f *fakeSendStore) result(campaignID string) Results {
 type fakeMailer struct {
 	mu                 sync.Mutex
 	sent               map[string]int
+	texts              []string // the text of every message sent, in order
 	tries              int
 	fail, reject, lose int
 }
@@ -301,6 +302,7 @@ func (m *fakeMailer) Send(_ context.Context, msg mail.Message) (string, error) {
 	for _, to := range msg.To {
 		m.sent[to]++
 	}
+	m.texts = append(m.texts, msg.Text)
 	if m.lose > 0 {
 		m.lose--
 		return "", &fault.Error{Code: fault.Unavailable, Message: "E-mail is briefly unavailable.", Err: errors.New("read: connection reset by peer")}
@@ -330,3 +332,115 @@ type fakeLimiter struct{ err error }
 var _ Limiter = fakeLimiter{}
 
 func (l fakeLimiter) Wait(context.Context) error { return l.err }
+
+// fakeConsentStore holds diner profiles with the adapter's rules
+// (greetstore): a card re-stamps the consent and updatedAt; the opt-in
+// claim holds only while the profile's updatedAt and last confirmation
+// e-mail are the ones read and no lease runs.
+type fakeConsentStore struct {
+	mu     sync.Mutex
+	diners map[string]diner.Profile // by key (one brand)
+	lease  map[string]time.Time
+	claims int
+}
+
+var _ ConsentStore = (*fakeConsentStore)(nil)
+
+func (f *fakeConsentStore) Brand(_ context.Context, id string) (brand.Brand, error) {
+	return brand.Brand{ID: id}, nil
+}
+
+func (f *fakeConsentStore) Store(context.Context, string) (brand.Store, error) {
+	return brand.Store{}, fault.New(fault.NotFound, "no store")
+}
+
+func (f *fakeConsentStore) Diner(_ context.Context, _, key string) (diner.Profile, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	p, ok := f.diners[key]
+	if !ok {
+		return diner.Profile{}, fault.New(fault.NotFound, "no diner")
+	}
+	return p, nil
+}
+
+// tick is a card with the box ticked at at: it returns the stream image.
+func (f *fakeConsentStore) tick(key string, at time.Time) diner.Profile {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	p := f.diners[key]
+	p.BrandID, p.Key, p.Email = "wang", key, key+"@example.net"
+	p.MarketingConsent = &diner.Consent{At: at, Source: "qr"}
+	p.UpdatedAt = at
+	f.diners[key] = p
+	return p
+}
+
+func (f *fakeConsentStore) SyncMarketing(_ context.Context, p diner.Profile, state diner.MarketingState) (bool, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	cur, ok := f.diners[p.Key]
+	if !ok || !cur.UpdatedAt.Equal(p.UpdatedAt) || cur.MarketingStatus == state {
+		return false, nil
+	}
+	cur.MarketingStatus = state
+	f.diners[p.Key] = cur
+	return true, nil
+}
+
+func sameTime(a, b *time.Time) bool {
+	return a == nil && b == nil || a != nil && b != nil && a.Equal(*b)
+}
+
+func (f *fakeConsentStore) ClaimOptInMail(_ context.Context, p diner.Profile, now time.Time, lease time.Duration) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	cur, ok := f.diners[p.Key]
+	if !ok || !cur.UpdatedAt.Equal(p.UpdatedAt) || !sameTime(cur.OptInMailFor, p.OptInMailFor) || !sameTime(cur.OptInMailAt, p.OptInMailAt) {
+		return fault.New(fault.Conflict, "changed")
+	}
+	if until, ok := f.lease[p.Key]; ok && !until.Before(now) {
+		return fault.New(fault.Conflict, "being sent")
+	}
+	f.lease[p.Key] = now.Add(lease)
+	f.claims++
+	return nil
+}
+
+func (f *fakeConsentStore) OptInMailSent(_ context.Context, p diner.Profile, at time.Time) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	cur := f.diners[p.Key]
+	given := p.MarketingConsent.At
+	cur.OptInMailFor, cur.OptInMailAt = &given, &at
+	f.diners[p.Key] = cur
+	delete(f.lease, p.Key)
+	return nil
+}
+
+func (f *fakeConsentStore) ReleaseOptInMail(_ context.Context, p diner.Profile) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	delete(f.lease, p.Key)
+	return nil
+}
+
+func (f *fakeConsentStore) SetMarketing(_ context.Context, p diner.Profile, which string, c diner.Consent, state diner.MarketingState, _ string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	cur, ok := f.diners[p.Key]
+	if !ok || !cur.UpdatedAt.Equal(p.UpdatedAt) {
+		return fault.New(fault.Conflict, "changed")
+	}
+	switch which {
+	case "marketingConsentConfirmed":
+		cur.MarketingConfirmed = &c
+	case "marketingConsentWithdrawn":
+		cur.MarketingWithdrawn = &c
+	default:
+		return fmt.Errorf("unknown consent event %q", which)
+	}
+	cur.MarketingStatus, cur.UpdatedAt = state, c.At
+	f.diners[p.Key] = cur
+	return nil
+}

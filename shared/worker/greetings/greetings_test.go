@@ -522,3 +522,106 @@ func TestFeedbackFixture(t *testing.T) {
 		t.Error("an event without a message id: want an error")
 	}
 }
+
+// tick submits a card from the diner with address email, with the
+// greetings box ticked, under its own submission id.
+func (r *greetRig) tick(t *testing.T, id, email string) string {
+	t.Helper()
+	res, err := r.cards.Submit(context.Background(), card.Submission{
+		SubmissionID: id + r.tag, StoreID: "S001", Ratings: map[string]int{"overall": 5},
+		Diner: card.DinerInput{Name: "Lin", Email: email}, Consent: card.ConsentInput{Marketing: true},
+	}, card.Meta{Source: card.SourceQR})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.Card.Diner.Key
+}
+
+// TestOneConfirmationPerDiner: a diner who ticks greetings on two cards
+// within a minute is asked to confirm once, however the stream delivers the
+// two profile records; the first e-mail's link confirms them. A new e-mail
+// goes out only once the first has expired, or after a withdrawal and a new
+// tick.
+func TestOneConfirmationPerDiner(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		name string
+		// between runs after the first confirmation e-mail and before the
+		// next card; it returns how many confirmation e-mails the diner
+		// should have in the end.
+		between func(t *testing.T, r *greetRig, key string) int
+	}{
+		{"second card within a minute", func(t *testing.T, r *greetRig, key string) int {
+			*r.clock = r.clock.Add(40 * time.Second)
+			return 1
+		}},
+		{"second card after the link expired", func(t *testing.T, r *greetRig, key string) int {
+			*r.clock = r.clock.Add(greeting.ConfirmTTL + time.Hour)
+			return 2
+		}},
+		{"second card after withdrawing", func(t *testing.T, r *greetRig, key string) int {
+			*r.clock = r.clock.Add(20 * time.Second)
+			if _, err := r.consent.Withdraw(ctx, "wang", key, "unsubscribe-page", ""); err != nil {
+				t.Fatal(err)
+			}
+			*r.clock = r.clock.Add(20 * time.Second)
+			return 2
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newGreetRig(t, taipei10)
+			email := "lin." + r.tag + "@example.net"
+			key := r.tick(t, "first", email)
+			r.syncStream(t)
+			if n := len(mailsTo(t, email)); n != 1 {
+				t.Fatalf("confirmation e-mails after the first card: got %d, want 1", n)
+			}
+			want := tt.between(t, r, key)
+			r.tick(t, "second", email)
+			r.syncStream(t)
+			r.syncStream(t) // the stream delivered again
+			if n := len(mailsTo(t, email)); n != want {
+				t.Fatalf("confirmation e-mails after the second card: got %d, want %d", n, want)
+			}
+			confirmNewest(t, r, email, key)
+			if n := len(mailsTo(t, email)); n != want {
+				t.Errorf("confirmation e-mails after confirming: got %d, want %d", n, want)
+			}
+		})
+	}
+	// Both cards written before the ConsentFunction reads either record.
+	t.Run("both cards before the stream is read", func(t *testing.T) {
+		r := newGreetRig(t, taipei10)
+		email := "lin." + r.tag + "@example.net"
+		key := r.tick(t, "first", email)
+		*r.clock = r.clock.Add(40 * time.Second)
+		r.tick(t, "second", email)
+		r.syncStream(t)
+		r.syncStream(t)
+		if n := len(mailsTo(t, email)); n != 1 {
+			t.Fatalf("confirmation e-mails: got %d, want 1", n)
+		}
+		confirmNewest(t, r, email, key)
+	})
+}
+
+// confirmNewest follows the link of the newest confirmation e-mail to email
+// and checks that it confirms the diner.
+func confirmNewest(t *testing.T, r *greetRig, email, key string) {
+	t.Helper()
+	ctx := context.Background()
+	msgs := mailsTo(t, email)
+	m := regexp.MustCompile(`/o/([A-Za-z0-9_-]+)`).FindStringSubmatch(msgs[len(msgs)-1])
+	if m == nil {
+		t.Fatal("no confirmation link")
+	}
+	if a, err := r.consent.Confirm(ctx, m[1]); err != nil || a.Result != "done" {
+		t.Fatalf("confirm: got %+v %v, want done", a, err)
+	}
+	r.syncStream(t)
+	p, err := r.db.Diner(ctx, "wang", key)
+	if err != nil || p.MarketingStatus != diner.MarketingConfirmed {
+		t.Fatalf("after confirming: got state %q (%v), want confirmed", p.MarketingStatus, err)
+	}
+}

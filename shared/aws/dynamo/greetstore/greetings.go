@@ -268,22 +268,31 @@ func (gs *Greetings) addToCampaign(ctx context.Context, campaignID, field string
 	return nil
 }
 
-// ClaimOptInMail claims the confirmation e-mail of the profile's consent.
+// ClaimOptInMail claims the confirmation e-mail of the profile's consent
+// for lease: only if the stored profile is still the one read — the same
+// updatedAt (no card, confirmation or withdrawal since) and the same last
+// confirmation e-mail (optInMailFor, optInMailAt: none sent since) — and no
+// other claim runs (optInLease absent or past). Whether an e-mail is due
+// was decided on that profile (diner.Profile.NeedsOptInMail); the
+// condition makes the decision hold at the write. fault.Conflict otherwise.
 func (gs *Greetings) ClaimOptInMail(ctx context.Context, p diner.Profile, now time.Time, lease time.Duration) error {
-	given := dynamo.Stamp(p.MarketingConsent.At)
-	_, err := gs.t.API.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+	cond := expression.Name("pk").AttributeExists().And(sameVersion(p)).
+		And(sameStamp("optInMailFor", p.OptInMailFor)).And(sameStamp("optInMailAt", p.OptInMailAt)).
+		And(expression.Or(expression.AttributeNotExists(expression.Name("optInLease")), expression.Name("optInLease").LessThan(expression.Value(dynamo.Stamp(now)))))
+	expr, err := expression.NewBuilder().
+		WithUpdate(expression.Set(expression.Name("optInLease"), expression.Value(dynamo.Stamp(now.Add(lease))))).
+		WithCondition(cond).Build()
+	if err != nil {
+		return fmt.Errorf("build confirmation e-mail claim: %w", err)
+	}
+	_, err = gs.t.API.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: &gs.t.Name, Key: dynamo.Key(dynamo.DinerPK(p.BrandID, p.Key), "PROFILE"),
-		UpdateExpression:    aws.String("SET optInLease = :until"),
-		ConditionExpression: aws.String("attribute_exists(pk) AND (attribute_not_exists(optInMailFor) OR optInMailFor <> :given) AND (attribute_not_exists(optInLease) OR optInLease < :now)"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":until": &types.AttributeValueMemberS{Value: dynamo.Stamp(now.Add(lease))},
-			":given": &types.AttributeValueMemberS{Value: given},
-			":now":   &types.AttributeValueMemberS{Value: dynamo.Stamp(now)},
-		},
+		UpdateExpression: expr.Update(), ConditionExpression: expr.Condition(),
+		ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values(),
 	})
 	var ccf *types.ConditionalCheckFailedException
 	if errors.As(err, &ccf) {
-		return fault.New(fault.Conflict, "The confirmation e-mail is sent or being sent.")
+		return fault.New(fault.Conflict, "The confirmation e-mail is sent or being sent, or the diner changed meanwhile.")
 	}
 	if err != nil {
 		return dynamo.Unavailable("claim confirmation e-mail", err)
@@ -291,12 +300,25 @@ func (gs *Greetings) ClaimOptInMail(ctx context.Context, p diner.Profile, now ti
 	return nil
 }
 
-// OptInMailSent marks the confirmation e-mail of the profile's consent sent.
-func (gs *Greetings) OptInMailSent(ctx context.Context, p diner.Profile) error {
+// sameStamp is the condition that a time attribute (written with
+// dynamo.Stamp) is still the one read, or still absent.
+func sameStamp(name string, read *time.Time) expression.ConditionBuilder {
+	if read == nil {
+		return expression.AttributeNotExists(expression.Name(name))
+	}
+	return expression.Name(name).Equal(expression.Value(dynamo.Stamp(*read)))
+}
+
+// OptInMailSent records the confirmation e-mail of the profile's consent
+// sent at at, and ends the claim.
+func (gs *Greetings) OptInMailSent(ctx context.Context, p diner.Profile, at time.Time) error {
 	_, err := gs.t.API.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: &gs.t.Name, Key: dynamo.Key(dynamo.DinerPK(p.BrandID, p.Key), "PROFILE"),
-		UpdateExpression:          aws.String("SET optInMailFor = :given REMOVE optInLease"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":given": &types.AttributeValueMemberS{Value: dynamo.Stamp(p.MarketingConsent.At)}},
+		UpdateExpression: aws.String("SET optInMailFor = :given, optInMailAt = :at REMOVE optInLease"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":given": &types.AttributeValueMemberS{Value: dynamo.Stamp(p.MarketingConsent.At)},
+			":at":    &types.AttributeValueMemberS{Value: dynamo.Stamp(at)},
+		},
 	})
 	if err != nil {
 		return dynamo.Unavailable("mark confirmation e-mail sent", err)

@@ -107,7 +107,7 @@ button{font:inherit;min-height:2.75rem;padding:.4rem 1rem;cursor:pointer}
 {{if .Items}}<ul class="jobs">{{range .Items}}<li>
 <h3>{{.Function}} / {{.Event}}</h3>
 <dl><dt>Expression</dt><dd><code>{{.Expression}}</code> ({{.Timezone}})</dd>
-<dt>Next run</dt><dd>{{if not .Enabled}}disabled{{else if .Next}}<time datetime="{{.Next}}">{{.Next}}</time>{{else}}counted from the runner's start{{end}}</dd></dl>
+<dt>Next run</dt><dd>{{if not .Enabled}}disabled{{else if .Next}}<time datetime="{{.Next}}">{{.NextLabel}}</time>{{else}}counted from the runner's start{{end}}</dd></dl>
 <form method="post" action="/local/schedules/{{.Function}}/{{.Event}}"><button type="submit" aria-label="Run now: {{.Function}} {{.Event}}">Run now</button></form>
 </li>{{end}}</ul>{{else}}<p>template.yaml has no schedules.</p>{{end}}
 <p>From a shell: <code>go run ./cmd/cardloop trigger &lt;Function&gt; &lt;Event&gt;</code>. API clients get JSON from this address.</p>
@@ -115,11 +115,23 @@ button{font:inherit;min-height:2.75rem;padding:.4rem 1rem;cursor:pointer}
 `))
 
 func (c *Clock) servePage(w http.ResponseWriter, r *http.Request, items []item) {
+	type row struct {
+		item
+		NextLabel string // e.g. "2026-11-27 18:01 UTC (in 8 min)"
+	}
 	data := struct {
-		Items   []item
+		Items   []row
 		Run     *Run
 		Missing string
-	}{Items: items}
+	}{}
+	now := c.now()
+	for _, it := range items {
+		r := row{item: it}
+		if t, err := time.Parse(time.RFC3339, it.Next); err == nil {
+			r.NextLabel = t.UTC().Format("2006-01-02 15:04 MST") + " (in " + until(t.Sub(now)) + ")"
+		}
+		data.Items = append(data.Items, r)
+	}
 	if q := r.URL.Query().Get("run"); q != "" {
 		id, err := strconv.Atoi(q)
 		if run, ok := c.run(id); err == nil && ok {
@@ -131,4 +143,18 @@ func (c *Clock) servePage(w http.ResponseWriter, r *http.Request, items []item) 
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	_ = pageTmpl.Execute(w, data)
+}
+
+// until says how far off d is, in minutes, hours or days.
+func until(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return "under a minute"
+	case d < 2*time.Hour:
+		return strconv.Itoa(int(d.Round(time.Minute)/time.Minute)) + " min"
+	case d < 48*time.Hour:
+		return strconv.Itoa(int(d.Round(time.Hour)/time.Hour)) + " h"
+	default:
+		return strconv.Itoa(int(d.Round(24*time.Hour)/(24*time.Hour))) + " days"
+	}
 }

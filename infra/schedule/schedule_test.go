@@ -203,6 +203,7 @@ func TestPage(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			clock.now = func() time.Time { return time.Date(2026, 11, 27, 17, 50, 0, 0, time.UTC) }
 			srv := httptest.NewServer(clock.Handler())
 			defer srv.Close()
 
@@ -214,6 +215,7 @@ func TestPage(t *testing.T) {
 				`<form method="post" action="/local/schedules/EchoFunction/Nightly"><button type="submit"`,
 				`<form method="post" action="/local/schedules/EchoFunction/Hourly"><button type="submit"`,
 				"<code>cron(0 3 * * ? *)</code> (UTC)", "<code>rate(1 hour)</code> (Asia/Taipei)", ">Run now</button>",
+				`<time datetime="2026-11-28T03:00:00Z">2026-11-28 03:00 UTC (in 9 h)</time>`,
 			} {
 				if !strings.Contains(body, want) {
 					t.Errorf("page: got no %q in\n%s", want, body)

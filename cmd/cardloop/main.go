@@ -1,11 +1,14 @@
 // Command cardloop is the project's developer tool.
 //
-//	cardloop run                      run everything locally (make run)
-//	cardloop token <email>            print an ID token for a seeded user
-//	cardloop trigger <Function> <Event>  fire a schedule of the running app now
+//	cardloop run                          run everything locally (make run)
+//	cardloop token <email>                print an ID token for a seeded user
+//	cardloop trigger <Function> <Event>   fire a schedule of the running app now
+//	cardloop occasions [--region TW] YEAR print the year's greeting occasions
+//	cardloop cards print|layout           print paper cards, or the card layout
+//	cardloop scan mark|import             mark a printed page as a diner would; import scans
 //
 // Each subcommand lives in its own file; add one by writing the file and
-// listing it in commands.
+// listing it in commands, with a usage line for each of its forms.
 package main
 
 import (
@@ -13,6 +16,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -24,18 +28,24 @@ import (
 
 // command is one subcommand.
 type command struct {
-	usage string
+	usage [][2]string // per form: the command line after "cardloop ", what it does
 	run   func(ctx context.Context, args []string) error
 }
 
 func commands() map[string]command {
 	return map[string]command{
-		"run":       {"run                         run the whole app locally", runCommand},
-		"token":     {"token <email>               print an ID token for a seeded user", tokenCommand},
-		"trigger":   {"trigger <Function> <Event>  fire a schedule of the running app now", triggerCommand},
-		"occasions": {"occasions [--region TW] YEAR print the year's greeting occasions", occasionsCommand},
-		"cards":     {"cards print|layout [flags]  print paper cards (PDF) or the card layout", cardsCommand},
-		"scan":      {"scan import FILES…          put scans into the running app's bucket and show what was read", scanCommand},
+		"run":       {[][2]string{{"run", "run the whole app locally"}}, runCommand},
+		"token":     {[][2]string{{"token <email>", "print an ID token for a seeded user"}}, tokenCommand},
+		"trigger":   {[][2]string{{"trigger <Function> <Event>", "fire a schedule of the running app now and print what it did"}}, triggerCommand},
+		"occasions": {[][2]string{{"occasions [--region TW] YEAR", "print the year's greeting occasions"}}, occasionsCommand},
+		"cards": {[][2]string{
+			{"cards print --store S001 [--count N] [--out FILE.pdf]", "print paper cards (PDF)"},
+			{"cards layout", "print the card layout (field names, bubbles)"},
+		}, cardsCommand},
+		"scan": {[][2]string{
+			{"scan mark --in PAGE.png --out MARKED.png --set field=value…", "mark a printed page (PNG) as a diner would"},
+			{"scan import [--wait 60s] FILES…", "put scans into the running app's bucket and show what was read"},
+		}, scanCommand},
 	}
 }
 
@@ -44,31 +54,37 @@ func main() {
 	defer stop()
 	cmds := commands()
 	if len(os.Args) < 2 {
-		usage(cmds)
+		usage(os.Stderr, cmds)
 		os.Exit(2)
 	}
 	cmd, ok := cmds[os.Args[1]]
 	if !ok {
 		fmt.Fprintf(os.Stderr, "cardloop: unknown command %q\n", os.Args[1])
-		usage(cmds)
+		usage(os.Stderr, cmds)
 		os.Exit(2)
 	}
 	if err := cmd.run(ctx, os.Args[2:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) { // -h: the flag package printed the flags
+			os.Exit(0)
+		}
 		fmt.Fprintf(os.Stderr, "cardloop %s: %v\n", os.Args[1], err)
 		os.Exit(1)
 	}
 }
 
-func usage(cmds map[string]command) {
+func usage(w io.Writer, cmds map[string]command) {
 	names := make([]string, 0, len(cmds))
 	for n := range cmds {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	fmt.Fprintln(os.Stderr, "usage: cardloop <command> [flags] [args]")
+	fmt.Fprintln(w, "usage: cardloop <command> [flags] [args]")
 	for _, n := range names {
-		fmt.Fprintln(os.Stderr, "  cardloop "+cmds[n].usage)
+		for _, u := range cmds[n].usage {
+			fmt.Fprintf(w, "  cardloop %s\n      %s\n", u[0], u[1])
+		}
 	}
+	fmt.Fprintln(w, "Each command's flags: cardloop <command> -h")
 }
 
 // projectFlags adds the flags every command takes.

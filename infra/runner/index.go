@@ -61,8 +61,8 @@ var indexTmpl = template.Must(template.New("index").Parse(`<!doctype html>
 <table><thead><tr><th scope="col">Route</th><th scope="col">Function</th><th scope="col">Authorizer</th></tr></thead><tbody>
 {{range .Routes}}<tr><td><code>{{.Key}}</code></td><td>{{.Function}}</td><td>{{if .Authorizer}}{{.Authorizer}}{{else}}none{{end}}</td></tr>{{end}}
 </tbody></table>
-{{if .Jobs}}<h2>Schedules</h2><ul>{{range .Jobs}}<li>{{.Function}}/{{.Event}} <code>{{.Expression}}</code>
-<form method="post" action="/local/schedules/{{.Function}}/{{.Event}}" style="display:inline"><button type="submit">Run now</button></form></li>{{end}}</ul>{{end}}
+{{if .Jobs}}<h2><a href="/local/schedules">Schedules</a></h2><ul>{{range .Jobs}}<li>{{.Function}}/{{.Event}} <code>{{.Expression}}</code>
+<form method="post" action="/local/schedules/{{.Function}}/{{.Event}}" style="display:inline"><button type="submit" aria-label="Run now: {{.Function}} {{.Event}}">Run now</button></form></li>{{end}}</ul>{{end}}
 {{if .Sources}}<h2>Event sources</h2><ul>{{range .Sources}}<li>{{.}}</li>{{end}}</ul>{{end}}
 </main></body></html>
 `))

@@ -9,6 +9,7 @@ import (
 	"log"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -149,6 +150,10 @@ type Clock struct {
 	log       *log.Logger
 	now       func() time.Time
 	wg        sync.WaitGroup
+
+	mu   sync.Mutex
+	runs []Run // the last runs from the page, newest last
+	seq  int
 }
 
 // New returns a clock for jobs invoking functions (by logical id); log may
@@ -248,12 +253,26 @@ func (c *Clock) Trigger(ctx context.Context, function, event string) ([]byte, er
 }
 
 // Handler serves POST /local/schedules/{function}/{event}, which triggers
-// the schedule now and answers with the function's response, and GET
-// /local/schedules, which lists the schedules.
+// the schedule now, and GET /local/schedules, which lists the schedules.
+// API clients get JSON: the function's response, or the list. A browser
+// (Accept: text/html) gets an HTML page with a Run now button per schedule;
+// its POST redirects (303) to GET /local/schedules?run=N, which shows what
+// that run did, so reloading the page does not run the schedule again.
 func (c *Clock) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /local/schedules/{function}/{event}", func(w http.ResponseWriter, r *http.Request) {
-		out, err := c.Trigger(r.Context(), r.PathValue("function"), r.PathValue("event"))
+		fn, ev := r.PathValue("function"), r.PathValue("event")
+		start := time.Now()
+		out, err := c.Trigger(r.Context(), fn, ev)
+		if wantsHTML(r) {
+			if errors.Is(err, ErrUnknown) {
+				http.Error(w, err.Error(), http.StatusNotFound)
+				return
+			}
+			id := c.record(Run{Function: fn, Event: ev, At: start, Took: time.Since(start), Output: out, Err: err})
+			http.Redirect(w, r, "/local/schedules?run="+strconv.Itoa(id), http.StatusSeeOther)
+			return
+		}
 		w.Header().Set("Content-Type", "application/json")
 		switch {
 		case errors.Is(err, ErrUnknown):
@@ -270,29 +289,48 @@ func (c *Clock) Handler() http.Handler {
 		}
 	})
 	mux.HandleFunc("GET /local/schedules", func(w http.ResponseWriter, r *http.Request) {
-		type item struct {
-			Function   string `json:"function"`
-			Event      string `json:"event"`
-			Type       string `json:"type"`
-			Expression string `json:"expression"`
-			Timezone   string `json:"timezone"`
-			Enabled    bool   `json:"enabled"`
-			Next       string `json:"next,omitempty"`
-			Trigger    string `json:"trigger"`
-		}
-		var items []item
-		for _, j := range c.Jobs() {
-			it := item{Function: j.Function, Event: j.Event, Type: j.Type, Expression: j.Expression, Timezone: j.Location.String(), Enabled: j.Enabled,
-				Trigger: "POST /local/schedules/" + j.Function + "/" + j.Event}
-			if _, isRate := j.expr.(*Rate); !isRate {
-				if n := j.expr.Next(c.now()); !n.IsZero() {
-					it.Next = n.Format(time.RFC3339)
-				}
-			}
-			items = append(items, it)
+		items := c.items()
+		if wantsHTML(r) {
+			c.servePage(w, r, items)
+			return
 		}
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(items)
 	})
 	return mux
+}
+
+// item is one schedule as GET /local/schedules lists it.
+type item struct {
+	Function   string `json:"function"`
+	Event      string `json:"event"`
+	Type       string `json:"type"`
+	Expression string `json:"expression"`
+	Timezone   string `json:"timezone"`
+	Enabled    bool   `json:"enabled"`
+	Next       string `json:"next,omitempty"`
+	Trigger    string `json:"trigger"`
+}
+
+func (c *Clock) items() []item {
+	var items []item
+	for _, j := range c.Jobs() {
+		it := item{Function: j.Function, Event: j.Event, Type: j.Type, Expression: j.Expression, Timezone: j.Location.String(), Enabled: j.Enabled,
+			Trigger: "POST /local/schedules/" + j.Function + "/" + j.Event}
+		// A rate counts from the runner's start, which the list does not
+		// know, so it has no next time.
+		if _, isRate := j.expr.(*Rate); !isRate {
+			if n := j.expr.Next(c.now()); !n.IsZero() {
+				it.Next = n.Format(time.RFC3339)
+			}
+		}
+		items = append(items, it)
+	}
+	return items
+}
+
+// wantsHTML reports whether r comes from a browser rather than an API
+// client.
+func wantsHTML(r *http.Request) bool {
+	return strings.Contains(r.Header.Get("Accept"), "text/html")
 }

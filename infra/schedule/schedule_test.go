@@ -3,6 +3,8 @@ package schedule
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -137,5 +139,129 @@ func TestTrigger(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 404 {
 		t.Errorf("unknown schedule: got %d, want 404", resp.StatusCode)
+	}
+}
+
+type failing struct{}
+
+func (failing) Invoke(context.Context, []byte) ([]byte, error) {
+	return nil, errors.New("planner: table is missing")
+}
+
+// TestPage walks the browser's way through /local/schedules: the list,
+// a Run now form post, the redirect and the page saying what the run did.
+func TestPage(t *testing.T) {
+	tpl, err := sam.Load("../testdata/template.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := sam.NewResolver(tpl, nil, "sched")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id, res := range provision.Placeholders(tpl, "sched", "") {
+		r.Resources[id] = res.Values()
+	}
+	jobs, err := Jobs(tpl, r, "sched")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	do := func(t *testing.T, base, method, path, accept string) (*http.Response, string) {
+		t.Helper()
+		req, err := http.NewRequest(method, base+path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if accept != "" {
+			req.Header.Set("Accept", accept)
+		}
+		if method == http.MethodPost {
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp, string(b)
+	}
+
+	tests := []struct {
+		name    string
+		invoker Invoker
+		want    []string
+	}{
+		{"ok", &recorder{}, []string{"EchoFunction ran (Nightly): ok in ", "Response:", "&#34;ok&#34;: true"}},
+		{"error", failing{}, []string{"EchoFunction ran (Nightly): failed in ", "Error:", "planner: table is missing"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			clock, err := New(jobs, map[string]Invoker{"EchoFunction": tt.invoker}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			clock.now = func() time.Time { return time.Date(2026, 11, 27, 17, 50, 0, 0, time.UTC) }
+			srv := httptest.NewServer(clock.Handler())
+			defer srv.Close()
+
+			resp, body := do(t, srv.URL, http.MethodGet, "/local/schedules", browser)
+			if ct := resp.Header.Get("Content-Type"); resp.StatusCode != 200 || !strings.HasPrefix(ct, "text/html") {
+				t.Fatalf("page: got %d %s, want 200 text/html", resp.StatusCode, ct)
+			}
+			for _, want := range []string{
+				`<form method="post" action="/local/schedules/EchoFunction/Nightly"><button type="submit"`,
+				`<form method="post" action="/local/schedules/EchoFunction/Hourly"><button type="submit"`,
+				"<code>cron(0 3 * * ? *)</code> (UTC)", "<code>rate(1 hour)</code> (Asia/Taipei)", ">Run now</button>",
+				`<time datetime="2026-11-28T03:00:00Z">2026-11-28 03:00 UTC (in 9 h)</time>`,
+			} {
+				if !strings.Contains(body, want) {
+					t.Errorf("page: got no %q in\n%s", want, body)
+				}
+			}
+
+			resp, _ = do(t, srv.URL, http.MethodPost, "/local/schedules/EchoFunction/Nightly", browser)
+			loc := resp.Header.Get("Location")
+			if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/local/schedules?run=") {
+				t.Fatalf("run now: got %d Location %q, want 303 to /local/schedules?run=…", resp.StatusCode, loc)
+			}
+			resp, body = do(t, srv.URL, http.MethodGet, loc, browser)
+			if resp.StatusCode != 200 {
+				t.Fatalf("result page: got %d, want 200", resp.StatusCode)
+			}
+			for _, want := range tt.want {
+				if !strings.Contains(body, want) {
+					t.Errorf("result page: got no %q in\n%s", want, body)
+				}
+			}
+			// Reading the result again does not run the schedule again.
+			if rec, ok := tt.invoker.(*recorder); ok {
+				do(t, srv.URL, http.MethodGet, loc, browser)
+				if n := len(rec.payloads); n != 1 {
+					t.Errorf("invocations after two GETs of the result: got %d, want 1", n)
+				}
+			}
+
+			resp, body = do(t, srv.URL, http.MethodGet, "/local/schedules?run=999", browser)
+			if resp.StatusCode != 200 || !strings.Contains(body, "Run 999 is no longer remembered") {
+				t.Errorf("unknown run: got %d, want 200 saying the run is not remembered", resp.StatusCode)
+			}
+
+			resp, body = do(t, srv.URL, http.MethodGet, "/local/schedules", "")
+			var items []struct{ Function, Event, Trigger string }
+			if err := json.Unmarshal([]byte(body), &items); err != nil || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
+				t.Fatalf("API list: got %s %q (%v), want JSON", resp.Header.Get("Content-Type"), body, err)
+			}
+			if len(items) != 2 || items[0].Trigger != "POST /local/schedules/EchoFunction/Hourly" {
+				t.Errorf("API list: got %+v, want the two schedules", items)
+			}
+
+			resp, _ = do(t, srv.URL, http.MethodPost, "/local/schedules/EchoFunction/Nope", browser)
+			if resp.StatusCode != 404 {
+				t.Errorf("unknown schedule from the page: got %d, want 404", resp.StatusCode)
+			}
+		})
 	}
 }

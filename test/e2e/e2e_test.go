@@ -1,4 +1,4 @@
-// Package e2e runs the browser tests (card.test.mjs, in headless Chromium
+// Package e2e runs the browser tests (card.test.mjs, schedules.test.mjs…, in headless Chromium
 // from Debian's chromium package, driven by playwright-core) against the
 // whole local pipeline: the runner serving every function of template.yaml
 // on a free port, against the AWS emulator. Before the browser starts, a

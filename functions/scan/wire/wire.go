@@ -38,7 +38,13 @@ func Build(ctx context.Context, app *setup.App) (any, error) {
 		*scanstore.Scans
 	}{brands, scanstore.New(table)}
 	reader, cards := omr.NewCardReader(), intake.NewService(brands, cardstore.New(table), app.Now)
-	objects := s3.NewFromConfig(app.AWS, func(o *s3.Options) { o.UsePathStyle = true })
+	// S3 answers GetObject without a checksum for objects put without
+	// one (and the emulator always does); the SDK then skips validation
+	// and warns on every read. Only that warning is turned off.
+	objects := s3.NewFromConfig(app.AWS, func(o *s3.Options) {
+		o.UsePathStyle = true
+		o.DisableLogOutputChecksumValidationSkipped = true
+	})
 	files := scans.PerBucket(func(bucket string) scans.FileIngester {
 		return ingest.NewIngester(s3bucket.New(objects, bucket), reader, signer, cards, records, app.Log)
 	})

@@ -80,6 +80,7 @@ var cardTexts = map[string]texts{
 	"card.thanks.title":       {ZhTW: "謝謝您！", ZhCN: "谢谢您！", En: "Thank you!"},
 	"card.thanks.body":        {ZhTW: "我們已收到您的意見卡，期待再次為您服務。", ZhCN: "我们已收到您的意见卡，期待再次为您服务。", En: "We have received your card and look forward to serving you again."},
 	"card.thanks.sorry":       {ZhTW: "很抱歉這次沒有讓您滿意。若您同意聯絡，店長會盡快與您聯繫。", ZhCN: "很抱歉这次没有让您满意。若您同意联系，店长会尽快与您联系。", En: "We are sorry we let you down. If you agreed to be contacted, the store manager will call you soon."},
+	"card.thanks.confirm":     {ZhTW: "您選擇接收問候與優惠：請點選我們寄到您信箱的確認連結（若您先前已確認，則無需再次確認）。", ZhCN: "您选择接收问候与优惠：请点击我们发到您邮箱的确认链接（如您之前已确认，则无需再次确认）。", En: "You asked for greetings and offers: please confirm with the link we are e-mailing you (if you confirmed before, there is nothing more to do)."},
 	"card.thanks.another":     {ZhTW: "再填一張", ZhCN: "再填一张", En: "Fill in another card"},
 	"card.notFound.title":     {ZhTW: "找不到這家分店", ZhCN: "找不到这家门店", En: "We can't find this restaurant"},
 	"card.notFound.body":      {ZhTW: "請確認您掃描的 QR 碼，或請服務人員協助。", ZhCN: "请确认您扫描的二维码，或请服务人员协助。", En: "Please check the QR code you scanned, or ask a member of staff."},

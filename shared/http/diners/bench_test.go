@@ -37,6 +37,10 @@ func (memStores) Rules(context.Context, string, string) (triage.Rules, error) {
 	return triage.Default(), nil
 }
 
+func (memStores) Brand(_ context.Context, id string) (brand.Brand, error) {
+	return brand.Brand{ID: id}, nil
+}
+
 type memCards struct{}
 
 func (memCards) SaveCard(_ context.Context, c card.Card) (card.Card, bool, error) {

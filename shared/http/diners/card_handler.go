@@ -30,6 +30,9 @@ type storeFinder interface {
 	// Rules returns the store's triage rules (the defaults where it sets
 	// none).
 	Rules(ctx context.Context, brandID, storeID string) (triage.Rules, error)
+	// Brand returns the store's brand (whether it asks diners to confirm
+	// greetings), or a fault.NotFound error.
+	Brand(ctx context.Context, id string) (brand.Brand, error)
 }
 
 // CardHandler serves the diner's card: the online form at /c/{storeId} and

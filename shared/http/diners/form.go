@@ -226,6 +226,9 @@ func (h *CardHandler) formPost(w http.ResponseWriter, r *http.Request) {
 			if h.callExpected(r.Context(), st, res.Card) {
 				q.Set("sorry", "1")
 			}
+			if h.confirmationExpected(r.Context(), st, res.Card) {
+				q.Set("confirm", "1")
+			}
 			http.Redirect(w, r, "/c/"+url.PathEscape(st.ID)+"/thanks?"+q.Encode(), http.StatusSeeOther)
 			return
 		}
@@ -345,6 +348,22 @@ func (h *CardHandler) callExpected(ctx context.Context, st brand.Store, c card.C
 	return rules.Judge(c).Severity != triage.None
 }
 
+// confirmationExpected reports whether the diner asked for greetings with
+// an e-mail address at a brand that asks them to confirm: the thanks page
+// then says a confirmation e-mail is on its way (the ConsentFunction sends
+// it, once per diner until it is answered).
+func (h *CardHandler) confirmationExpected(ctx context.Context, st brand.Store, c card.Card) bool {
+	if c.Consent.Marketing == nil || c.Diner.Email == "" {
+		return false
+	}
+	b, err := h.stores.Brand(ctx, st.BrandID)
+	if err != nil {
+		h.log.Warn("read brand for the thanks page", "store", st.ID, "err", err)
+		return true // the default is double opt-in
+	}
+	return b.DoubleOptIn()
+}
+
 // thanks is GET /c/{storeId}/thanks.
 func (h *CardHandler) thanks(w http.ResponseWriter, r *http.Request) {
 	st, lang, ok := h.lookup(w, r)
@@ -356,6 +375,9 @@ func (h *CardHandler) thanks(w http.ResponseWriter, r *http.Request) {
 		LinkURL:    "/c/" + url.PathEscape(st.ID) + "?lang=" + string(lang), LinkText: i18n.T(lang, "card.thanks.another", nil)}
 	if r.URL.Query().Get("sorry") == "1" {
 		p.Paragraphs = append(p.Paragraphs, i18n.T(lang, "card.thanks.sorry", nil))
+	}
+	if r.URL.Query().Get("confirm") == "1" {
+		p.Paragraphs = append(p.Paragraphs, i18n.T(lang, "card.thanks.confirm", nil))
 	}
 	h.render(w, http.StatusOK, page.MessagePage(p))
 }

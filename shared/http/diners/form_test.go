@@ -73,6 +73,37 @@ func TestThanksApologisesWhenACaseOpens(t *testing.T) {
 	}
 }
 
+// TestThanksAsksToConfirmGreetings: a diner who asks for greetings with an
+// e-mail address is told a confirmation e-mail is coming, in their language.
+func TestThanksAsksToConfirmGreetings(t *testing.T) {
+	_, h := formHandler()
+	tests := []struct {
+		name    string
+		form    url.Values
+		confirm bool
+	}{
+		{"greetings with an address", url.Values{"consent.marketing": {"yes"}, "diner.email": {"lin@example.com"}}, true},
+		{"greetings without an address", url.Values{"consent.marketing": {"yes"}, "diner.phone": {"0912 345 678"}}, false},
+		{"an address without greetings", url.Values{"diner.email": {"lin@example.com"}}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.form.Set("ratings.overall", "5")
+			tt.form.Set("lang", "zh-CN")
+			rec := post(h, tt.form, "zh-CN")
+			loc := rec.Header().Get("Location")
+			if rec.Code != http.StatusSeeOther || strings.Contains(loc, "confirm=1") != tt.confirm {
+				t.Fatalf("got %d %s, want 303 with confirm=1 %v", rec.Code, loc, tt.confirm)
+			}
+			page := httptest.NewRecorder()
+			h.ServeHTTP(page, httptest.NewRequest("GET", loc, nil))
+			if got := strings.Contains(page.Body.String(), "确认链接"); got != tt.confirm {
+				t.Errorf("thanks page asks to confirm: got %v, want %v", got, tt.confirm)
+			}
+		})
+	}
+}
+
 func TestFormRendersInEachLanguage(t *testing.T) {
 	_, h := formHandler()
 	tests := []struct {

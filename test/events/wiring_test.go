@@ -1,8 +1,8 @@
 package events_test
 
 import (
+	"bytes"
 	"context"
-	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"io"
@@ -40,8 +40,10 @@ import (
 func newApp(t *testing.T) (*setup.App, testenv.Env) {
 	t.Helper()
 	env := testenv.New(t)
-	key := make([]byte, 32)
-	_, _ = rand.Read(key)
+	// A fixed key: the scan row's QR code carries a signature, and a fixed
+	// code reads the same every run (the reader's misses over varied codes
+	// are measured by the OMR corpus).
+	key := bytes.Repeat([]byte{7}, 32)
 	param := "/cardloop/" + emulator.Prefix(t) + "/link-signing-key"
 	if _, err := ssm.NewFromConfig(env.Config).PutParameter(context.Background(), &ssm.PutParameterInput{
 		Name: aws.String(param), Value: aws.String(hex.EncodeToString(key)),

@@ -48,9 +48,11 @@ func newScanRig(t *testing.T) *scanRig {
 	env := testenv.New(t)
 	db := allstores.New(dynamodb.NewFromConfig(env.Config), env.Table())
 	b := s3bucket.New(s3.NewFromConfig(env.Config, func(o *s3.Options) { o.UsePathStyle = true }), env.Resources["ScanBucket"].Name)
-	key := make([]byte, 32)
-	_, _ = rand.Read(key)
-	signer, err := link.NewSigner(key, time.Now)
+	// A fixed key: the QR code carries the serial's signature, so a random
+	// key would make every run's code different, and the reader misses a
+	// few codes in a hundred (measured by the OMR corpus; the paper-cards
+	// issue tracks them). This test is about storing a read card once.
+	signer, err := link.NewSigner(bytes.Repeat([]byte{3}, 32), time.Now)
 	if err != nil {
 		t.Fatal(err)
 	}

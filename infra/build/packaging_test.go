@@ -9,11 +9,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/cardloop/cardloop/infra/build"
 	"github.com/cardloop/cardloop/infra/emulator"
 	"github.com/cardloop/cardloop/infra/lambdart"
 	"github.com/cardloop/cardloop/infra/provision"
 	"github.com/cardloop/cardloop/infra/runner"
+	"github.com/cardloop/cardloop/infra/sam"
 	"github.com/cardloop/cardloop/infra/seed"
 )
 
@@ -38,26 +40,46 @@ func TestPackaging(t *testing.T) {
 	}
 }
 
-func checkProject(t *testing.T, root, config, eventsDir string) {
-	cfg := emulator.Ensure(t)
-	endpoint := emulator.EnsureEndpoint(t)
+// provisioned is a project whose template's resources and secrets were
+// created in the emulator under the test's own prefix.
+type provisioned struct {
+	p        *runner.Project
+	cfg      aws.Config
+	endpoint string
+	r        *sam.Resolver
+	res      map[string]provision.Resource
+}
+
+// provisionProject loads the project at root with its local configuration
+// and creates its resources and secrets in the emulator.
+func provisionProject(tb testing.TB, root, config string) provisioned {
+	tb.Helper()
+	cfg := emulator.Ensure(tb)
+	endpoint := emulator.EnsureEndpoint(tb)
 	ctx := context.Background()
 	p, err := runner.LoadProject(root, config)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	p.Config.Stack = emulator.Prefix(t)
+	p.Config.Stack = emulator.Prefix(tb)
 	r, err := p.Resolver(endpoint)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	res, err := provision.Create(ctx, cfg, p.Template, r, p.Config.Stack)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	if err := p.PutSecrets(ctx, cfg, r); err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
+	return provisioned{p: p, cfg: cfg, endpoint: endpoint, r: r, res: res}
+}
+
+func checkProject(t *testing.T, root, config, eventsDir string) {
+	ctx := context.Background()
+	pr := provisionProject(t, root, config)
+	p, cfg, endpoint, r, res := pr.p, pr.cfg, pr.endpoint, pr.r, pr.res
 	if table, ok := res["Table"]; ok {
 		if err := seed.Write(ctx, cfg, table.Name); err != nil {
 			t.Fatalf("seed: %v", err)

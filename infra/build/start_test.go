@@ -17,10 +17,7 @@ import (
 	"time"
 
 	"github.com/cardloop/cardloop/infra/build"
-	"github.com/cardloop/cardloop/infra/emulator"
 	"github.com/cardloop/cardloop/infra/lambdart"
-	"github.com/cardloop/cardloop/infra/provision"
-	"github.com/cardloop/cardloop/infra/runner"
 )
 
 // initLimit caps the number of package initialisers a function's binary
@@ -83,24 +80,8 @@ func BenchmarkStart(b *testing.B) {
 	bins := buildFunctions(b, fns, runtime.GOARCH)
 	bare := buildBare(b, fns[0], runtime.GOARCH)
 
-	cfg := emulator.Ensure(b)
-	endpoint := emulator.EnsureEndpoint(b)
-	p, err := runner.LoadProject(projectRoot, "../local.yaml")
-	if err != nil {
-		b.Fatal(err)
-	}
-	p.Config.Stack = emulator.Prefix(b)
-	r, err := p.Resolver(endpoint)
-	if err != nil {
-		b.Fatal(err)
-	}
-	res, err := provision.Create(ctx, cfg, p.Template, r, p.Config.Stack)
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := p.PutSecrets(ctx, cfg, r); err != nil {
-		b.Fatal(err)
-	}
+	pr := provisionProject(b, projectRoot, "../local.yaml")
+	p, endpoint, r, res := pr.p, pr.endpoint, pr.r, pr.res
 
 	type row struct {
 		startMS, ratio float64

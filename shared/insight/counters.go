@@ -209,3 +209,25 @@ func (c Counters) Select(f Filter) Counters {
 	}
 	return out
 }
+
+// StoredDay is a store-day's item as stored: its counters (the cards' and
+// the callbacks'), the ids of the cards added to it and its version (how
+// many times it was written).
+type StoredDay struct {
+	Found    bool
+	Counters Counters
+	Applied  []string
+	Version  int64
+}
+
+// CardCounters returns the counters the day's cards made (all but the
+// callback counters).
+func (d StoredDay) CardCounters() Counters {
+	out := Counters{}
+	for n, v := range d.Counters {
+		if !strings.HasPrefix(n, CasePrefix) {
+			out[n] = v
+		}
+	}
+	return out
+}

@@ -28,6 +28,7 @@ import (
 	consolewire "github.com/cardloop/cardloop/functions/console/wire"
 	escalatewire "github.com/cardloop/cardloop/functions/escalate/wire"
 	feedbackwire "github.com/cardloop/cardloop/functions/feedback/wire"
+	insightwire "github.com/cardloop/cardloop/functions/insight/wire"
 	plannerwire "github.com/cardloop/cardloop/functions/planner/wire"
 	scanwire "github.com/cardloop/cardloop/functions/scan/wire"
 	senderwire "github.com/cardloop/cardloop/functions/sender/wire"
@@ -46,6 +47,7 @@ import (
 	"github.com/cardloop/cardloop/shared/casework"
 	"github.com/cardloop/cardloop/shared/diner"
 	"github.com/cardloop/cardloop/shared/greeting"
+	"github.com/cardloop/cardloop/shared/insight"
 	"github.com/cardloop/cardloop/shared/omr/synth"
 	"github.com/cardloop/cardloop/shared/scan"
 	"github.com/cardloop/cardloop/shared/setup"
@@ -373,6 +375,27 @@ func TestEveryEventFixture(t *testing.T) {
 			}
 		}},
 
+		{"insight/cards-inserted.json", "InsightFunction", func(t *testing.T, app *setup.App, env testenv.Env) {
+			// Two cards of 21 November at S001, one online and one scanned
+			// three days later, delivered twice: each counted once, both on
+			// their visit day.
+			h := handler(t, app, insightwire.Build)
+			for range 2 {
+				var resp events.DynamoDBEventResponse
+				if err := invoke(t, h, rawFixture(t, "insight/cards-inserted.json"), &resp); err != nil || len(resp.BatchItemFailures) != 0 {
+					t.Fatalf("got failures %+v, %v; want none", resp.BatchItemFailures, err)
+				}
+			}
+			day := insight.Period{Level: insight.Day, Key: "2026-11-21"}
+			got, err := stores(env).Counters(ctx, "S001", []insight.Period{day})
+			if err != nil {
+				t.Fatal(err)
+			}
+			f := insight.Derive(got[day], insight.Filter{}, []string{"main", "overall"})
+			if f.Cards != 2 || f.Online != 1 || f.Paper != 1 || f.CSAT.Avg != 4.5 || f.NPS.Promoters != 1 || f.First != 1 {
+				t.Errorf("21 November: %+v; want 2 cards (1 online, 1 paper), CSAT 4.5, 1 promoter, 1 first visit", f)
+			}
+		}},
 		{"triage/card-inserted.json", "TriageFunction", func(t *testing.T, app *setup.App, env testenv.Env) {
 			// The stream record of a card written to the table: the card
 			// (PRODUCT.md's example: main course 1, three items at 2 or

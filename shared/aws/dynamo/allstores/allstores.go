@@ -10,6 +10,7 @@ import (
 	"github.com/cardloop/cardloop/shared/aws/dynamo/cardstore"
 	"github.com/cardloop/cardloop/shared/aws/dynamo/casestore"
 	"github.com/cardloop/cardloop/shared/aws/dynamo/greetstore"
+	"github.com/cardloop/cardloop/shared/aws/dynamo/insightstore"
 	"github.com/cardloop/cardloop/shared/aws/dynamo/scanstore"
 )
 
@@ -20,11 +21,12 @@ type Stores struct {
 	*cardstore.Cards
 	*casestore.Cases
 	*greetstore.Greetings
+	*insightstore.Insights
 	*scanstore.Scans
 }
 
 // New returns the stores of the table named table, reached through api.
 func New(api dynamo.API, table string) *Stores {
 	t := dynamo.New(api, table)
-	return &Stores{brandstore.New(t), cardstore.New(t), casestore.New(t), greetstore.New(t), scanstore.New(t)}
+	return &Stores{brandstore.New(t), cardstore.New(t), casestore.New(t), greetstore.New(t), insightstore.New(t), scanstore.New(t)}
 }

@@ -5,11 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
-	"sort"
 	"strings"
 	"time"
 
 	"github.com/cardloop/cardloop/shared/aws/dynamo"
+	"github.com/cardloop/cardloop/shared/aws/dynamo/insightstore"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -19,6 +19,7 @@ import (
 
 	"github.com/cardloop/cardloop/shared/casework"
 	"github.com/cardloop/cardloop/shared/fault"
+	"github.com/cardloop/cardloop/shared/insight"
 )
 
 // openShards spreads open cases over a few index partitions, so the overdue
@@ -109,11 +110,11 @@ func (ks *Cases) SaveCase(ctx context.Context, ch casework.Change) (casework.Cas
 		tx = append(tx, hold)
 	}
 	if counters := ch.Tally.Counters(); len(counters) > 0 {
-		upd, err := tallyUpdate(ks.t.Name, k.StoreID, k.VisitDate, counters)
+		upd, err := tallyUpdates(ks.t.Name, k.StoreID, k.VisitDate, counters)
 		if err != nil {
 			return k, err
 		}
-		tx = append(tx, upd)
+		tx = append(tx, upd...)
 	}
 	for _, n := range ch.Notices {
 		n.CaseID, n.Status = k.ID, "pending"
@@ -134,27 +135,23 @@ func (ks *Cases) SaveCase(ctx context.Context, ch casework.Change) (casework.Cas
 	return k, nil
 }
 
-// tallyUpdate adds counters to a store's case numbers for a day.
-func tallyUpdate(table, storeID, day string, counters map[string]int) (types.TransactWriteItem, error) {
-	names := make([]string, 0, len(counters))
-	for n := range counters {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	upd := expression.Set(expression.Name("kind"), expression.Value("case_day")).
-		Set(expression.Name("storeId"), expression.Value(storeID)).
-		Set(expression.Name("day"), expression.Value(day))
-	for _, n := range names {
-		upd = upd.Add(expression.Name(n), expression.Value(counters[n]))
-	}
-	expr, err := expression.NewBuilder().WithUpdate(upd).Build()
+// tallyUpdates adds counters to a store's callback numbers of the cases'
+// visit day, in the insight items of that day, its month-week and its month
+// (as "case:<name>"), so dashboards read them with the card figures.
+func tallyUpdates(table, storeID, day string, counters map[string]int) ([]types.TransactWriteItem, error) {
+	d, err := time.Parse(time.DateOnly, day)
 	if err != nil {
-		return types.TransactWriteItem{}, fmt.Errorf("build tally update: %w", err)
+		return nil, fmt.Errorf("case visit day %q: %w", day, err)
 	}
-	return types.TransactWriteItem{Update: &types.Update{
-		TableName: &table, Key: dynamo.Key("STORE#"+storeID, "CASEDAY#"+day),
-		UpdateExpression: expr.Update(), ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values(),
-	}}, nil
+	c := insight.Counters{}
+	for n, v := range counters {
+		c[insight.CasePrefix+n] = int64(v)
+	}
+	var out []types.TransactWriteItem
+	for _, p := range insight.PeriodsOf(d) {
+		out = append(out, types.TransactWriteItem{Update: insightstore.Add(table, storeID, p, c)})
+	}
+	return out, nil
 }
 
 // CaseRecord reads a case, its audit trail and its notices in one query.
@@ -286,25 +283,28 @@ func (ks *Cases) DueCases(ctx context.Context, now time.Time, limit int) ([]case
 	return out, nil
 }
 
-// CaseDays returns a store's case numbers from one day to another.
+// CaseDays returns a store's case numbers from one day to another, read
+// from the insight items of those days.
 func (ks *Cases) CaseDays(ctx context.Context, storeID, from, to string) ([]casework.Day, error) {
-	out, err := ks.t.API.Query(ctx, &dynamodb.QueryInput{
-		TableName:              &ks.t.Name,
-		KeyConditionExpression: aws.String("pk = :pk AND sk BETWEEN :from AND :to"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":pk":   &types.AttributeValueMemberS{Value: "STORE#" + storeID},
-			":from": &types.AttributeValueMemberS{Value: "CASEDAY#" + from},
-			":to":   &types.AttributeValueMemberS{Value: "CASEDAY#" + to},
-		},
-	})
+	f, err1 := time.Parse(time.DateOnly, from)
+	t, err2 := time.Parse(time.DateOnly, to)
+	if err := errors.Join(err1, err2); err != nil {
+		return nil, fmt.Errorf("case days of %s: %w", storeID, err)
+	}
+	days := insight.Days(f, t)
+	got, err := insightstore.New(ks.t).Counters(ctx, storeID, days)
 	if err != nil {
-		return nil, dynamo.Unavailable("query case days of "+storeID, err)
+		return nil, err
 	}
-	var days []casework.Day
-	if err := attributevalue.UnmarshalListOfMaps(out.Items, &days); err != nil {
-		return nil, fmt.Errorf("unmarshal case days: %w", err)
+	var out []casework.Day
+	for _, p := range days {
+		if c, ok := got[p]; ok {
+			if tally := insight.CaseTally(c); tally != (casework.Tally{}) {
+				out = append(out, casework.Day{StoreID: storeID, Day: p.Key, Tally: tally})
+			}
+		}
 	}
-	return days, nil
+	return out, nil
 }
 
 // DinerCases returns the ids of a diner's cases, newest first.

@@ -42,6 +42,10 @@ func commands() map[string]command {
 			{"cards print --store S001 [--count N] [--out FILE.pdf]", "print paper cards (PDF)"},
 			{"cards layout", "print the card layout (field names, bubbles)"},
 		}, cardsCommand},
+		"stats": {[][2]string{
+			{"stats verify --store S001 --from YYYY-MM-DD --to YYYY-MM-DD", "recompute a store's figures from its cards and print any difference"},
+			{"stats rebuild --store S001 --from YYYY-MM-DD --to YYYY-MM-DD", "rewrite a store's figures from its cards (safe while cards arrive)"},
+		}, statsCommand},
 		"scan": {[][2]string{
 			{"scan mark --in PAGE.png --out MARKED.png --set field=value…", "mark a printed page (PNG) as a diner would"},
 			{"scan import [--wait 60s] FILES…", "put scans into the running app's bucket and show what was read"},

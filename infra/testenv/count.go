@@ -15,6 +15,7 @@ type DynamoAPI interface {
 	TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, opts ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
 	UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
 	BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error)
+	BatchWriteItem(ctx context.Context, in *dynamodb.BatchWriteItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error)
 }
 
 // CountingDynamo wraps a DynamoDB client and counts the calls made through
@@ -78,4 +79,10 @@ func (c *CountingDynamo) BatchGetItem(ctx context.Context, in *dynamodb.BatchGet
 		}
 	}
 	return out, err
+}
+
+// BatchWriteItem counts one call.
+func (c *CountingDynamo) BatchWriteItem(ctx context.Context, in *dynamodb.BatchWriteItemInput, o ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error) {
+	c.Calls.Add(1)
+	return c.DynamoAPI.BatchWriteItem(ctx, in, o...)
 }

@@ -81,7 +81,7 @@ func TestBrowser(t *testing.T) {
 	endpoint := emulator.EnsureEndpoint(t)
 	go func() {
 		done <- p.Run(ctx, runner.Options{Endpoint: endpoint, KeepEmulatorData: true,
-			Seed: seed.Write, Log: testLog{t}, Ready: func(u string) { ready <- u }})
+			Seed: seed.WithHistory, Log: testLog{t}, Ready: func(u string) { ready <- u }})
 	}()
 	defer func() {
 		cancel()

@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -23,8 +24,13 @@ import (
 	"github.com/cardloop/cardloop/shared/insight"
 )
 
-// Insights is the insight store.
-type Insights struct{ t *dynamo.Table }
+// Insights is the insight store. It remembers the items it last wrote (see
+// Apply), so one value serves one process.
+type Insights struct {
+	t     *dynamo.Table
+	mu    sync.Mutex
+	cache map[string]insight.StoredDay
+}
 
 // New returns the insight store of table t.
 func New(t *dynamo.Table) *Insights { return &Insights{t: t} }
@@ -41,9 +47,15 @@ func isCounter(name string) bool { return !slices.Contains(meta, name) }
 // Add returns the update that adds counters to a store's period item,
 // creating it if need be. Counter names go through expression attribute
 // names, so any character is safe in them.
+//
+// It increments the item's version too, so Apply, which writes whole items
+// conditional on the version it read, never overwrites what Add added.
 func Add(table, storeID string, p insight.Period, c insight.Counters) *types.Update {
 	u := newUpdate(storeID, p)
 	u.add(c)
+	u.names["#v"] = "v"
+	u.values[":one"] = &types.AttributeValueMemberN{Value: "1"}
+	u.adds = append(u.adds, "#v :one")
 	return u.build(table, storeID, p)
 }
 
@@ -51,7 +63,6 @@ type update struct {
 	set, adds []string
 	names     map[string]string
 	values    map[string]types.AttributeValue
-	cond      []string
 }
 
 func newUpdate(storeID string, p insight.Period) *update {
@@ -90,9 +101,6 @@ func (u *update) build(table, storeID string, p insight.Period) *types.Update {
 		TableName: aws.String(table), Key: dynamo.Key(dynamo.StorePK(storeID), SK(p)),
 		UpdateExpression: aws.String(expr), ExpressionAttributeNames: u.names, ExpressionAttributeValues: u.values,
 	}
-	if len(u.cond) > 0 {
-		out.ConditionExpression = aws.String(strings.Join(u.cond, " AND "))
-	}
 	return out
 }
 
@@ -103,86 +111,199 @@ type Card struct {
 }
 
 // maxAttempts bounds the retries of Apply when another writer got there
-// first (a replayed card, or a concurrent transaction on the same items).
-const maxAttempts = 6
+// first (another batch of the same store, a case, a rebuild).
+const maxAttempts = 8
 
 // Apply adds the counters of cards of one store and visit day to that day,
-// its month-week and its month, in one transaction, and returns how many
-// cards it added (the others had been added before).
+// its month-week and its month, and returns how many cards it added (the
+// others had been added before).
 //
 // Exactly once: the day item holds the ids of the cards already added (the
-// string set "applied"); the transaction adds the new ids and is conditional
-// on none of them being there, so a redelivered or replayed card is never
-// counted twice, and the week and month, written in the same transaction,
-// move with the day. When the condition fails, the day's set is read and
-// Apply retries with the cards not yet in it.
+// string set "applied") and every item a version ("v") that each writer
+// increments. Apply reads the three items (or takes them from its cache of
+// the items it last wrote), leaves out the cards already applied, and writes
+// the three new items in one transaction conditional on each version being
+// the one read. A redelivered or replayed card is therefore never counted
+// twice, the week and month move with the day, and a writer that got there
+// first makes the transaction fail, after which Apply reads again.
+//
+// Writing whole items, not DynamoDB's ADD of each counter, keeps the
+// update small however many counters a card touches (an expression of
+// hundreds of ADDs is slow to evaluate, and the emulator cannot), and the
+// cache makes a warm function's write one call per store-day and batch.
 func (s *Insights) Apply(ctx context.Context, storeID string, visitDate time.Time, cards []Card) (int, error) {
-	pending := slices.Clone(cards)
-	for attempt := 0; attempt < maxAttempts && len(pending) > 0; attempt++ {
-		err := s.applyOnce(ctx, storeID, visitDate, pending)
-		if err == nil {
-			return len(pending), nil
-		}
-		var cancelled *types.TransactionCanceledException
-		if !errors.As(err, &cancelled) {
-			return 0, dynamo.Unavailable("add insight of store "+storeID, err)
-		}
-		done, err := s.applied(ctx, storeID, insight.PeriodsOf(visitDate)[0])
-		if err != nil {
-			return 0, err
-		}
-		pending = slices.DeleteFunc(pending, func(c Card) bool { return done[c.ID] })
-		if attempt > 0 {
-			time.Sleep(time.Duration(attempt*attempt) * 20 * time.Millisecond)
-		}
-	}
-	if len(pending) > 0 {
-		return 0, dynamo.Unavailable("add insight of store "+storeID, fmt.Errorf("%d cards still contended after %d attempts", len(pending), maxAttempts))
-	}
-	return 0, nil
-}
-
-func (s *Insights) applyOnce(ctx context.Context, storeID string, visitDate time.Time, cards []Card) error {
-	sum := insight.Counters{}
-	ids := make([]string, 0, len(cards))
-	for _, c := range cards {
-		sum.Add(c.Counters)
-		ids = append(ids, c.ID)
-	}
 	periods := insight.PeriodsOf(visitDate)
-	day := newUpdate(storeID, periods[0])
-	day.add(sum)
-	day.names["#applied"], day.names["#v"] = "applied", "v"
-	day.values[":ids"] = &types.AttributeValueMemberSS{Value: ids}
-	day.values[":one"] = &types.AttributeValueMemberN{Value: "1"}
-	day.adds = append(day.adds, "#applied :ids", "#v :one")
-	for i, id := range ids {
-		k := ":id" + strconv.Itoa(i)
-		day.values[k] = &types.AttributeValueMemberS{Value: id}
-		day.cond = append(day.cond, "NOT contains(#applied, "+k+")")
-	}
-	tx := []types.TransactWriteItem{{Update: day.build(s.t.Name, storeID, periods[0])}}
-	for _, p := range periods[1:] {
-		tx = append(tx, types.TransactWriteItem{Update: Add(s.t.Name, storeID, p, sum)})
-	}
-	_, err := s.t.API.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: tx})
-	return err
-}
-
-// applied reads the ids of the cards a day item holds.
-func (s *Insights) applied(ctx context.Context, storeID string, day insight.Period) (map[string]bool, error) {
-	out, err := s.t.API.GetItem(ctx, &dynamodb.GetItemInput{
-		TableName: &s.t.Name, Key: dynamo.Key(dynamo.StorePK(storeID), SK(day)),
-		ConsistentRead: aws.Bool(true), ProjectionExpression: aws.String("applied"),
-	})
-	if err != nil {
-		return nil, dynamo.Unavailable("read insight of store "+storeID, err)
-	}
-	done := map[string]bool{}
-	if ss, ok := out.Item["applied"].(*types.AttributeValueMemberSS); ok {
-		for _, id := range ss.Value {
+	for attempt := 0; attempt < maxAttempts; attempt++ {
+		if attempt > 1 {
+			time.Sleep(time.Duration(attempt*attempt) * 10 * time.Millisecond)
+		}
+		items, cached := s.cached(storeID, periods)
+		if !cached {
+			var err error
+			if items, err = s.read(ctx, storeID, periods); err != nil {
+				return 0, err
+			}
+		}
+		done := map[string]bool{}
+		for _, id := range items[0].Applied {
 			done[id] = true
 		}
+		var pending []Card
+		for _, c := range cards {
+			if !done[c.ID] {
+				pending = append(pending, c)
+				done[c.ID] = true
+			}
+		}
+		if len(pending) == 0 {
+			return 0, nil
+		}
+		next := make([]insight.StoredDay, len(items))
+		for i, it := range items {
+			next[i] = insight.StoredDay{Found: true, Counters: insight.Counters{}, Version: it.Version + 1}
+			next[i].Counters.Add(it.Counters)
+			for _, c := range pending {
+				next[i].Counters.Add(c.Counters)
+			}
+		}
+		next[0].Applied = append(slices.Clone(items[0].Applied), ids(pending)...)
+		tx := make([]types.TransactWriteItem, len(periods))
+		for i, p := range periods {
+			tx[i] = types.TransactWriteItem{Put: s.put(storeID, p, items[i], next[i])}
+		}
+		_, err := s.t.API.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: tx})
+		var cancelled *types.TransactionCanceledException
+		switch {
+		case err == nil:
+			s.remember(storeID, periods, next)
+			return len(pending), nil
+		case errors.As(err, &cancelled):
+			s.forget(storeID, periods)
+		default:
+			s.forget(storeID, periods)
+			return 0, dynamo.Unavailable("add insight of store "+storeID, err)
+		}
 	}
-	return done, nil
+	return 0, dynamo.Unavailable("add insight of store "+storeID, fmt.Errorf("still contended after %d attempts", maxAttempts))
+}
+
+func ids(cards []Card) []string {
+	out := make([]string, len(cards))
+	for i, c := range cards {
+		out[i] = c.ID
+	}
+	return out
+}
+
+// put writes a period item whole, on condition that it is still as read.
+func (s *Insights) put(storeID string, p insight.Period, old, next insight.StoredDay) *types.Put {
+	put := &types.Put{TableName: &s.t.Name, Item: itemOf(storeID, p, next)}
+	if old.Found {
+		put.ConditionExpression = aws.String("v = :v")
+		put.ExpressionAttributeValues = map[string]types.AttributeValue{":v": &types.AttributeValueMemberN{Value: strconv.FormatInt(old.Version, 10)}}
+	} else {
+		put.ConditionExpression = aws.String("attribute_not_exists(pk)")
+	}
+	return put
+}
+
+// itemOf is the item of a store's period.
+func itemOf(storeID string, p insight.Period, d insight.StoredDay) map[string]types.AttributeValue {
+	item := map[string]types.AttributeValue{
+		"pk": &types.AttributeValueMemberS{Value: dynamo.StorePK(storeID)}, "sk": &types.AttributeValueMemberS{Value: SK(p)},
+		"kind": &types.AttributeValueMemberS{Value: "insight"}, "storeId": &types.AttributeValueMemberS{Value: storeID},
+		"level": &types.AttributeValueMemberS{Value: p.Level}, "period": &types.AttributeValueMemberS{Value: p.Key},
+		"v": &types.AttributeValueMemberN{Value: strconv.FormatInt(d.Version, 10)},
+	}
+	for n, v := range d.Counters {
+		if v != 0 {
+			item[n] = &types.AttributeValueMemberN{Value: strconv.FormatInt(v, 10)}
+		}
+	}
+	if len(d.Applied) > 0 {
+		item["applied"] = &types.AttributeValueMemberSS{Value: d.Applied}
+	}
+	return item
+}
+
+// read reads a store's day, week and month items, strongly consistent.
+func (s *Insights) read(ctx context.Context, storeID string, periods [3]insight.Period) ([]insight.StoredDay, error) {
+	keys := make([]map[string]types.AttributeValue, len(periods))
+	for i, p := range periods {
+		keys[i] = dynamo.Key(dynamo.StorePK(storeID), SK(p))
+	}
+	got, err := dynamo.BatchGet(ctx, s.t, keys, true, "read insight of store "+storeID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]insight.StoredDay, len(periods))
+	for i := range out {
+		out[i] = insight.StoredDay{Counters: insight.Counters{}}
+	}
+	for _, it := range got {
+		d, p, err := storedOf(it)
+		if err != nil {
+			return nil, err
+		}
+		for i := range periods {
+			if periods[i] == p {
+				out[i] = d
+			}
+		}
+	}
+	return out, nil
+}
+
+// storedOf reads a period item as stored.
+func storedOf(item map[string]types.AttributeValue) (insight.StoredDay, insight.Period, error) {
+	p, c, err := decode(item)
+	if err != nil {
+		return insight.StoredDay{}, p, err
+	}
+	d := insight.StoredDay{Found: true, Counters: c}
+	if ss, ok := item["applied"].(*types.AttributeValueMemberSS); ok {
+		d.Applied = ss.Value
+	}
+	if n, ok := item["v"].(*types.AttributeValueMemberN); ok {
+		d.Version, _ = strconv.ParseInt(n.Value, 10, 64)
+	}
+	return d, p, nil
+}
+
+// cacheLimit bounds the items a function instance remembers.
+const cacheLimit = 3000
+
+// cached returns the items this process last wrote for a store's periods,
+// if it holds all three.
+func (s *Insights) cached(storeID string, periods [3]insight.Period) ([]insight.StoredDay, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]insight.StoredDay, len(periods))
+	for i, p := range periods {
+		d, ok := s.cache[storeID+"|"+p.String()]
+		if !ok {
+			return nil, false
+		}
+		out[i] = d
+	}
+	return out, true
+}
+
+func (s *Insights) remember(storeID string, periods [3]insight.Period, items []insight.StoredDay) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cache == nil || len(s.cache) > cacheLimit {
+		s.cache = map[string]insight.StoredDay{}
+	}
+	for i, p := range periods {
+		s.cache[storeID+"|"+p.String()] = items[i]
+	}
+}
+
+func (s *Insights) forget(storeID string, periods [3]insight.Period) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, p := range periods {
+		delete(s.cache, storeID+"|"+p.String())
+	}
 }

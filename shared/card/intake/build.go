@@ -43,6 +43,7 @@ func Build(s card.Submission, st brand.Store, m card.Meta) (card.Card, error) {
 		Comment:     v.text("comment", s.Comment, card.MaxComment),
 		FirstVisit:  s.FirstVisit,
 		Language:    string(m.Language),
+		Serial:      m.Serial,
 	}
 	if s.StoreID == "" {
 		v.add("storeId", "required", nil)

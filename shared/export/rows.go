@@ -32,8 +32,8 @@ func CaseColumns(contacts bool) Columns { return Columns{kind: Cases, contacts: 
 func (c Columns) Contacts() bool { return c.contacts }
 
 var (
-	cardHead = []string{"id", "visitDate", "submittedAt", "meal", "source", "table", "server"}
-	cardTail = []string{"nps", "firstVisit", "visitCount", "reason", "heardFrom", "mainCourse", "comment", "transcribedAt", "contactConsent", "marketingConsent"}
+	cardHead  = []string{"id", "visitDate", "submittedAt", "meal", "source", "table", "server"}
+	cardTail  = []string{"nps", "firstVisit", "visitCount", "reason", "heardFrom", "mainCourse", "comment", "transcribedAt", "contactConsent", "marketingConsent"}
 	cardDiner = []string{"dinerName", "dinerPhone", "dinerEmail"}
 	caseCols  = []string{"id", "visitDate", "openedAt", "severity", "reasons", "status", "noContact", "dueAt", "acknowledgedAt", "firstContactAt", "resolvedAt", "escalationLevel", "firstContactResolution", "reopens", "cards"}
 	caseDiner = []string{"dinerName", "dinerPhone"}

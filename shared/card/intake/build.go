@@ -150,6 +150,16 @@ func fingerprint(s card.Submission) string {
 	return strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(sum[:15]))
 }
 
+// Text checks free text typed by a person (a comment, a name) by the
+// card's rules: valid UTF-8, no control characters but line breaks and
+// tabs, at most max characters. It returns the text trimmed, or the
+// broken rule.
+func Text(field, s string, max int) (string, []fault.FieldError) {
+	v := &checker{}
+	out := v.text(field, s, max)
+	return out, v.errs
+}
+
 type checker struct{ errs []fault.FieldError }
 
 func (v *checker) add(field, rule string, params map[string]string) {

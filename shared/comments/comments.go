@@ -49,7 +49,7 @@ func ParseFilter(score, query, meal, source string) (Filter, error) {
 		bad = append(bad, fault.FieldError{Field: "q", Rule: "too_long", Params: map[string]string{"max": "200"}})
 	}
 	if len(bad) > 0 {
-		return Filter{}, &fault.Error{Code: fault.Invalid, Message: "The filter has invalid parameters.", Fields: bad}
+		return Filter{}, &fault.Error{Code: fault.Malformed, Message: "The filter has invalid parameters.", Fields: bad}
 	}
 	return f, nil
 }

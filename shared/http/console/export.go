@@ -46,7 +46,7 @@ func (h *Handler) storeExport(w http.ResponseWriter, r *http.Request, p staff.Pr
 	}
 	kind := r.URL.Query().Get("kind")
 	if err == nil && !slices.Contains(export.Kinds, kind) {
-		err = &fault.Error{Code: fault.Invalid, Message: "Ask for kind=cards or kind=cases.",
+		err = &fault.Error{Code: fault.Malformed, Message: "Ask for kind=cards or kind=cases.",
 			Fields: []fault.FieldError{{Field: "kind", Rule: "one_of", Params: map[string]string{"allowed": strings.Join(export.Kinds, ", ")}}}}
 	}
 	if err != nil {
@@ -111,7 +111,7 @@ func dateRange(st brand.Store, r *http.Request) (from, to string, err error) {
 		}
 	}
 	if len(bad) > 0 {
-		return "", "", &fault.Error{Code: fault.Invalid, Message: "The date range is not valid.", Fields: bad}
+		return "", "", &fault.Error{Code: fault.Malformed, Message: "The date range is not valid.", Fields: bad}
 	}
 	return from, to, nil
 }

@@ -146,7 +146,7 @@ func (e *insightEnv) counter(t *testing.T, sk, name string) string {
 type commentList struct {
 	Comments []struct {
 		CardID, Comment, Source, Crop, TranscribedBy string
-		Handwritten                                 bool
+		Handwritten                                  bool
 	}
 	NextCursor string
 }

@@ -103,6 +103,14 @@ type Card struct {
 	Comment     string         `json:"comment,omitempty" dynamodbav:"comment,omitempty"`
 	Diner       Diner          `json:"diner" dynamodbav:"diner"`
 	Consent     Consents       `json:"consent" dynamodbav:"consent"`
+	// Serial is a printed card's serial (the card scanned, or answered
+	// online through its QR code): it names the card's images in the scan
+	// bucket (scan.CropPrefix).
+	Serial string `json:"serial,omitempty" dynamodbav:"serial,omitempty"`
+	// TranscribedBy and TranscribedAt say who typed in a paper card's
+	// handwritten comment, and when (comments.Service.Transcribe).
+	TranscribedBy string     `json:"transcribedBy,omitempty" dynamodbav:"transcribedBy,omitempty"`
+	TranscribedAt *time.Time `json:"transcribedAt,omitempty" dynamodbav:"transcribedAt,omitempty"`
 	// Language is the language the diner filled the card in.
 	Language string `json:"language,omitempty" dynamodbav:"language,omitempty"`
 	// Fingerprint identifies the submission's content, so a replay with the

@@ -200,12 +200,29 @@ func New(c card.Card, d triage.Decision) (Case, Event, Tally) {
 
 // AddCard merges another low card of the same diner, store and day into the
 // case. It reports whether the severity rose (so the area manager must now be
-// told) and changes nothing when the card is already part of the case.
+// told). A card already part of the case is judged again: the reasons it
+// brings that the case lacks (a keyword of a comment typed in since) are
+// added, and may raise the severity; with none new, nothing changes (a
+// replay). The last result reports whether anything changed.
 func (k *Case) AddCard(c card.Card, d triage.Decision) (Event, bool, bool) {
+	action := "merged"
 	if slices.Contains(k.CardIDs, c.ID) {
-		return Event{}, false, false
+		// The card again: a replay adds nothing, but a card that changed
+		// since it was judged (a handwritten comment typed in) may bring
+		// new reasons, and with them a higher severity.
+		var fresh []triage.Reason
+		for _, r := range d.Reasons {
+			if !slices.Contains(k.Reasons, r) && !slices.Contains(fresh, r) {
+				fresh = append(fresh, r)
+			}
+		}
+		if len(fresh) == 0 {
+			return Event{}, false, false
+		}
+		d.Reasons, action = fresh, "rejudged"
+	} else {
+		k.CardIDs = append(k.CardIDs, c.ID)
 	}
-	k.CardIDs = append(k.CardIDs, c.ID)
 	k.Reasons = append(k.Reasons, d.Reasons...)
 	raised := d.Severity.Rank() > k.Severity.Rank()
 	if raised {
@@ -220,7 +237,11 @@ func (k *Case) AddCard(c card.Card, d triage.Decision) (Event, bool, bool) {
 		next := k.DueAt
 		k.NextCheck = &next
 	}
-	return Event{At: c.SubmittedAt, By: "triage", Action: "merged", Detail: map[string]string{"card": c.ID, "severity": string(k.Severity)}}, raised, true
+	at := c.SubmittedAt
+	if action == "rejudged" && c.TranscribedAt != nil {
+		at = *c.TranscribedAt
+	}
+	return Event{At: at, By: "triage", Action: action, Detail: map[string]string{"card": c.ID, "severity": string(k.Severity)}}, raised, true
 }
 
 // Acknowledge records that the store manager has seen the case. Acknowledging

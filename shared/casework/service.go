@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"sync"
 	"time"
 
@@ -107,9 +106,11 @@ func (s *Service) Rules(ctx context.Context, brandID, storeID string) (triage.Ru
 
 // Triage judges a stored card and opens or extends its case, then sends the
 // notices owed. It is idempotent: the case id is derived from the diner,
-// store and day, a card already in its case is not added again, notices are
-// written once with the change that causes them and claimed before sending.
-// So a replayed or retried card yields one case and one e-mail per notice.
+// store and day, a card already in its case is not added again (only
+// reasons the case lacks are, when the card changed since: a handwritten
+// comment typed in), notices are written once with the change that causes
+// them and claimed before sending. So a replayed or retried card yields one
+// case and one e-mail per notice.
 func (s *Service) Triage(ctx context.Context, c card.Card) (triage.Decision, error) {
 	rules, err := s.rulesFor(ctx, c.BrandID, c.StoreID)
 	if err != nil {
@@ -125,10 +126,8 @@ func (s *Service) Triage(ctx context.Context, c card.Card) (triage.Decision, err
 		switch {
 		case fault.CodeOf(err) == fault.NotFound:
 			err = s.open(ctx, c, d)
-		case err == nil && slices.Contains(rec.Case.CardIDs, c.ID):
-			err = s.flush(ctx, rec.Case, rec.Notices) // a replay: only what is still owed
 		case err == nil:
-			err = s.extend(ctx, rec.Case, c, d)
+			err = s.extend(ctx, rec, c, d)
 		}
 		if fault.CodeOf(err) == fault.Conflict && attempt < 3 {
 			continue // someone else changed the case meanwhile: read it again
@@ -150,11 +149,12 @@ func (s *Service) open(ctx context.Context, c card.Card, d triage.Decision) erro
 	return s.flush(ctx, saved, notices)
 }
 
-func (s *Service) extend(ctx context.Context, k Case, c card.Card, d triage.Decision) error {
+func (s *Service) extend(ctx context.Context, rec Record, c card.Card, d triage.Decision) error {
+	k := rec.Case
 	before := k.Severity
 	ev, raised, changed := k.AddCard(c, d)
 	if !changed {
-		return nil
+		return s.flush(ctx, rec.Case, rec.Notices) // a replay: only what is still owed
 	}
 	var notices []Notice
 	if raised && k.Severity == triage.Visit && before != triage.Visit {

@@ -6,21 +6,26 @@ package wire
 
 import (
 	"context"
+	"crypto/rand"
 
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
+	"github.com/cardloop/cardloop/functions/internal/casewire"
 	"github.com/cardloop/cardloop/shared/aws/dynamo"
 	"github.com/cardloop/cardloop/shared/aws/dynamo/brandstore"
 	"github.com/cardloop/cardloop/shared/aws/dynamo/cardstore"
 	"github.com/cardloop/cardloop/shared/aws/dynamo/casestore"
+	"github.com/cardloop/cardloop/shared/aws/dynamo/exportstore"
 	"github.com/cardloop/cardloop/shared/aws/dynamo/greetstore"
 	"github.com/cardloop/cardloop/shared/aws/dynamo/scanstore"
 	"github.com/cardloop/cardloop/shared/aws/s3bucket"
 	"github.com/cardloop/cardloop/shared/aws/sesmail"
 	"github.com/cardloop/cardloop/shared/aws/ssmparam"
 	"github.com/cardloop/cardloop/shared/card/intake"
+	"github.com/cardloop/cardloop/shared/comments"
+	"github.com/cardloop/cardloop/shared/export"
 	"github.com/cardloop/cardloop/shared/greeting"
 	"github.com/cardloop/cardloop/shared/http/console"
 	"github.com/cardloop/cardloop/shared/scan"
@@ -61,7 +66,14 @@ func Build(ctx context.Context, app *setup.App) (any, error) {
 	}), bucket)
 	desk := greeting.NewDesk(greets, sesmail.New(sesv2.NewFromConfig(app.AWS), app.Env.Sender, app.Env.ConfigurationSet), app.Env.PublicBaseURL, app.Now)
 	reviews := scan.NewReviews(scanRecords, brands, cardService, app.Now)
+	// Big CSV exports stream into the scan bucket under exports/, kept a day.
+	s3api := s3.NewFromConfig(app.AWS, func(o *s3.Options) { o.UsePathStyle = true })
+	exports := export.NewService(cards, casestore.New(table), exportstore.New(table),
+		s3bucket.NewUploads(s3api, s3.NewPresignClient(s3api), bucket), app.Now, func() string { return rand.Text()[:16] })
+	transcripts := comments.NewService(cards, casewire.Signed(app, signer), app.Now)
 	h := console.NewHandler(reader, casestore.New(table), desk, reviews, scans, app.Env.SigninURL, app.Env.DefaultBrand, app.Log).
-		WithPaper(paper.NewPaper(paperStore, scans, signer, app.Env.PublicBaseURL, app.Now))
+		WithPaper(paper.NewPaper(paperStore, scans, signer, app.Env.PublicBaseURL, app.Now)).
+		WithExports(exports).
+		WithComments(transcripts)
 	return httpadapter.NewV2(h).ProxyWithContext, nil
 }

@@ -26,6 +26,13 @@ func Cases(ctx context.Context, app *setup.App) (*casework.Service, error) {
 	if err != nil {
 		return nil, err
 	}
+	return Signed(app, signer), nil
+}
+
+// Signed returns the case service that sends its notices by e-mail, its
+// links signed by signer: for a function that has read the key already
+// (ConsoleFunction, which triages a transcribed comment).
+func Signed(app *setup.App, signer *link.Signer) *casework.Service {
 	table := dynamo.New(app.DynamoDB, app.Env.Table)
 	brands, cards, caseStore := brandstore.New(table), cardstore.New(table), casestore.New(table)
 	history := struct {
@@ -33,5 +40,5 @@ func Cases(ctx context.Context, app *setup.App) (*casework.Service, error) {
 		*casestore.Cases
 	}{cards, caseStore}
 	notices := casemail.New(sesmail.New(sesv2.NewFromConfig(app.AWS), app.Env.Sender, ""), brands, cards, history, signer, app.Env.PublicBaseURL, link.DefaultTTL)
-	return casework.NewService(caseStore, brands, notices, app.Now), nil
+	return casework.NewService(caseStore, brands, notices, app.Now)
 }

@@ -43,6 +43,7 @@ func Build(s card.Submission, st brand.Store, m card.Meta) (card.Card, error) {
 		Comment:     v.text("comment", s.Comment, card.MaxComment),
 		FirstVisit:  s.FirstVisit,
 		Language:    string(m.Language),
+		Serial:      m.Serial,
 	}
 	if s.StoreID == "" {
 		v.add("storeId", "required", nil)
@@ -147,6 +148,16 @@ func fingerprint(s card.Submission) string {
 	b, _ := json.Marshal(s) // a struct of plain fields always marshals; map keys are sorted
 	sum := sha256.Sum256(b)
 	return strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(sum[:15]))
+}
+
+// Text checks free text typed by a person (a comment, a name) by the
+// card's rules: valid UTF-8, no control characters but line breaks and
+// tabs, at most max characters. It returns the text trimmed, or the
+// broken rule.
+func Text(field, s string, max int) (string, []fault.FieldError) {
+	v := &checker{}
+	out := v.text(field, s, max)
+	return out, v.errs
 }
 
 type checker struct{ errs []fault.FieldError }

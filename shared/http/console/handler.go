@@ -49,6 +49,10 @@ type Handler struct {
 	brandID   string
 	log       *slog.Logger
 	mux       *http.ServeMux
+
+	// Set by WithExports and WithComments.
+	exports     exporter
+	transcriber transcriber
 }
 
 // NewHandler returns the console's HTTP handler. signinURL is where a

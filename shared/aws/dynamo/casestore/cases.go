@@ -333,29 +333,52 @@ func (ks *Cases) DinerCases(ctx context.Context, brandID, dinerKey string) ([]st
 // CasesByStore returns a store's cases opened from one day to another
 // (inclusive, YYYY-MM-DD, UTC), newest first, up to limit.
 func (ks *Cases) CasesByStore(ctx context.Context, storeID, from, to string, limit int) ([]casework.Case, error) {
-	out, err := ks.t.API.Query(ctx, &dynamodb.QueryInput{
+	cases, _, err := ks.CasesPage(ctx, storeID, from, to, limit, "")
+	return cases, err
+}
+
+// CasesPage returns a page of the cases opened between two days (UTC, by
+// openedAt), newest first, and the cursor of the next page ("" on the
+// last): one query through dynamo.GSI1 per page of at most 200.
+func (ks *Cases) CasesPage(ctx context.Context, storeID, from, to string, limit int, cursor string) ([]casework.Case, string, error) {
+	pk := "STORE#" + storeID + "#CASES"
+	in := &dynamodb.QueryInput{
 		TableName: &ks.t.Name, IndexName: aws.String(dynamo.GSI1),
 		KeyConditionExpression: aws.String("gsi1pk = :pk AND gsi1sk BETWEEN :from AND :to"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":pk":   &types.AttributeValueMemberS{Value: "STORE#" + storeID + "#CASES"},
+			":pk":   &types.AttributeValueMemberS{Value: pk},
 			":from": &types.AttributeValueMemberS{Value: from},
 			":to":   &types.AttributeValueMemberS{Value: to + "~"},
 		},
 		ScanIndexForward: aws.Bool(false),
 		Limit:            aws.Int32(int32(max(1, min(limit, 200)))),
-	})
+	}
+	if cursor != "" {
+		start, err := dynamo.DecodeCursor(cursor, pk)
+		if err != nil {
+			return nil, "", err
+		}
+		in.ExclusiveStartKey = start
+	}
+	out, err := ks.t.API.Query(ctx, in)
 	if err != nil {
-		return nil, dynamo.Unavailable("query cases of "+storeID, err)
+		return nil, "", dynamo.Unavailable("query cases of "+storeID, err)
 	}
 	var items []caseItem
 	if err := attributevalue.UnmarshalListOfMaps(out.Items, &items); err != nil {
-		return nil, fmt.Errorf("unmarshal cases of %s: %w", storeID, err)
+		return nil, "", fmt.Errorf("unmarshal cases of %s: %w", storeID, err)
 	}
 	cases := make([]casework.Case, 0, len(items))
 	for _, it := range items {
 		cases = append(cases, it.Case)
 	}
-	return cases, nil
+	next := ""
+	if len(out.LastEvaluatedKey) > 0 {
+		if next, err = dynamo.EncodeCursor(out.LastEvaluatedKey); err != nil {
+			return nil, "", err
+		}
+	}
+	return cases, next, nil
 }
 
 // greetingHold writes a case change's greeting hold (casework.DinerHold) on

@@ -88,18 +88,27 @@
     ? window.cardloopReviews({ root: $('view-reviews'), api, fetchAuth, t, el, lang, me, stores: stores.stores, status })
     : null;
   $('nav-reviews').hidden = !reviews;
+  // The Comments view and the CSV export: everyone who sees a store.
+  const comments = window.cardloopComments
+    ? window.cardloopComments({ root: $('view-comments'), api, fetchAuth, t, el, lang, me, stores: stores.stores, status })
+    : null;
+  $('nav-comments').hidden = !comments;
   let cardsLoaded = false;
   async function route() {
     const onCampaigns = campaigns && location.hash.startsWith('#campaign');
     const onReviews = reviews && location.hash.startsWith('#review');
+    const onComments = comments && location.hash.startsWith('#comments');
     $('view-campaigns').hidden = !onCampaigns;
     $('view-reviews').hidden = !onReviews;
-    $('view-cards').hidden = !!(onCampaigns || onReviews);
-    $('nav-cards').toggleAttribute('aria-current', !onCampaigns && !onReviews);
+    $('view-comments').hidden = !onComments;
+    $('view-cards').hidden = !!(onCampaigns || onReviews || onComments);
+    $('nav-cards').toggleAttribute('aria-current', !onCampaigns && !onReviews && !onComments);
     $('nav-campaigns').toggleAttribute('aria-current', !!onCampaigns);
     $('nav-reviews').toggleAttribute('aria-current', !!onReviews);
+    $('nav-comments').toggleAttribute('aria-current', !!onComments);
     if (onCampaigns) { await campaigns.show(location.hash); return; }
     if (onReviews) { await reviews.show(location.hash); return; }
+    if (onComments) { await comments.show(location.hash); return; }
     status('');
     if (!cardsLoaded) { cardsLoaded = true; await load(false); }
   }

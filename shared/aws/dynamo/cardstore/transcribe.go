@@ -12,16 +12,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/cardloop/cardloop/shared/aws/dynamo"
+	"github.com/cardloop/cardloop/shared/aws/dynamo/insightstore"
 	"github.com/cardloop/cardloop/shared/card"
 	"github.com/cardloop/cardloop/shared/fault"
 	"github.com/cardloop/cardloop/shared/insight"
 )
-
-// insightKey is the key of a store-period's insight counters (the item
-// shape of insightstore, docs/data-model.md "Insight").
-func insightKey(storeID string, p insight.Period) map[string]types.AttributeValue {
-	return dynamo.Key("STORE#"+storeID, "INSIGHT#"+p.Level+"#"+p.Key)
-}
 
 // Transcribe sets the comment typed in from a scanned card's handwriting,
 // with who typed it and when, and in the same transaction adds one to the
@@ -62,13 +57,7 @@ func (cs *Cards) Transcribe(ctx context.Context, c card.Card, comment, by string
 	}}}
 	counter := insight.SliceOf(c) + "/" + insight.NComments
 	for _, p := range insight.PeriodsOf(day) {
-		tx = append(tx, types.TransactWriteItem{Update: &types.Update{
-			TableName:                 &cs.t.Name,
-			Key:                       insightKey(c.StoreID, p),
-			UpdateExpression:          aws.String("ADD #n :one"),
-			ExpressionAttributeNames:  map[string]string{"#n": counter},
-			ExpressionAttributeValues: map[string]types.AttributeValue{":one": &types.AttributeValueMemberN{Value: "1"}},
-		}})
+		tx = append(tx, types.TransactWriteItem{Update: insightstore.Add(cs.t.Name, c.StoreID, p, insight.Counters{counter: 1})})
 	}
 	_, err = cs.t.API.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: tx})
 	var cancelled *types.TransactionCanceledException

@@ -22,6 +22,7 @@ const LowestShown = 3
 
 // Comment is one card's comment as a digest quotes it.
 type Comment struct {
+	StoreID   string
 	CardID    string
 	VisitDate string
 	Meal      string // "lunch", "dinner" or ""
@@ -143,6 +144,10 @@ type Week struct {
 	Lowest []Comment
 	// Overdue are the open cases past their due time with no contact yet.
 	Overdue []casework.Case
+
+	// cur and prev are the counters of the week and the week before, for
+	// an area's totals.
+	cur, prev insight.Counters
 }
 
 // WeekPeriods are the insight periods a week reads: its days and the days
@@ -169,19 +174,8 @@ func ComposeWeek(st brand.Store, p Period, counters map[insight.Period]insight.C
 		f := insight.Derive(c, insight.Filter{}, []string{insight.OverallItem})
 		w.Daily = append(w.Daily, DayPoint{Date: ip.Start(), Cards: f.Cards, CSAT: f.CSAT.Avg, CSATN: f.CSAT.N})
 	}
-	w.Figures = insight.Derive(cur, insight.Filter{}, items)
-	w.Previous = insight.Derive(prev, insight.Filter{}, items)
-	stats := func(c insight.Counters) casework.Stats {
-		return casework.Summarise([]casework.Day{{Tally: insight.CaseTally(c)}})
-	}
-	now1, before := insight.KPIs(w.Figures, stats(cur), t), insight.KPIs(w.Previous, stats(prev), t)
-	for i, k := range now1 {
-		row := KPIRow{KPI: k, Previous: before[i]}
-		if k.N > 0 && before[i].N > 0 {
-			row.Delta, row.HasDelta = k.Actual-before[i].Actual, true
-		}
-		w.KPIs = append(w.KPIs, row)
-	}
+	w.cur, w.prev = cur, prev
+	w.Figures, w.Previous, w.KPIs = tables(cur, prev, items, t)
 	all := comments(cards, p)
 	all = slices.DeleteFunc(all, func(c Comment) bool { return c.Overall == 0 })
 	w.Lowest = all[:min(LowestShown, len(all))]
@@ -204,18 +198,42 @@ func comments(cards []card.Card, p Period) []Comment {
 		if text == "" || c.VisitDate < from || c.VisitDate > to {
 			continue
 		}
-		out = append(out, Comment{CardID: c.ID, VisitDate: c.VisitDate, Meal: c.Meal, Source: c.Source, Overall: c.Ratings[insight.OverallItem], Text: text})
+		out = append(out, Comment{StoreID: c.StoreID, CardID: c.ID, VisitDate: c.VisitDate, Meal: c.Meal, Source: c.Source, Overall: c.Ratings[insight.OverallItem], Text: text})
 	}
+	sortComments(out)
+	return out
+}
+
+// sortComments orders comments lowest overall first, unrated last, then by
+// visit date and card id.
+func sortComments(cs []Comment) {
 	rank := func(c Comment) int {
 		if c.Overall == 0 {
 			return card.MaxRating + 1
 		}
 		return c.Overall
 	}
-	slices.SortStableFunc(out, func(a, b Comment) int {
+	slices.SortStableFunc(cs, func(a, b Comment) int {
 		return cmp.Or(cmp.Compare(rank(a), rank(b)), strings.Compare(a.VisitDate, b.VisitDate), strings.Compare(a.CardID, b.CardID))
 	})
-	return out
+}
+
+// tables derives the figures of a week and the week before and the KPI
+// table with its deltas.
+func tables(cur, prev insight.Counters, items []string, t insight.Targets) (insight.Figures, insight.Figures, []KPIRow) {
+	now, before := insight.Derive(cur, insight.Filter{}, items), insight.Derive(prev, insight.Filter{}, items)
+	stats := func(c insight.Counters) casework.Stats {
+		return casework.Summarise([]casework.Day{{Tally: insight.CaseTally(c)}})
+	}
+	a, b := insight.KPIs(now, stats(cur), t), insight.KPIs(before, stats(prev), t)
+	rows := make([]KPIRow, len(a))
+	for i, k := range a {
+		rows[i] = KPIRow{KPI: k, Previous: b[i]}
+		if k.N > 0 && b[i].N > 0 {
+			rows[i].Delta, rows[i].HasDelta = k.Actual-b[i].Actual, true
+		}
+	}
+	return now, before, rows
 }
 
 func byOpened(ks []casework.Case) {
@@ -224,13 +242,54 @@ func byOpened(ks []casework.Case) {
 	})
 }
 
-// Ranked is an area manager's weekly digest: their stores' weeks, best
-// first.
+// Ranked is an area manager's weekly digest: the area's week (Total: its
+// stores together, no Store) and their stores' weeks, best first.
 type Ranked struct {
 	Email  string
 	Lang   i18n.Lang // AreaLang of the stores
 	Period Period
+	Total  Week
 	Stores []Week
+}
+
+// ComposeRanked builds an area manager's digest from their stores' weeks:
+// the area's KPI table from the stores' counters together, its daily
+// chart, its LowestShown lowest-scored comments and every overdue case,
+// and the stores ranked (Rank).
+func ComposeRanked(email string, lang i18n.Lang, p Period, weeks []Week, t insight.Targets) Ranked {
+	total := Week{Period: p}
+	cur, prev := insight.Counters{}, insight.Counters{}
+	days := p.Days()
+	total.Daily = make([]DayPoint, len(days))
+	sums := make([]float64, len(days))
+	for i, d := range days {
+		total.Daily[i].Date = d
+	}
+	var lowest []Comment
+	for _, w := range weeks {
+		cur.Add(w.cur)
+		prev.Add(w.prev)
+		for i, d := range w.Daily {
+			if i < len(days) {
+				total.Daily[i].Cards += d.Cards
+				total.Daily[i].CSATN += d.CSATN
+				sums[i] += d.CSAT * float64(d.CSATN)
+			}
+		}
+		lowest = append(lowest, w.Lowest...)
+		total.Overdue = append(total.Overdue, w.Overdue...)
+	}
+	for i := range total.Daily {
+		if total.Daily[i].CSATN > 0 {
+			total.Daily[i].CSAT = sums[i] / float64(total.Daily[i].CSATN)
+		}
+	}
+	total.cur, total.prev = cur, prev
+	total.Figures, total.Previous, total.KPIs = tables(cur, prev, nil, t)
+	sortComments(lowest)
+	total.Lowest = lowest[:min(LowestShown, len(lowest))]
+	byOpened(total.Overdue)
+	return Ranked{Email: email, Lang: lang, Period: p, Total: total, Stores: Rank(weeks)}
 }
 
 // Rank orders stores' weeks for an area manager: by CSAT (average overall),

@@ -222,3 +222,35 @@ func TestAreaWeekAndLang(t *testing.T) {
 		}
 	}
 }
+
+// TestComposeRanked: the area's week is its stores' weeks together.
+func TestComposeRanked(t *testing.T) {
+	p := digest.Period{From: day("2026-11-23"), To: day("2026-11-29")}
+	s002 := s001
+	s002.ID = "S002"
+	mk := func(st brand.Store, cards []card.Card) digest.Week {
+		for i := range cards {
+			cards[i].StoreID = st.ID
+		}
+		return digest.ComposeWeek(st, p, countersOf(cards), cards, nil, insight.DefaultTargets, utc("2026-11-30T01:00:00Z"))
+	}
+	a := mk(s001, []card.Card{cardOn("a1", "2026-11-23", 5, "好", false), cardOn("a2", "2026-11-23", 3, "普通", false)})
+	b := mk(s002, []card.Card{cardOn("b1", "2026-11-23", 1, "很差", false), cardOn("b2", "2026-11-24", 4, "", false), cardOn("b3", "2026-11-24", 2, "冷", false)})
+	r := digest.ComposeRanked("area.taiwan@example.com", i18n.ZhTW, p, []digest.Week{b, a}, insight.DefaultTargets)
+	if r.Total.Figures.Cards != 5 || r.Total.Figures.CSAT.N != 5 || r.Total.Figures.CSAT.Avg != 3 {
+		t.Errorf("total: got %d cards, CSAT %.2f of %d; want 5 cards, 3.00 of 5", r.Total.Figures.Cards, r.Total.Figures.CSAT.Avg, r.Total.Figures.CSAT.N)
+	}
+	if d := r.Total.Daily[0]; d.Cards != 3 || d.CSATN != 3 || d.CSAT != 3 {
+		t.Errorf("Monday: got %+v, want 3 cards at 3.00", d)
+	}
+	var low []string
+	for _, c := range r.Total.Lowest {
+		low = append(low, c.StoreID+"/"+c.CardID)
+	}
+	if fmt.Sprint(low) != "[S002/b1 S002/b3 S001/a2]" {
+		t.Errorf("lowest: got %v, want [S002/b1 S002/b3 S001/a2]", low)
+	}
+	if r.Stores[0].Store.ID != "S001" || r.Total.KPIs[0].Name != insight.KPICSAT {
+		t.Errorf("ranking: got %s first, want S001 (CSAT 4 against 2.33)", r.Stores[0].Store.ID)
+	}
+}

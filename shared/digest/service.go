@@ -337,7 +337,7 @@ func (s *Service) sendOne(ctx context.Context, j job, now time.Time, weeks map[s
 }
 
 // compose builds and sends a job's e-mail.
-func (s *Service) compose(ctx context.Context, j job, now time.Time, weeks map[string]Week) (string, error) {
+func (s *Service) compose(ctx context.Context, j job, now time.Time, memo map[string]Week) (string, error) {
 	switch j.claim.Kind {
 	case Nightly:
 		n, err := s.night(ctx, j.stores[0], j.period)
@@ -346,21 +346,21 @@ func (s *Service) compose(ctx context.Context, j job, now time.Time, weeks map[s
 		}
 		return s.mail.SendNight(ctx, j.claim.To, n)
 	case Weekly:
-		w, err := s.week(ctx, j.stores[0], j.period, now, weeks)
+		w, err := s.week(ctx, j.stores[0], j.period, now, memo)
 		if err != nil {
 			return "", err
 		}
 		return s.mail.SendWeek(ctx, j.claim.To, w)
 	}
-	r := Ranked{Email: j.claim.To, Period: j.period, Lang: AreaLang(j.stores)}
+	var weeks []Week
 	for _, st := range j.stores {
-		w, err := s.week(ctx, st, j.period, now, weeks)
+		w, err := s.week(ctx, st, j.period, now, memo)
 		if err != nil {
 			return "", err
 		}
-		r.Stores = append(r.Stores, w)
+		weeks = append(weeks, w)
 	}
-	r.Stores = Rank(r.Stores)
+	r := ComposeRanked(j.claim.To, AreaLang(j.stores), j.period, weeks, s.targets)
 	return s.mail.SendRanked(ctx, r)
 }
 

@@ -19,7 +19,9 @@ import (
 
 type fakeDir struct{ stores []brand.Store }
 
-func (f fakeDir) Stores(_ context.Context, brandID string) ([]brand.Store, error) { return f.stores, nil }
+func (f fakeDir) Stores(_ context.Context, brandID string) ([]brand.Store, error) {
+	return f.stores, nil
+}
 
 type claimState struct {
 	sent  bool
@@ -72,7 +74,9 @@ func (f *fakeLedger) Release(_ context.Context, c digest.Claim) error {
 	return nil
 }
 
-type fakeInsight struct{ counters map[insight.Period]insight.Counters }
+type fakeInsight struct {
+	counters map[insight.Period]insight.Counters
+}
 
 func (f fakeInsight) Counters(_ context.Context, storeID string, ps []insight.Period) (map[insight.Period]insight.Counters, error) {
 	out := map[insight.Period]insight.Counters{}

@@ -2,8 +2,8 @@ package digestmail_test
 
 import (
 	"bytes"
-	"encoding/base64"
 	"context"
+	"encoding/base64"
 	"image/png"
 	"io"
 	"mime"

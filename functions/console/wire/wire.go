@@ -15,6 +15,7 @@ import (
 	"github.com/cardloop/cardloop/shared/aws/dynamo/brandstore"
 	"github.com/cardloop/cardloop/shared/aws/dynamo/cardstore"
 	"github.com/cardloop/cardloop/shared/aws/dynamo/casestore"
+	"github.com/cardloop/cardloop/shared/aws/dynamo/digeststore"
 	"github.com/cardloop/cardloop/shared/aws/dynamo/greetstore"
 	"github.com/cardloop/cardloop/shared/aws/dynamo/scanstore"
 	"github.com/cardloop/cardloop/shared/aws/s3bucket"
@@ -62,6 +63,7 @@ func Build(ctx context.Context, app *setup.App) (any, error) {
 	desk := greeting.NewDesk(greets, sesmail.New(sesv2.NewFromConfig(app.AWS), app.Env.Sender, app.Env.ConfigurationSet), app.Env.PublicBaseURL, app.Now)
 	reviews := scan.NewReviews(scanRecords, brands, cardService, app.Now)
 	h := console.NewHandler(reader, casestore.New(table), desk, reviews, scans, app.Env.SigninURL, app.Env.DefaultBrand, app.Log).
-		WithPaper(paper.NewPaper(paperStore, scans, signer, app.Env.PublicBaseURL, app.Now))
+		WithPaper(paper.NewPaper(paperStore, scans, signer, app.Env.PublicBaseURL, app.Now)).
+		WithDigestPrefs(digeststore.New(table))
 	return httpadapter.NewV2(h).ProxyWithContext, nil
 }

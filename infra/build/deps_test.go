@@ -32,7 +32,10 @@ import (
 //	github.com/aws/aws-sdk-go-v2/service/sqs  Planner, Sender          the greeting queue (SQS triggers need no SDK)
 //	github.com/aws/aws-sdk-go-v2/service/ses  Sender                   SES v1, only for GetSendQuota pacing
 //	github.com/aws/aws-sdk-go-v2/service/sesv2 Triage, Escalate,       sending mail: case alerts and reminders,
-//	                                          Consent, Sender, Console  opt-in confirmations, greetings, campaign tests
+//	                                          Consent, Sender, Console, opt-in confirmations, greetings, campaign tests,
+//	                                          Digest                    nightly summaries and weekly digests
+//	shared/digestmail                         Digest                   the digest e-mails and their PNG chart
+//	golang.org/x/image/vector, font/opentype  Digest                   drawing the chart (Go font, digits only)
 //	github.com/aws/aws-sdk-go-v2/service/ssm  (none)                   the signing key is read by one signed call
 //	                                                                   (shared/aws/ssmparam): the SSM client is 4 MiB
 //	                                                                   and 11 ms of initialisers
@@ -47,7 +50,7 @@ import (
 // needs.
 //
 // Who sends mail follows template.yaml's policies: the functions granted
-// ses:SendEmail are Triage, Escalate, Consent, Sender and Console. Card,
+// ses:SendEmail are Triage, Escalate, Consent, Sender, Console and Digest. Card,
 // Case (its pages record calls and consent answers; the mail they cause is
 // sent by Triage and Consent from the stream), Feedback (it only withdraws
 // consent), Planner and Scan send none.
@@ -66,7 +69,10 @@ var linkRules = []struct {
 	{"github.com/aws/aws-sdk-go-v2/service/s3", []string{"ScanFunction", "ConsoleFunction"}},
 	{"github.com/aws/aws-sdk-go-v2/service/sqs", []string{"PlannerFunction", "SenderFunction"}},
 	{"github.com/aws/aws-sdk-go-v2/service/ses", []string{"SenderFunction"}},
-	{"github.com/aws/aws-sdk-go-v2/service/sesv2", []string{"TriageFunction", "EscalateFunction", "ConsentFunction", "SenderFunction", "ConsoleFunction"}},
+	{"github.com/aws/aws-sdk-go-v2/service/sesv2", []string{"TriageFunction", "EscalateFunction", "ConsentFunction", "SenderFunction", "ConsoleFunction", "DigestFunction"}},
+	{"github.com/cardloop/cardloop/shared/digestmail", []string{"DigestFunction"}},
+	{"golang.org/x/image/vector", []string{"DigestFunction"}},
+	{"golang.org/x/image/font/opentype", []string{"DigestFunction"}},
 	{"github.com/aws/aws-sdk-go-v2/service/ssm", nil},
 	{"github.com/nyaruka/phonenumbers", []string{"CardFunction", "ScanFunction", "ConsoleFunction"}},
 	{"github.com/golang-module/carbon", []string{"CaseFunction", "ConsentFunction", "FeedbackFunction", "PlannerFunction", "SenderFunction", "ConsoleFunction"}},
@@ -85,7 +91,7 @@ var domainPackages = []string{
 	"shared/diner/phone", "shared/export", "shared/fault", "shared/greeting", "shared/i18n",
 	"shared/link", "shared/mail", "shared/occasion", "shared/omr",
 	"shared/scan", "shared/scan/ingest", "shared/scan/paper", "shared/staff",
-	"shared/triage",
+	"shared/triage", "shared/digest", "shared/digestmail",
 }
 
 // domainForbidden are what a domain package must not link (prefixes), at

@@ -26,6 +26,7 @@ import (
 	casewire "github.com/cardloop/cardloop/functions/case/wire"
 	consentwire "github.com/cardloop/cardloop/functions/consent/wire"
 	consolewire "github.com/cardloop/cardloop/functions/console/wire"
+	digestwire "github.com/cardloop/cardloop/functions/digest/wire"
 	escalatewire "github.com/cardloop/cardloop/functions/escalate/wire"
 	feedbackwire "github.com/cardloop/cardloop/functions/feedback/wire"
 	insightwire "github.com/cardloop/cardloop/functions/insight/wire"
@@ -45,6 +46,7 @@ import (
 	"github.com/cardloop/cardloop/shared/card/intake"
 	"github.com/cardloop/cardloop/shared/cardlayout"
 	"github.com/cardloop/cardloop/shared/casework"
+	"github.com/cardloop/cardloop/shared/digest"
 	"github.com/cardloop/cardloop/shared/diner"
 	"github.com/cardloop/cardloop/shared/greeting"
 	"github.com/cardloop/cardloop/shared/insight"
@@ -223,6 +225,27 @@ func TestEveryEventFixture(t *testing.T) {
 			var page struct{ Cards []card.Card }
 			if err := json.Unmarshal([]byte(resp.Body), &page); err != nil || len(page.Cards) != 1 || page.Cards[0].ID != inside {
 				t.Errorf("cards: got %s, %v; want only %s", resp.Body, err, inside)
+			}
+		}},
+
+		{"digest/every-15-minutes.json", "DigestFunction", func(t *testing.T, app *setup.App, _ testenv.Env) {
+			// Monday 09:00 in Taipei: every manager's summary of Sunday and
+			// week, and each area manager's ranking, are due; the schedule
+			// comes twice and the second run sends nothing.
+			app.Now = func() time.Time { return time.Date(2026, 11, 30, 1, 0, 0, 0, time.UTC) }
+			h, raw := handler(t, app, digestwire.Build), rawFixture(t, "digest/every-15-minutes.json")
+			var first, second digest.Report
+			if err := invoke(t, h, raw, &first); err != nil {
+				t.Fatalf("digest pass: %v", err)
+			}
+			if err := invoke(t, h, raw, &second); err != nil {
+				t.Fatalf("second digest pass: %v", err)
+			}
+			if first.Sent == 0 || first.Failed != 0 || first.Sent != first.Due {
+				t.Errorf("first pass: got %+v; want every due digest sent", first)
+			}
+			if second.Sent != 0 || second.Already != first.Sent {
+				t.Errorf("second pass: got %+v; want nothing sent, %d already sent", second, first.Sent)
 			}
 		}},
 

@@ -17,6 +17,7 @@ import (
 	"github.com/cardloop/cardloop/shared/aws/dynamo/brandstore"
 	"github.com/cardloop/cardloop/shared/aws/dynamo/cardstore"
 	"github.com/cardloop/cardloop/shared/aws/dynamo/casestore"
+	"github.com/cardloop/cardloop/shared/aws/dynamo/digeststore"
 	"github.com/cardloop/cardloop/shared/aws/dynamo/exportstore"
 	"github.com/cardloop/cardloop/shared/aws/dynamo/greetstore"
 	"github.com/cardloop/cardloop/shared/aws/dynamo/scanstore"
@@ -74,6 +75,7 @@ func Build(ctx context.Context, app *setup.App) (any, error) {
 	h := console.NewHandler(reader, casestore.New(table), desk, reviews, scans, app.Env.SigninURL, app.Env.DefaultBrand, app.Log).
 		WithPaper(paper.NewPaper(paperStore, scans, signer, app.Env.PublicBaseURL, app.Now)).
 		WithExports(exports).
-		WithComments(transcripts)
+		WithComments(transcripts).
+		WithDigestPrefs(digeststore.New(table))
 	return httpadapter.NewV2(h).ProxyWithContext, nil
 }

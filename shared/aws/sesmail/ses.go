@@ -47,28 +47,43 @@ func (m *Mailer) Send(ctx context.Context, msg mail.Message) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	return m.send(ctx, fmt.Sprintf("send %q to %v", msg.Subject, msg.To), msg.To, raw, msg.Tags)
+}
+
+// From is the address the mailer sends from: the From header of a message
+// rendered for SendRaw.
+func (m *Mailer) From() string { return m.from }
+
+// SendRaw sends a message already rendered as MIME (e.g. multipart/related
+// with inline images, which mail.Render does not make) to the addresses to,
+// with SES message tags. Its errors are Send's.
+func (m *Mailer) SendRaw(ctx context.Context, to []string, raw []byte, tags map[string]string) (string, error) {
+	return m.send(ctx, fmt.Sprintf("send a raw message to %d recipients", len(to)), to, raw, tags)
+}
+
+func (m *Mailer) send(ctx context.Context, op string, to []string, raw []byte, tags map[string]string) (string, error) {
 	in := &sesv2.SendEmailInput{
 		FromEmailAddress: aws.String(m.from),
-		Destination:      &types.Destination{ToAddresses: msg.To},
+		Destination:      &types.Destination{ToAddresses: to},
 		Content:          &types.EmailContent{Raw: &types.RawMessage{Data: raw}},
 	}
 	if m.configSet != "" {
 		in.ConfigurationSetName = aws.String(m.configSet)
 	}
-	keys := make([]string, 0, len(msg.Tags))
-	for k := range msg.Tags {
+	keys := make([]string, 0, len(tags))
+	for k := range tags {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		in.EmailTags = append(in.EmailTags, types.MessageTag{Name: aws.String(k), Value: aws.String(msg.Tags[k])})
+		in.EmailTags = append(in.EmailTags, types.MessageTag{Name: aws.String(k), Value: aws.String(tags[k])})
 	}
 	// SendEmail is not idempotent: an SDK retry after a lost response would
 	// send the message twice. Callers retry instead, behind their own
-	// claims (case notices, greeting send records).
+	// claims (case notices, greeting send records, digest claims).
 	out, err := m.api.SendEmail(ctx, in, func(o *sesv2.Options) { o.RetryMaxAttempts = 1 })
 	if err != nil {
-		return "", classify(fmt.Sprintf("send %q to %v", msg.Subject, msg.To), err)
+		return "", classify(op, err)
 	}
 	return aws.ToString(out.MessageId), nil
 }

@@ -60,3 +60,56 @@ func fromStreamValue(v events.DynamoDBAttributeValue) (types.AttributeValue, err
 	}
 	return nil, fmt.Errorf("unknown stream data type %v", v.DataType())
 }
+
+// ToStreamImage converts an item into the image a stream record carries:
+// the inverse of FromStreamImage, for building stream events in tests and
+// benchmarks.
+func ToStreamImage(item map[string]types.AttributeValue) (map[string]events.DynamoDBAttributeValue, error) {
+	out := make(map[string]events.DynamoDBAttributeValue, len(item))
+	for k, v := range item {
+		sv, err := toStreamValue(v)
+		if err != nil {
+			return nil, fmt.Errorf("attribute %s: %w", k, err)
+		}
+		out[k] = sv
+	}
+	return out, nil
+}
+
+func toStreamValue(v types.AttributeValue) (events.DynamoDBAttributeValue, error) {
+	switch v := v.(type) {
+	case *types.AttributeValueMemberS:
+		return events.NewStringAttribute(v.Value), nil
+	case *types.AttributeValueMemberN:
+		return events.NewNumberAttribute(v.Value), nil
+	case *types.AttributeValueMemberB:
+		return events.NewBinaryAttribute(v.Value), nil
+	case *types.AttributeValueMemberBOOL:
+		return events.NewBooleanAttribute(v.Value), nil
+	case *types.AttributeValueMemberNULL:
+		return events.NewNullAttribute(), nil
+	case *types.AttributeValueMemberSS:
+		return events.NewStringSetAttribute(v.Value), nil
+	case *types.AttributeValueMemberNS:
+		return events.NewNumberSetAttribute(v.Value), nil
+	case *types.AttributeValueMemberBS:
+		return events.NewBinarySetAttribute(v.Value), nil
+	case *types.AttributeValueMemberL:
+		out := make([]events.DynamoDBAttributeValue, len(v.Value))
+		for i, e := range v.Value {
+			sv, err := toStreamValue(e)
+			if err != nil {
+				return events.DynamoDBAttributeValue{}, err
+			}
+			out[i] = sv
+		}
+		return events.NewListAttribute(out), nil
+	case *types.AttributeValueMemberM:
+		m, err := ToStreamImage(v.Value)
+		if err != nil {
+			return events.DynamoDBAttributeValue{}, err
+		}
+		return events.NewMapAttribute(m), nil
+	}
+	return events.DynamoDBAttributeValue{}, fmt.Errorf("unknown attribute value %T", v)
+}

@@ -29,3 +29,21 @@ func CardFromStream(r events.DynamoDBEventRecord) (card.Card, bool, error) {
 	}
 	return it.Card, true, nil
 }
+
+// InsertRecord is the stream record of SaveCard storing c, with sequence
+// number seq: what a stream consumer receives, for tests and benchmarks
+// that feed consumers without the table.
+func InsertRecord(c card.Card, seq string) (events.DynamoDBEventRecord, error) {
+	item, err := attributevalue.MarshalMap(newCardItem(c))
+	if err != nil {
+		return events.DynamoDBEventRecord{}, fmt.Errorf("marshal card %s: %w", c.ID, err)
+	}
+	img, err := dynamo.ToStreamImage(item)
+	if err != nil {
+		return events.DynamoDBEventRecord{}, fmt.Errorf("stream image of card %s: %w", c.ID, err)
+	}
+	return events.DynamoDBEventRecord{
+		EventID: "insert-" + seq, EventName: string(events.DynamoDBOperationTypeInsert), EventSource: "aws:dynamodb",
+		Change: events.DynamoDBStreamRecord{NewImage: img, SequenceNumber: seq, StreamViewType: "NEW_AND_OLD_IMAGES"},
+	}, nil
+}

@@ -41,6 +41,9 @@ var insightTexts = map[string]texts{
 	"insight.chart.callbacks.contacted":     {ZhTW: "時限內聯絡", ZhCN: "时限内联系", En: "Contacted within SLA"},
 	"insight.chart.callbacks.resolvedFirst": {ZhTW: "首次聯絡即解決", ZhCN: "首次联系即解决", En: "Resolved at first contact"},
 
+	"rule.date_order": {ZhTW: "結束日期不能早於開始日期。", ZhCN: "结束日期不能早于开始日期。", En: "The end date cannot be before the start date."},
+	"rule.range_days": {ZhTW: "期間最長 {max} 天。", ZhCN: "期间最长 {max} 天。", En: "A period is at most {max} days."},
+
 	"console.nav.dashboard":                   {ZhTW: "總覽", ZhCN: "总览", En: "Dashboard"},
 	"console.dash.title":                      {ZhTW: "分店總覽", ZhCN: "门店总览", En: "Dashboard"},
 	"console.dash.period":                     {ZhTW: "期間", ZhCN: "期间", En: "Period"},

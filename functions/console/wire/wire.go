@@ -63,5 +63,8 @@ func Build(ctx context.Context, app *setup.App) (any, error) {
 	reviews := scan.NewReviews(scanRecords, brands, cardService, app.Now)
 	h := console.NewHandler(reader, casestore.New(table), desk, reviews, scans, app.Env.SigninURL, app.Env.DefaultBrand, app.Log).
 		WithPaper(paper.NewPaper(paperStore, scans, signer, app.Env.PublicBaseURL, app.Now))
+	// TODO(lead): the dashboard's reports, once shared/aws/dynamo/insightstore lands; until then
+	// GET /api/v1/stores/{id}/insight answers 503. The line is:
+	//	h = h.WithInsight(insight.NewReports(insightstore.New(table)))
 	return httpadapter.NewV2(h).ProxyWithContext, nil
 }

@@ -45,6 +45,7 @@ type Handler struct {
 	reviews   reviewDesk
 	crops     cropReader
 	paper     paperDesk
+	insight   reportReader
 	signinURL string
 	brandID   string
 	log       *slog.Logger
@@ -73,6 +74,7 @@ func NewHandler(data consoleReader, cases caseReader, desk campaignDesk, reviews
 	h.mux.HandleFunc("GET /api/v1/stores/{storeId}/case-stats", h.signedIn(h.storeCaseStats))
 	h.routeCampaigns()
 	h.routeReviews()
+	h.routeInsight()
 	return h
 }
 

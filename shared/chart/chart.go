@@ -125,7 +125,7 @@ type Bars struct {
 
 // Draw renders the bar chart.
 func (c Bars) Draw() Chart {
-	const left, right, barH, gap, labelH = 8.0, 62.0, 13.0, 3.0, 17.0
+	const left, right, barH, gap, labelH = 8.0, 84.0, 13.0, 3.0, 17.0
 	plotW := Width - left - right
 	var b strings.Builder
 	y := 4.0
@@ -304,8 +304,11 @@ func (c Lines) Draw() Chart {
 	}
 	for i := 0; i < n; i += stride {
 		anchor := "middle"
-		if i == 0 && n > 1 {
+		switch {
+		case i == 0 && n > 1:
 			anchor = "start"
+		case i == n-1 && n > 1:
+			anchor = "end"
 		}
 		b.WriteString(text(xOf(i), y+12, anchor, muted, "", 11, cell(c.Ticks, i)))
 	}
@@ -371,6 +374,8 @@ func (c Scatter) Draw() Chart {
 	b.WriteString(text(left, bottom+30, "start", muted, "", 11, c.XLowNote))
 	b.WriteString(text(Width-right, bottom+30, "end", muted, "", 11, c.XHighNote))
 	b.WriteString(text(left+plotW/2, bottom+46, "middle", ink, "700", 12, c.XName))
+	type box struct{ x1, x2, y float64 }
+	var placed []box
 	for _, p := range c.Points {
 		x, y := xOf(p.X), yOf(p.Y)
 		label := p.Label + " " + p.YText
@@ -383,15 +388,40 @@ func (c Scatter) Draw() Chart {
 		} else {
 			fmt.Fprintf(&b, `<circle cx="%s" cy="%s" r="4" fill="%s" data-value="%s"/>`, num(x), num(y), SeriesColours[0], esc(p.YText))
 		}
-		anchor, dx := "start", 7.0
-		if x > left+plotW*0.55 {
-			anchor, dx = "end", -7
-		}
 		weight := ""
 		if p.Strong {
 			weight = "700"
 		}
-		b.WriteString(text(x+dx, y+4, anchor, ink, weight, 11, label))
+		// The label goes to the right of its point (left where there is no
+		// room), else just above or below, where no other label is.
+		w := textWidth(label, 11)
+		right, leftSide := x+7, x-7-w
+		if right+w > Width-2 {
+			right, leftSide = leftSide, right
+		}
+		free := func(x1, ly float64) bool {
+			if x1 < 0 || x1+w > Width {
+				return false
+			}
+			for _, o := range placed {
+				if math.Abs(o.y-ly) < 12 && x1 < o.x2 && o.x1 < x1+w {
+					return false
+				}
+			}
+			return true
+		}
+		x1, ly := right, y+4
+	place:
+		for _, dy := range []float64{4, -8, 16, -20, 28, -32, 40} {
+			for _, side := range []float64{right, leftSide} {
+				if free(side, y+dy) {
+					x1, ly = side, y+dy
+					break place
+				}
+			}
+		}
+		placed = append(placed, box{x1, x1 + w, ly})
+		b.WriteString(text(x1, ly, "start", ink, weight, 11, label))
 	}
 	t := Table{Columns: []string{c.Category, c.YName, c.XName}}
 	for _, p := range c.Points {
@@ -403,4 +433,18 @@ func (c Scatter) Draw() Chart {
 	}
 	desc := describe(c.Lead, t)
 	return Chart{ID: c.ID, Title: c.Title, Desc: desc, SVG: svg(c.ID, c.Title, desc, bottom+54, b.String()), Table: t}
+}
+
+// textWidth estimates the width of s at size: a Chinese character is about
+// an em, a Latin one about 0.6 em.
+func textWidth(s string, size float64) float64 {
+	w := 0.0
+	for _, r := range s {
+		if r >= 0x2E80 {
+			w += size
+		} else {
+			w += 0.6 * size
+		}
+	}
+	return w
 }

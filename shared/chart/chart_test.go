@@ -262,3 +262,21 @@ func equalTables(a, b chart.Table) bool {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// TestFormats: ties round up, as the console's script rounds them
+// (Math.floor(x + 0.5)), so a tile and a chart never differ by a digit.
+func TestFormats(t *testing.T) {
+	tests := []struct {
+		got, want string
+	}{
+		{chart.Avg(4.25), "4.3"}, {chart.Avg(4.75), "4.8"}, {chart.Avg(4.349), "4.3"}, {chart.Avg(17.0 / 3), "5.7"},
+		{chart.Avg(0), "0.0"}, {chart.Avg(-0.25), "-0.2"}, {chart.Avg(-1.26), "-1.3"},
+		{chart.Pct(0.125), "13%"}, {chart.Pct(1.0 / 3), "33%"}, {chart.Pct(1), "100%"},
+		{chart.Score(12.5), "13"}, {chart.Score(-12.5), "-12"}, {chart.Score(-33.4), "-33"},
+	}
+	for _, tt := range tests {
+		if tt.got != tt.want {
+			t.Errorf("got %s, want %s", tt.got, tt.want)
+		}
+	}
+}

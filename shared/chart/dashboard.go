@@ -2,6 +2,7 @@ package chart
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/cardloop/cardloop/shared/i18n"
 	"github.com/cardloop/cardloop/shared/insight"
@@ -31,16 +32,25 @@ type Drawn struct {
 }
 
 // Formats of the figures, shared by the charts, their tables and the
-// dashboard's tiles (which format the same JSON numbers the same way).
+// dashboard's tiles, which format the same JSON numbers in the browser:
+// each rounds half up as floor(x + 0.5) on the same float64, so Go and
+// the console's script (Math.floor) write the same digits, ties included.
 
-// Avg writes a mean score: one decimal.
-func Avg(v float64) string { return fmt.Sprintf("%.1f", v) }
+// Avg writes a mean score with one decimal.
+func Avg(v float64) string {
+	r := int64(math.Floor(v*10 + 0.5))
+	sign := ""
+	if r < 0 {
+		sign, r = "-", -r
+	}
+	return fmt.Sprintf("%s%d.%d", sign, r/10, r%10)
+}
 
 // Pct writes a share of 1 as a whole percentage.
-func Pct(v float64) string { return fmt.Sprintf("%.0f%%", 100*v) }
+func Pct(v float64) string { return fmt.Sprintf("%d%%", int64(math.Floor(100*v+0.5))) }
 
 // Score writes an NPS score (−100…100) as a whole number.
-func Score(v float64) string { return fmt.Sprintf("%.0f", v) }
+func Score(v float64) string { return fmt.Sprintf("%d", int64(math.Floor(v+0.5))) }
 
 // Dashboard draws the charts of a store's report in lang, keyed by id
 // (see Order).

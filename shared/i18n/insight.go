@@ -97,5 +97,5 @@ var insightTexts = map[string]texts{
 	"console.dash.charts":                     {ZhTW: "圖表", ZhCN: "图表", En: "Charts"},
 	"console.dash.showTable":                  {ZhTW: "以表格顯示", ZhCN: "以表格显示", En: "Show as table"},
 	"console.dash.showChart":                  {ZhTW: "以圖表顯示", ZhCN: "以图表显示", En: "Show as chart"},
-	"console.dash.chartEmpty":                 {ZhTW: "這段期間沒有足夠的回覆可畫出這張圖。", ZhCN: "这段期间没有足够的回复可画出这张图。", En: "Not enough answers in this period to draw this chart."},
+	"console.dash.chartEmpty":                 {ZhTW: "這段期間的回覆或案件還不夠畫出這張圖。", ZhCN: "这段期间的回复或案件还不够画出这张图。", En: "Not enough answers or cases in this period to draw this chart."},
 }

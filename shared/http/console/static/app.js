@@ -75,7 +75,7 @@
   $('who').textContent = t('console.signedInAs', { name: me.name || me.email });
   if (!stores.stores.length) { status(t('console.noStores'), true); return; }
 
-  // Views: the cards (everyone) and the campaigns (marketing and admins),
+  // Views: the dashboard and the cards (everyone), the campaigns (marketing and admins),
   // chosen by the address's fragment so links and Back work.
   const runsCampaigns = (me.groups || []).some((g) => g === 'marketing' || g === 'admin');
   $('views').hidden = false;
@@ -88,18 +88,28 @@
     ? window.cardloopReviews({ root: $('view-reviews'), api, fetchAuth, t, el, lang, me, stores: stores.stores, status })
     : null;
   $('nav-reviews').hidden = !reviews;
+  // The dashboard: everyone's landing view.
+  const dashboard = window.cardloopDashboard
+    ? window.cardloopDashboard({ root: $('view-dashboard'), api, t, el, lang, me, stores: stores.stores, status })
+    : null;
+  $('nav-dashboard').hidden = !dashboard;
   let cardsLoaded = false;
   async function route() {
     const onCampaigns = campaigns && location.hash.startsWith('#campaign');
     const onReviews = reviews && location.hash.startsWith('#review');
+    const onCards = !dashboard || location.hash.startsWith('#cards');
+    const onDashboard = !onCampaigns && !onReviews && !onCards;
     $('view-campaigns').hidden = !onCampaigns;
     $('view-reviews').hidden = !onReviews;
-    $('view-cards').hidden = !!(onCampaigns || onReviews);
-    $('nav-cards').toggleAttribute('aria-current', !onCampaigns && !onReviews);
+    $('view-dashboard').hidden = !onDashboard;
+    $('view-cards').hidden = !onCards || !!(onCampaigns || onReviews);
+    $('nav-dashboard').toggleAttribute('aria-current', onDashboard);
+    $('nav-cards').toggleAttribute('aria-current', !$('view-cards').hidden);
     $('nav-campaigns').toggleAttribute('aria-current', !!onCampaigns);
     $('nav-reviews').toggleAttribute('aria-current', !!onReviews);
     if (onCampaigns) { await campaigns.show(location.hash); return; }
     if (onReviews) { await reviews.show(location.hash); return; }
+    if (onDashboard) { await dashboard.show(); return; }
     status('');
     if (!cardsLoaded) { cardsLoaded = true; await load(false); }
   }

@@ -167,7 +167,9 @@ window.cardloopDashboard = function ({ root, api, t, el, lang, stores, status })
     return box;
   }
 
+  let asked = 0; // the latest load; an older answer arriving late is dropped
   async function load() {
+    const mine = ++asked;
     const store = storeSel.value;
     const [f, tt] = rangeOf(presetSel.value, storeDay(store, new Date()));
     const q = new URLSearchParams({ lang });
@@ -179,15 +181,17 @@ window.cardloopDashboard = function ({ root, api, t, el, lang, stores, status })
     root.setAttribute('aria-busy', 'true');
     try {
       const rep = await api('/api/v1/stores/' + encodeURIComponent(store) + '/insight?' + q);
+      if (mine !== asked) return;
       render(rep);
       status('');
     } catch (e) {
+      if (mine !== asked) return;
       body.replaceChildren();
       range.textContent = '';
       const words = (e.fields || []).map((x) => x.message).join(' ');
       status(e.status === 403 ? t('console.forbidden') : (e.message + (words ? ' ' + words : '')), true);
     } finally {
-      root.removeAttribute('aria-busy');
+      if (mine === asked) root.removeAttribute('aria-busy');
     }
   }
 

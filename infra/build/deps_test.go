@@ -87,7 +87,7 @@ var linkRules = []struct {
 // added here.
 var domainPackages = []string{
 	"shared/brand", "shared/card", "shared/card/intake", "shared/cardlayout",
-	"shared/cardprint", "shared/casemail", "shared/casework", "shared/comments", "shared/diner",
+	"shared/cardprint", "shared/casemail", "shared/casework", "shared/chart", "shared/comments", "shared/diner",
 	"shared/diner/phone", "shared/export", "shared/fault", "shared/greeting", "shared/i18n",
 	"shared/link", "shared/mail", "shared/occasion", "shared/omr",
 	"shared/scan", "shared/scan/ingest", "shared/scan/paper", "shared/staff",

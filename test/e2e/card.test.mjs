@@ -55,6 +55,7 @@ test('a diner fills the card on a phone and lands on the thank-you page', async 
 
 test('the manager of S001 finds the card in the console, comment shown as typed', async () => {
   const { ctx, page } = await signedIn('manager.s001@example.com');
+  await page.click('#nav-cards'); // the console opens on the dashboard
   const card = page.locator('article.card', { hasText: COMMENT });
   await card.waitFor();
   assert.equal(await card.locator('.comment').innerText(), COMMENT); // literal text, not HTML

@@ -20,6 +20,7 @@ import (
 	"github.com/cardloop/cardloop/shared/aws/dynamo/digeststore"
 	"github.com/cardloop/cardloop/shared/aws/dynamo/exportstore"
 	"github.com/cardloop/cardloop/shared/aws/dynamo/greetstore"
+	"github.com/cardloop/cardloop/shared/aws/dynamo/insightstore"
 	"github.com/cardloop/cardloop/shared/aws/dynamo/scanstore"
 	"github.com/cardloop/cardloop/shared/aws/s3bucket"
 	"github.com/cardloop/cardloop/shared/aws/sesmail"
@@ -29,6 +30,7 @@ import (
 	"github.com/cardloop/cardloop/shared/export"
 	"github.com/cardloop/cardloop/shared/greeting"
 	"github.com/cardloop/cardloop/shared/http/console"
+	"github.com/cardloop/cardloop/shared/insight"
 	"github.com/cardloop/cardloop/shared/scan"
 	"github.com/cardloop/cardloop/shared/scan/paper"
 	"github.com/cardloop/cardloop/shared/setup"
@@ -76,6 +78,7 @@ func Build(ctx context.Context, app *setup.App) (any, error) {
 		WithPaper(paper.NewPaper(paperStore, scans, signer, app.Env.PublicBaseURL, app.Now)).
 		WithExports(exports).
 		WithComments(transcripts).
-		WithDigestPrefs(digeststore.New(table))
+		WithDigestPrefs(digeststore.New(table)).
+		WithInsight(insight.NewReports(insightstore.New(table)))
 	return httpadapter.NewV2(h).ProxyWithContext, nil
 }

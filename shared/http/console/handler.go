@@ -46,6 +46,7 @@ type Handler struct {
 	crops     cropReader
 	paper     paperDesk
 	digests   digestPrefs // WithDigestPrefs
+	insight   reportReader
 	signinURL string
 	brandID   string
 	log       *slog.Logger
@@ -79,6 +80,7 @@ func NewHandler(data consoleReader, cases caseReader, desk campaignDesk, reviews
 	h.routeCampaigns()
 	h.routeReviews()
 	h.routeDigests()
+	h.routeInsight()
 	return h
 }
 

@@ -75,7 +75,7 @@
   $('who').textContent = t('console.signedInAs', { name: me.name || me.email });
   if (!stores.stores.length) { status(t('console.noStores'), true); return; }
 
-  // Views: the cards (everyone) and the campaigns (marketing and admins),
+  // Views: the dashboard and the cards (everyone), the campaigns (marketing and admins),
   // chosen by the address's fragment so links and Back work.
   const runsCampaigns = (me.groups || []).some((g) => g === 'marketing' || g === 'admin');
   $('views').hidden = false;
@@ -93,22 +93,32 @@
     ? window.cardloopComments({ root: $('view-comments'), api, fetchAuth, t, el, lang, me, stores: stores.stores, status })
     : null;
   $('nav-comments').hidden = !comments;
+  // The dashboard: everyone's landing view.
+  const dashboard = window.cardloopDashboard
+    ? window.cardloopDashboard({ root: $('view-dashboard'), api, t, el, lang, me, stores: stores.stores, status })
+    : null;
+  $('nav-dashboard').hidden = !dashboard;
   let cardsLoaded = false;
   async function route() {
     const onCampaigns = campaigns && location.hash.startsWith('#campaign');
     const onReviews = reviews && location.hash.startsWith('#review');
     const onComments = comments && location.hash.startsWith('#comments');
+    const onCards = !dashboard || location.hash.startsWith('#cards');
+    const onDashboard = !onCampaigns && !onReviews && !onComments && !onCards;
     $('view-campaigns').hidden = !onCampaigns;
     $('view-reviews').hidden = !onReviews;
     $('view-comments').hidden = !onComments;
-    $('view-cards').hidden = !!(onCampaigns || onReviews || onComments);
-    $('nav-cards').toggleAttribute('aria-current', !onCampaigns && !onReviews && !onComments);
+    $('view-dashboard').hidden = !onDashboard;
+    $('view-cards').hidden = !onCards || !!(onCampaigns || onReviews || onComments);
+    $('nav-dashboard').toggleAttribute('aria-current', onDashboard);
+    $('nav-cards').toggleAttribute('aria-current', !$('view-cards').hidden);
     $('nav-campaigns').toggleAttribute('aria-current', !!onCampaigns);
     $('nav-reviews').toggleAttribute('aria-current', !!onReviews);
     $('nav-comments').toggleAttribute('aria-current', !!onComments);
     if (onCampaigns) { await campaigns.show(location.hash); return; }
     if (onReviews) { await reviews.show(location.hash); return; }
     if (onComments) { await comments.show(location.hash); return; }
+    if (onDashboard) { await dashboard.show(); return; }
     status('');
     if (!cardsLoaded) { cardsLoaded = true; await load(false); }
   }

@@ -1,0 +1,214 @@
+package insights_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"os"
+	"strconv"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/cardloop/cardloop/infra/testenv"
+	"github.com/cardloop/cardloop/shared/aws/dynamo/allstores"
+	"github.com/cardloop/cardloop/shared/aws/dynamo/cardstore"
+	"github.com/cardloop/cardloop/shared/brand"
+	"github.com/cardloop/cardloop/shared/card"
+	"github.com/cardloop/cardloop/shared/i18n"
+	"github.com/cardloop/cardloop/shared/insight"
+	"github.com/cardloop/cardloop/shared/worker/insights"
+)
+
+// meter counts DynamoDB calls and items read (testenv.CountingDynamo) and
+// the write units of transactions: each item written in a transaction costs
+// twice its size in 1 KB units.
+type meter struct {
+	*testenv.CountingDynamo
+	writeUnits atomic.Int64
+}
+
+func (m *meter) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, o ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
+	for _, it := range in.TransactItems {
+		if it.Put != nil {
+			m.writeUnits.Add(2 * ((itemSize(it.Put.Item) + 1023) / 1024))
+		}
+	}
+	return m.CountingDynamo.TransactWriteItems(ctx, in, o...)
+}
+
+// itemSize is an item's size as DynamoDB bills it (names plus values; a
+// number as about one byte per two digits).
+func itemSize(item map[string]types.AttributeValue) int64 {
+	var n int64
+	for k, v := range item {
+		n += int64(len(k)) + valueSize(v)
+	}
+	return n
+}
+
+func valueSize(v types.AttributeValue) int64 {
+	switch v := v.(type) {
+	case *types.AttributeValueMemberS:
+		return int64(len(v.Value))
+	case *types.AttributeValueMemberN:
+		return int64(len(v.Value)+1)/2 + 1
+	case *types.AttributeValueMemberSS:
+		var n int64
+		for _, s := range v.Value {
+			n += int64(len(s))
+		}
+		return n
+	case *types.AttributeValueMemberM:
+		return 3 + itemSize(v.Value)
+	}
+	return 1
+}
+
+func benchCards() int {
+	if n, err := strconv.Atoi(os.Getenv("CARDLOOP_BENCH_CARDS")); err == nil && n > 0 {
+		return n
+	}
+	return 100_000
+}
+
+// generate makes n cards over 365 days ending on last in the given stores,
+// in the order they arrive: each day's cards of every store, paper cards of
+// a day arriving two days later.
+func generate(stores []brand.Store, n int, last time.Time) []card.Card {
+	rng := rand.New(rand.NewPCG(7, 11))
+	perDay := n / (365 * len(stores))
+	var out, late []card.Card
+	for d := 364; d >= 0; d-- {
+		day := last.AddDate(0, 0, -d)
+		out = append(out, late...)
+		late = late[:0]
+		for _, st := range stores {
+			for i := range perDay + rng.IntN(2) {
+				r := map[string]int{}
+				for _, it := range st.RatedItems() {
+					r[it] = 1 + rng.IntN(5)
+				}
+				nps := rng.IntN(11)
+				visits := 1 + rng.IntN(12)
+				c := card.Card{
+					ID: fmt.Sprintf("c_bench_%s_%s_%d", st.ID, day.Format("20060102"), i), StoreID: st.ID, BrandID: st.BrandID,
+					Source: card.SourceQR, VisitDate: day.Format(time.DateOnly), SubmittedAt: day.Add(12 * time.Hour),
+					Meal: card.Meals[rng.IntN(2)], Ratings: r, NPS: &nps, VisitCount: &visits,
+					HeardFrom: card.HeardFrom[rng.IntN(len(card.HeardFrom))], Reason: card.Reasons[rng.IntN(len(card.Reasons))],
+					MainCourse: st.MainCourses[rng.IntN(len(st.MainCourses))],
+				}
+				if rng.IntN(4) == 0 {
+					c.Source = card.SourceScan
+					late = append(late, c)
+					continue
+				}
+				out = append(out, c)
+			}
+		}
+	}
+	return append(out, late...)
+}
+
+// BenchmarkInsight feeds CARDLOOP_BENCH_CARDS (default 100,000) generated
+// cards over 365 days in the three demo stores through the InsightFunction's
+// stream handler, in batches of 100 in arrival order, then reads the
+// dashboard of S001 for 90 and 365 days, and the 90-day dashboards of a
+// simulated brand of 100 stores. It reports DynamoDB calls and write units
+// per card, and the items read and calls of each dashboard read.
+//
+//	make bench  (or: go test -run '^$' -bench Insight -benchtime 1x ./shared/worker/insights/)
+func BenchmarkInsight(b *testing.B) {
+	env := testenv.New(b)
+	ctx := context.Background()
+	m := &meter{CountingDynamo: &testenv.CountingDynamo{DynamoAPI: dynamodb.NewFromConfig(env.Config)}}
+	db := allstores.New(m, env.Table())
+	var stores []brand.Store
+	for _, id := range []string{"S001", "S002", "S003"} {
+		st, err := db.Store(ctx, id)
+		if err != nil {
+			b.Fatal(err)
+		}
+		stores = append(stores, st)
+	}
+	last := time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC)
+	cards := generate(stores, benchCards(), last)
+	tally := insights.NewTally(db, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	m.Reset()
+	start := time.Now()
+	for i := 0; i < len(cards); i += 100 {
+		var ev events.DynamoDBEvent
+		for j, c := range cards[i:min(i+100, len(cards))] {
+			rec, err := cardstore.InsertRecord(c, strconv.Itoa(i+j+1))
+			if err != nil {
+				b.Fatal(err)
+			}
+			ev.Records = append(ev.Records, rec)
+		}
+		if resp, err := tally.Handle(ctx, ev); err != nil || len(resp.BatchItemFailures) > 0 {
+			b.Fatalf("batch at %d: %+v, %v", i, resp, err)
+		}
+	}
+	took := time.Since(start)
+	n := float64(len(cards))
+	b.ReportMetric(n, "cards")
+	b.ReportMetric(float64(m.Calls.Load())/n, "calls/card")
+	b.ReportMetric(float64(m.writeUnits.Load())/n, "WCU/card")
+	b.ReportMetric(float64(took.Microseconds())/n, "µs/card")
+
+	reports := insight.NewReports(db)
+	read := func(st brand.Store, days int) (insight.Report, int64, int64) {
+		m.Reset()
+		rg := insight.Range{From: last.AddDate(0, 0, -days+1), To: last}
+		rep, err := reports.Report(ctx, st, rg, insight.Filter{}, insight.DefaultTargets)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return rep, m.ItemsRead.Load(), m.Calls.Load()
+	}
+	b.ResetTimer()
+	for range b.N {
+		rep, items, calls := read(stores[0], 90)
+		b.ReportMetric(float64(items), "items/read90")
+		b.ReportMetric(float64(calls), "calls/read90")
+		if rep.Figures.Cards == 0 {
+			b.Fatal("the 90-day dashboard counts no card")
+		}
+		_, items, calls = read(stores[0], 365)
+		b.ReportMetric(float64(items), "items/read365")
+		b.ReportMetric(float64(calls), "calls/read365")
+	}
+	b.StopTimer()
+
+	// A brand of 100 stores, 90 days of 10 cards a day each, counters
+	// seeded whole; each store's 90-day dashboard read once.
+	brandStores := make([]brand.Store, 100)
+	var brandCards []card.Card
+	for i := range brandStores {
+		st := brand.Store{ID: fmt.Sprintf("B%03d", i), BrandID: "bench", TimeZone: "Asia/Taipei", Language: i18n.ZhTW,
+			Items: stores[0].Items, MainCourses: stores[0].MainCourses}
+		brandStores[i] = st
+		for _, c := range generate([]brand.Store{st}, 3650, last) {
+			if !c.SubmittedAt.Before(last.AddDate(0, 0, -89)) {
+				brandCards = append(brandCards, c)
+			}
+		}
+	}
+	if err := db.SeedCards(ctx, brandCards); err != nil {
+		b.Fatal(err)
+	}
+	var items, calls int64
+	for _, st := range brandStores {
+		_, i, c := read(st, 90)
+		items += i
+		calls += c
+	}
+	b.ReportMetric(float64(items), "items/brand100read90")
+	b.ReportMetric(float64(calls), "calls/brand100read90")
+}

@@ -68,7 +68,8 @@ e2e-deps:
 
 # bench: the cost benchmarks (AWS calls, items read, time per operation), but for the long ones below.
 bench: moto
-	go test -run '^$$' -bench . -skip 'PlanDay|ReadCorpus' -benchtime 200x ./shared/...
+	go test -run '^$$' -bench . -skip 'PlanDay|ReadCorpus|Insight' -benchtime 200x ./shared/...
+	go test -run '^$$' -bench Insight -benchtime 1x ./shared/worker/insights/
 
 # bench-plan: greeting planning for 10,000 and 100,000 generated diners (the 100,000 run takes minutes in moto).
 bench-plan: moto

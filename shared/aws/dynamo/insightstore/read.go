@@ -53,6 +53,13 @@ func decode(item map[string]types.AttributeValue) (insight.Period, insight.Count
 		p.Key = v.Value
 	}
 	c := insight.Counters{}
+	if b, ok := item[packedAttr].(*types.AttributeValueMemberB); ok {
+		packed, err := unpack(b.Value)
+		if err != nil {
+			return p, nil, fmt.Errorf("insight item %s: %w", p, err)
+		}
+		c.Add(packed)
+	}
 	for name, av := range item {
 		if !isCounter(name) {
 			continue
@@ -65,8 +72,11 @@ func decode(item map[string]types.AttributeValue) (insight.Period, insight.Count
 		if err != nil {
 			return p, nil, fmt.Errorf("insight item %s counter %s: %w", p, name, err)
 		}
-		if v != 0 {
-			c[name] = v
+		c[name] += v
+	}
+	for name, v := range c {
+		if v == 0 {
+			delete(c, name)
 		}
 	}
 	return p, c, nil
@@ -105,7 +115,11 @@ func (s *Insights) ReplaceDay(ctx context.Context, storeID string, day time.Time
 	next[0].Applied = ids
 	tx := make([]types.TransactWriteItem, len(periods))
 	for i, p := range periods {
-		tx[i] = types.TransactWriteItem{Put: s.put(storeID, p, items[i], next[i])}
+		put, err := s.put(storeID, p, items[i], next[i])
+		if err != nil {
+			return err
+		}
+		tx[i] = types.TransactWriteItem{Put: put}
 	}
 	s.forget(storeID, periods)
 	_, err = s.t.API.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: tx})
@@ -153,7 +167,11 @@ func (s *Insights) SeedCards(ctx context.Context, cards []card.Card) error {
 	}
 	out := make([]map[string]types.AttributeValue, 0, len(order))
 	for _, k := range order {
-		out = append(out, itemOf(k.store, k.p, *items[k]))
+		it, err := itemOf(k.store, k.p, *items[k])
+		if err != nil {
+			return err
+		}
+		out = append(out, it)
 	}
 	return dynamo.BatchPut(ctx, s.t, out, "seed insight")
 }

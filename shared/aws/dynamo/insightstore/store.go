@@ -39,7 +39,7 @@ func New(t *dynamo.Table) *Insights { return &Insights{t: t} }
 func SK(p insight.Period) string { return "INSIGHT#" + p.Level + "#" + p.Key }
 
 // Attributes of a period item that are not counters.
-var meta = []string{"pk", "sk", "kind", "storeId", "level", "period", "applied", "v"}
+var meta = []string{"pk", "sk", "kind", "storeId", "level", "period", "applied", "v", packedAttr}
 
 // isCounter reports whether an attribute of a period item is a counter.
 func isCounter(name string) bool { return !slices.Contains(meta, name) }
@@ -169,7 +169,11 @@ func (s *Insights) Apply(ctx context.Context, storeID string, visitDate time.Tim
 		next[0].Applied = append(slices.Clone(items[0].Applied), ids(pending)...)
 		tx := make([]types.TransactWriteItem, len(periods))
 		for i, p := range periods {
-			tx[i] = types.TransactWriteItem{Put: s.put(storeID, p, items[i], next[i])}
+			put, err := s.put(storeID, p, items[i], next[i])
+			if err != nil {
+				return 0, err
+			}
+			tx[i] = types.TransactWriteItem{Put: put}
 		}
 		_, err := s.t.API.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: tx})
 		var cancelled *types.TransactionCanceledException
@@ -196,34 +200,44 @@ func ids(cards []Card) []string {
 }
 
 // put writes a period item whole, on condition that it is still as read.
-func (s *Insights) put(storeID string, p insight.Period, old, next insight.StoredDay) *types.Put {
-	put := &types.Put{TableName: &s.t.Name, Item: itemOf(storeID, p, next)}
+func (s *Insights) put(storeID string, p insight.Period, old, next insight.StoredDay) (*types.Put, error) {
+	item, err := itemOf(storeID, p, next)
+	if err != nil {
+		return nil, err
+	}
+	put := &types.Put{TableName: &s.t.Name, Item: item}
 	if old.Found {
 		put.ConditionExpression = aws.String("v = :v")
 		put.ExpressionAttributeValues = map[string]types.AttributeValue{":v": &types.AttributeValueMemberN{Value: strconv.FormatInt(old.Version, 10)}}
 	} else {
 		put.ConditionExpression = aws.String("attribute_not_exists(pk)")
 	}
-	return put
+	return put, nil
 }
 
 // itemOf is the item of a store's period.
-func itemOf(storeID string, p insight.Period, d insight.StoredDay) map[string]types.AttributeValue {
+func itemOf(storeID string, p insight.Period, d insight.StoredDay) (map[string]types.AttributeValue, error) {
 	item := map[string]types.AttributeValue{
 		"pk": &types.AttributeValueMemberS{Value: dynamo.StorePK(storeID)}, "sk": &types.AttributeValueMemberS{Value: SK(p)},
 		"kind": &types.AttributeValueMemberS{Value: "insight"}, "storeId": &types.AttributeValueMemberS{Value: storeID},
 		"level": &types.AttributeValueMemberS{Value: p.Level}, "period": &types.AttributeValueMemberS{Value: p.Key},
 		"v": &types.AttributeValueMemberN{Value: strconv.FormatInt(d.Version, 10)},
 	}
+	nonZero := insight.Counters{}
 	for n, v := range d.Counters {
 		if v != 0 {
-			item[n] = &types.AttributeValueMemberN{Value: strconv.FormatInt(v, 10)}
+			nonZero[n] = v
 		}
 	}
+	packed, err := pack(nonZero)
+	if err != nil {
+		return nil, fmt.Errorf("insight item %s of store %s: %w", p, storeID, err)
+	}
+	item[packedAttr] = &types.AttributeValueMemberB{Value: packed}
 	if len(d.Applied) > 0 {
 		item["applied"] = &types.AttributeValueMemberSS{Value: d.Applied}
 	}
-	return item
+	return item, nil
 }
 
 // read reads a store's day, week and month items, strongly consistent.

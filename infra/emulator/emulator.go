@@ -146,6 +146,11 @@ func startMoto(host, port string, log io.Writer, prepare func(*exec.Cmd)) (*exec
 		return nil, nil, fmt.Errorf("start emulator: moto_server not installed (pip install 'moto[server]'): %w", err)
 	}
 	cmd := exec.Command(bin, "-H", host, "-p", port)
+	if python, script, err := fastTransactions(bin); err == nil {
+		cmd = exec.Command(python, script, "-H", host, "-p", port)
+	} else {
+		fmt.Fprintf(log, "emulator: moto's own transactions (slow on big tables): %v\n", err)
+	}
 	cmd.Stdout = log
 	cmd.Stderr = log
 	prepare(cmd)

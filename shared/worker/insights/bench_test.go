@@ -151,17 +151,7 @@ func BenchmarkInsight(b *testing.B) {
 	// stream: the emulator copies every table at each transaction, so the
 	// project's table, full of cards, would measure the emulator.
 	table := emulator.Prefix(b) + "-insight"
-	if _, err := api.CreateTable(ctx, &dynamodb.CreateTableInput{
-		TableName: aws.String(table), BillingMode: types.BillingModePayPerRequest,
-		AttributeDefinitions: []types.AttributeDefinition{
-			{AttributeName: aws.String("pk"), AttributeType: types.ScalarAttributeTypeS},
-			{AttributeName: aws.String("sk"), AttributeType: types.ScalarAttributeTypeS},
-		},
-		KeySchema: []types.KeySchemaElement{
-			{AttributeName: aws.String("pk"), KeyType: types.KeyTypeHash},
-			{AttributeName: aws.String("sk"), KeyType: types.KeyTypeRange},
-		},
-	}); err != nil {
+	if _, err := emulator.KeyTable(ctx, api, table, false); err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { _, _ = api.DeleteTable(ctx, &dynamodb.DeleteTableInput{TableName: aws.String(table)}) })

@@ -102,6 +102,11 @@ type Case struct {
 	FirstResolved bool            `json:"firstContactResolution" dynamodbav:"firstContactResolution"`
 	Reopens       int             `json:"reopens" dynamodbav:"reopens"`
 	Version       int             `json:"version" dynamodbav:"version"` // optimistic lock
+	// ComplaintOverall is the lowest overall score (1–5) of the case's
+	// cards, 0 when none rates overall; Returned is the diner's first card
+	// after the case (recovery.go).
+	ComplaintOverall int     `json:"complaintOverall,omitempty" dynamodbav:"complaintOverall,omitempty"`
+	Returned         *Return `json:"returned,omitempty" dynamodbav:"returned,omitempty"`
 }
 
 // Escalated reports whether anyone above the store has been told.
@@ -130,6 +135,9 @@ type Tally struct {
 	ResolvedFirstContact int `json:"resolvedFirstContact" dynamodbav:"resolvedFirstContact"`
 	Reopened             int `json:"reopened" dynamodbav:"reopened"`
 	Escalated            int `json:"escalated" dynamodbav:"escalated"`
+	// Recoverable counts cases opened for a diner a later card can be
+	// recognised by (a diner key): the recovery rate's denominator.
+	Recoverable int `json:"recoverable" dynamodbav:"recoverable"`
 }
 
 // Counters returns the tally as attribute name → amount, omitting zeros.
@@ -139,7 +147,7 @@ func (t Tally) Counters() map[string]int {
 		"acknowledged": t.Acknowledged, "ackSeconds": t.AckSeconds, "firstContacted": t.FirstContacted,
 		"firstContactSeconds": t.FirstContactSeconds, "contactedWithinSla": t.ContactedWithinSLA,
 		"resolved": t.Resolved, "resolvedFirstContact": t.ResolvedFirstContact, "reopened": t.Reopened,
-		"escalated": t.Escalated,
+		"escalated": t.Escalated, NRecoverable: t.Recoverable,
 	}
 	for k, v := range all {
 		if v == 0 {
@@ -181,6 +189,7 @@ func New(c card.Card, d triage.Decision) (Case, Event, Tally) {
 		DueAt:      c.SubmittedAt.Add(d.Due),
 		Contacts:   []Contact{},
 	}
+	k.noteComplaint(c)
 	if !k.NoContact {
 		next := k.DueAt
 		k.NextCheck = &next
@@ -194,6 +203,9 @@ func New(c card.Card, d triage.Decision) (Case, Event, Tally) {
 	}
 	if k.NoContact {
 		t.NoContact = 1
+	}
+	if k.DinerKey != "" {
+		t.Recoverable = 1
 	}
 	return k, ev, t
 }
@@ -222,6 +234,7 @@ func (k *Case) AddCard(c card.Card, d triage.Decision) (Event, bool, bool) {
 		d.Reasons, action = fresh, "rejudged"
 	} else {
 		k.CardIDs = append(k.CardIDs, c.ID)
+		k.noteComplaint(c)
 	}
 	k.Reasons = append(k.Reasons, d.Reasons...)
 	raised := d.Severity.Rank() > k.Severity.Rank()

@@ -102,9 +102,12 @@ type Case struct {
 	FirstResolved bool            `json:"firstContactResolution" dynamodbav:"firstContactResolution"`
 	Reopens       int             `json:"reopens" dynamodbav:"reopens"`
 	Version       int             `json:"version" dynamodbav:"version"` // optimistic lock
-	// ComplaintOverall is the lowest overall score (1–5) of the case's
-	// cards, 0 when none rates overall; Returned is the diner's first card
-	// after the case (recovery.go).
+	// Recoverable marks a case counted as recoverable when it opened (a
+	// known diner), the only kind whose return is counted; ComplaintOverall
+	// is the lowest overall score (1–5) of the case's cards, 0 when none
+	// rates overall; Returned is the diner's first card after the case
+	// (recovery.go).
+	Recoverable      bool    `json:"recoverable,omitempty" dynamodbav:"recoverable,omitempty"`
 	ComplaintOverall int     `json:"complaintOverall,omitempty" dynamodbav:"complaintOverall,omitempty"`
 	Returned         *Return `json:"returned,omitempty" dynamodbav:"returned,omitempty"`
 }
@@ -205,7 +208,7 @@ func New(c card.Card, d triage.Decision) (Case, Event, Tally) {
 		t.NoContact = 1
 	}
 	if k.DinerKey != "" {
-		t.Recoverable = 1
+		k.Recoverable, t.Recoverable = true, 1
 	}
 	return k, ev, t
 }

@@ -89,17 +89,20 @@ func daysBetween(from, to string) (int, error) {
 	return int(t.Sub(f).Hours() / 24), nil
 }
 
-// ReturnOf reports whether card c is case k's diner coming back: a card of
-// the same diner and brand, not one of the case's cards, visited on a later
-// day (the complaint's own day never counts) no more than RecoveryDays
-// after the case's visit day, and earlier than the return already counted
-// (a paper card scanned late can be the true first return).
+// ReturnOf reports whether card c is case k's diner coming back. The case
+// must have been counted recoverable when it opened (so a case older than
+// the recovery counters is in neither the numerator nor the denominator);
+// the card must be the same diner's, of the same brand, not one of the
+// case's cards, visited on a later day (the complaint's own day never
+// counts) no more than RecoveryDays after the case's visit day, and
+// earlier than the return already counted (a paper card scanned late can
+// be the true first return).
 //
 // It returns the return to record and the change to the case day's
 // counters: the first return counts the case as recovered; a card that
 // turns out to be earlier only moves the later overall score to its own.
 func (k Case) ReturnOf(c card.Card, now time.Time) (Return, Recovery, bool) {
-	if k.DinerKey == "" || c.Diner.Key != k.DinerKey || c.BrandID != k.BrandID || slices.Contains(k.CardIDs, c.ID) {
+	if !k.Recoverable || k.DinerKey == "" || c.Diner.Key != k.DinerKey || c.BrandID != k.BrandID || slices.Contains(k.CardIDs, c.ID) {
 		return Return{}, Recovery{}, false
 	}
 	days, err := daysBetween(k.VisitDate, c.VisitDate)

@@ -146,3 +146,20 @@ func TestComplaintOverallIsTheLowest(t *testing.T) {
 		t.Errorf("complaint overall: got %d, want 1 (the lowest of 3, 1 and none)", got)
 	}
 }
+
+// TestCaseFromBeforeRecoveryNeverRecovers: a case stored before the
+// recovery counters (not marked recoverable, so not in the denominator)
+// is not counted when its diner comes back, so the rate stays a share.
+func TestCaseFromBeforeRecoveryNeverRecovers(t *testing.T) {
+	t.Parallel()
+	r := newCaseRig(t)
+	r.triageAll(t, complaint("c1", ann))
+	id := caseOf(complaint("c1", ann))
+	k := r.cases.cases[id]
+	k.Recoverable = false
+	r.cases.cases[id] = k
+	r.triageAll(t, visit("r1", ann, 5, 5))
+	if got := r.record(t, id).Case.Returned; got != nil || r.cases.tally[NRecovered] != 0 {
+		t.Errorf("got return %+v and %d recovered, want none", got, r.cases.tally[NRecovered])
+	}
+}

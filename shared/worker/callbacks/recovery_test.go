@@ -2,12 +2,15 @@ package callbacks_test
 
 import (
 	"context"
+	"io"
+	"log/slog"
 	"testing"
 	"time"
 
 	"github.com/cardloop/cardloop/shared/card"
 	"github.com/cardloop/cardloop/shared/casework"
 	"github.com/cardloop/cardloop/shared/insight"
+	"github.com/cardloop/cardloop/shared/worker/insights"
 )
 
 // submitAs submits a card of S001 from the diner with phone (anonymous
@@ -98,6 +101,58 @@ func TestRecoveryCountedOnceThroughTheStream(t *testing.T) {
 	if rec.Case.Returned == nil || rec.Case.Returned.CardID != back.ID {
 		t.Errorf("after acknowledging: got return %+v, want it kept", rec.Case.Returned)
 	}
+	// The InsightFunction counts the same cards from the same stream; then
+	// `stats verify` finds every counter as the cards make it, the recovery
+	// counters of the whole month equal to its days'.
+	if resp, err := insights.NewTally(r.db, slog.New(slog.NewTextHandler(io.Discard, nil))).Handle(context.Background(), ev); err != nil || len(resp.BatchItemFailures) != 0 {
+		t.Fatalf("insight counters: got %v, %+v", err, resp.BatchItemFailures)
+	}
+	first, _ := time.Parse(time.DateOnly, complaint.VisitDate[:8]+"01")
+	last, _ := time.Parse(time.DateOnly, back.VisitDate)
+	diffs, checked, err := insight.NewAudit(r.db, r.db).Verify(context.Background(), "S001", insight.Range{From: first, To: last})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range diffs {
+		t.Errorf("stats verify: %s", d)
+	}
+	if checked.Cards != 5 {
+		t.Errorf("stats verify: got %d cards read, want 5", checked.Cards)
+	}
+	// A writer that read the case before the return was recorded is refused
+	// and writes nothing.
+	stale := k
+	stale.Returned = nil
+	if ok, err := r.db.SaveReturn(context.Background(), stale, casework.Return{CardID: "c_stale", VisitDate: back.VisitDate}, casework.Recovery{Recovered: 1}); ok || err != nil {
+		t.Errorf("a stale return: got %v, %v; want refused", ok, err)
+	}
+	if got := r.caseCounters(t, complaint.VisitDate)[insight.PeriodsOf(first)[2]]; !got.Equal(want) {
+		t.Errorf("after a stale return: got %v, want %v", got, want)
+	}
+
+	// A paper card of an earlier visit (5 days after the complaint, overall
+	// 3) arriving now is the true first return: it replaces the later one,
+	// moving only the later score, once however often it is delivered.
+	d5, _ := time.Parse(time.DateOnly, complaint.VisitDate)
+	res, err := r.cards.Submit(context.Background(), card.Submission{SubmissionID: "recover-paper", StoreID: "S001",
+		VisitDate: d5.AddDate(0, 0, 5).Format(time.DateOnly), Ratings: map[string]int{"main": 4, "overall": 3},
+		Diner: card.DinerInput{Name: "林小姐", Phone: r.phone}}, card.Meta{Source: card.SourceScan})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev = r.env.StreamEvent(t)
+	r.handle(t, ev)
+	r.handle(t, ev)
+	want[casework.NRecoveredLaterOverall] = 3
+	for p, got := range r.caseCounters(t, complaint.VisitDate) {
+		if !got.Equal(want) {
+			t.Errorf("after the earlier card, %s: got %v, want %v", p, got, want)
+		}
+	}
+	if rec, _ := r.db.CaseRecord(context.Background(), k.ID); rec.Case.Returned == nil || rec.Case.Returned.CardID != res.Card.ID {
+		t.Errorf("return after the earlier card: got %+v, want %s", rec.Case.Returned, res.Card.ID)
+	}
+
 	// Nothing was counted on the return's own day.
 	for p, got := range r.caseCounters(t, back.VisitDate) {
 		if p.Level == insight.Day && len(got) != 0 {

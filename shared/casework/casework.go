@@ -102,6 +102,14 @@ type Case struct {
 	FirstResolved bool            `json:"firstContactResolution" dynamodbav:"firstContactResolution"`
 	Reopens       int             `json:"reopens" dynamodbav:"reopens"`
 	Version       int             `json:"version" dynamodbav:"version"` // optimistic lock
+	// Recoverable marks a case counted as recoverable when it opened (a
+	// known diner), the only kind whose return is counted; ComplaintOverall
+	// is the lowest overall score (1–5) of the case's cards, 0 when none
+	// rates overall; Returned is the diner's first card after the case
+	// (recovery.go).
+	Recoverable      bool    `json:"recoverable,omitempty" dynamodbav:"recoverable,omitempty"`
+	ComplaintOverall int     `json:"complaintOverall,omitempty" dynamodbav:"complaintOverall,omitempty"`
+	Returned         *Return `json:"returned,omitempty" dynamodbav:"returned,omitempty"`
 }
 
 // Escalated reports whether anyone above the store has been told.
@@ -130,6 +138,9 @@ type Tally struct {
 	ResolvedFirstContact int `json:"resolvedFirstContact" dynamodbav:"resolvedFirstContact"`
 	Reopened             int `json:"reopened" dynamodbav:"reopened"`
 	Escalated            int `json:"escalated" dynamodbav:"escalated"`
+	// Recoverable counts cases opened for a diner a later card can be
+	// recognised by (a diner key): the recovery rate's denominator.
+	Recoverable int `json:"recoverable" dynamodbav:"recoverable"`
 }
 
 // Counters returns the tally as attribute name → amount, omitting zeros.
@@ -139,7 +150,7 @@ func (t Tally) Counters() map[string]int {
 		"acknowledged": t.Acknowledged, "ackSeconds": t.AckSeconds, "firstContacted": t.FirstContacted,
 		"firstContactSeconds": t.FirstContactSeconds, "contactedWithinSla": t.ContactedWithinSLA,
 		"resolved": t.Resolved, "resolvedFirstContact": t.ResolvedFirstContact, "reopened": t.Reopened,
-		"escalated": t.Escalated,
+		"escalated": t.Escalated, NRecoverable: t.Recoverable,
 	}
 	for k, v := range all {
 		if v == 0 {
@@ -181,6 +192,7 @@ func New(c card.Card, d triage.Decision) (Case, Event, Tally) {
 		DueAt:      c.SubmittedAt.Add(d.Due),
 		Contacts:   []Contact{},
 	}
+	k.noteComplaint(c)
 	if !k.NoContact {
 		next := k.DueAt
 		k.NextCheck = &next
@@ -194,6 +206,9 @@ func New(c card.Card, d triage.Decision) (Case, Event, Tally) {
 	}
 	if k.NoContact {
 		t.NoContact = 1
+	}
+	if k.DinerKey != "" {
+		k.Recoverable, t.Recoverable = true, 1
 	}
 	return k, ev, t
 }
@@ -222,6 +237,7 @@ func (k *Case) AddCard(c card.Card, d triage.Decision) (Event, bool, bool) {
 		d.Reasons, action = fresh, "rejudged"
 	} else {
 		k.CardIDs = append(k.CardIDs, c.ID)
+		k.noteComplaint(c)
 	}
 	k.Reasons = append(k.Reasons, d.Reasons...)
 	raised := d.Severity.Rank() > k.Severity.Rank()

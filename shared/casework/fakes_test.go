@@ -26,7 +26,8 @@ type fakeCases struct {
 	notices map[string]map[NoticeKey]Notice // case id → notice key → notice
 	tally   map[string]int                  // every tally saved, added up
 
-	reads, saves, claims int
+	reads, saves, claims     int
+	recentReads, returnSaves int // recovery_fakes_test.go
 
 	// beforeSave, when set, runs at the start of SaveCase, outside the lock:
 	// it plays a concurrent writer that changes the case first.

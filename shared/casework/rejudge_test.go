@@ -33,19 +33,19 @@ func TestTriageCardChangedSince(t *testing.T) {
 		{"an apology case's card typed in with a food-safety word: a visit, once",
 			[]card.Card{low("c1", ann), typedIn(low("c1", ann), "吃完食物中毒"), typedIn(low("c1", ann), "吃完食物中毒")},
 			triage.Visit, []string{"opened", "rejudged"}, []string{"alert→" + manager, "area_alert→" + area},
-			map[string]int{"openedApology": 1}},
+			map[string]int{"openedApology": 1, "recoverable": 1}},
 		{"a good card typed in with a food-safety word: one visit case",
 			[]card.Card{good, typedIn(good, "食物中毒"), typedIn(good, "食物中毒")},
 			triage.Visit, []string{"opened"}, []string{"alert→" + manager, "area_alert→" + area},
-			map[string]int{"openedVisit": 1}},
+			map[string]int{"openedVisit": 1, "recoverable": 1}},
 		{"an apology case's card typed in with a harmless comment: unchanged",
 			[]card.Card{low("c1", ann), typedIn(low("c1", ann), "牛排太老了")},
 			triage.Apology, []string{"opened"}, []string{"alert→" + manager},
-			map[string]int{"openedApology": 1}},
+			map[string]int{"openedApology": 1, "recoverable": 1}},
 		{"a visit case's card typed in with a food-safety word: the reason is added, nobody told again",
 			[]card.Card{dinerCard("c1", ann, map[string]int{"overall": 1}), typedIn(dinerCard("c1", ann, map[string]int{"overall": 1}), "食物中毒")},
 			triage.Visit, []string{"opened", "rejudged"}, []string{"alert→" + manager, "area_alert→" + area},
-			map[string]int{"openedVisit": 1}},
+			map[string]int{"openedVisit": 1, "recoverable": 1}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

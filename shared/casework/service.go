@@ -34,6 +34,7 @@ type caseStore interface {
 	NoticeFailed(ctx context.Context, n Notice) error
 	// DueCases returns open cases whose next check is due at now.
 	DueCases(ctx context.Context, now time.Time, limit int) ([]Case, error)
+	returnStore // recovery.go
 }
 
 // directory finds who is told about a store's cases.
@@ -110,8 +111,12 @@ func (s *Service) Rules(ctx context.Context, brandID, storeID string) (triage.Ru
 // reasons the case lacks are, when the card changed since: a handwritten
 // comment typed in), notices are written once with the change that causes
 // them and claimed before sending. So a replayed or retried card yields one
-// case and one e-mail per notice.
+// case and one e-mail per notice. First, a card of a diner with a recent
+// case counts that case as recovered, once (noteReturn).
 func (s *Service) Triage(ctx context.Context, c card.Card) (triage.Decision, error) {
+	if err := s.noteReturn(ctx, c); err != nil {
+		return triage.Decision{}, err
+	}
 	rules, err := s.rulesFor(ctx, c.BrandID, c.StoreID)
 	if err != nil {
 		return triage.Decision{}, err

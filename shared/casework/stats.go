@@ -22,6 +22,7 @@ func (t Tally) Add(o Tally) Tally {
 	t.ResolvedFirstContact += o.ResolvedFirstContact
 	t.Reopened += o.Reopened
 	t.Escalated += o.Escalated
+	t.Recoverable += o.Recoverable
 	return t
 }
 

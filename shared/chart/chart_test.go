@@ -205,6 +205,7 @@ func TestDashboard(t *testing.T) {
 		{chart.Heard, 0, []string{"A friend or family member", "90% (9)"}},
 		{chart.Mains, 0, []string{"Ribeye", "100% (4)"}},
 		{chart.Callbacks, 1, []string{"Contacted within SLA", "3 (75%)"}},
+		{chart.Callbacks, 3, []string{"Came back within 90 days", "1 (25%)"}},
 	}
 	for _, tt := range tests {
 		got := charts[tt.chart].Table.Rows[tt.row]
@@ -243,7 +244,8 @@ func report() insight.Report {
 			Mains:       []insight.Share{{Key: "ribeye", N: 4, Share: 1}},
 			Visits:      []insight.Share{{Key: "1", N: 4, Share: 0.25}, {Key: "2", N: 12, Share: 0.75}},
 		},
-		Cases: casework.Stats{Tally: casework.Tally{OpenedApology: 3, OpenedVisit: 1, ContactedWithinSLA: 3, ResolvedFirstContact: 2}},
+		Cases:    casework.Stats{Tally: casework.Tally{OpenedApology: 3, OpenedVisit: 1, ContactedWithinSLA: 3, ResolvedFirstContact: 2, Recoverable: 3}},
+		Recovery: insight.Recovery{Recoverable: 3, Recovered: 1, Rate: 1.0 / 3},
 	}
 }
 

@@ -220,7 +220,8 @@ func shares(w words, id, lead string, ss []insight.Share, name func(string) stri
 }
 
 // callbacks draws the callback funnel: cases opened, contacted within the
-// SLA, resolved at the first contact, each with its share of those opened.
+// SLA, resolved at the first contact, and recovered (the diner came back
+// within casework.RecoveryDays), each with its share of those opened.
 func callbacks(rep insight.Report, w words) Drawn {
 	cs := rep.Cases
 	opened := int64(cs.OpenedApology + cs.OpenedVisit)
@@ -231,6 +232,7 @@ func callbacks(rep insight.Report, w words) Drawn {
 		{"opened", opened},
 		{"contacted", int64(cs.ContactedWithinSLA)},
 		{"resolvedFirst", int64(cs.ResolvedFirstContact)},
+		{"recovered", rep.Recovery.Recovered},
 	}
 	s := Series{Name: w.t("insight.chart.cases"), Max: float64(max(opened, 1))}
 	c := Bars{ID: Callbacks, Title: w.t("insight.chart.callbacks"), Category: w.t("insight.chart.step"), Highlight: -1}

@@ -23,7 +23,7 @@ func CaseTally(c Counters) casework.Tally {
 		Acknowledged: get("acknowledged"), AckSeconds: get("ackSeconds"), FirstContacted: get("firstContacted"),
 		FirstContactSeconds: get("firstContactSeconds"), ContactedWithinSLA: get("contactedWithinSla"),
 		Resolved: get("resolved"), ResolvedFirstContact: get("resolvedFirstContact"), Reopened: get("reopened"),
-		Escalated: get("escalated"),
+		Escalated: get("escalated"), Recoverable: get(casework.NRecoverable),
 	}
 }
 
@@ -62,9 +62,13 @@ type Report struct {
 	PrevTo    string         `json:"previousTo"`
 	Cases     casework.Stats `json:"cases"`
 	PrevCases casework.Stats `json:"previousCases"`
-	KPIs      []KPI          `json:"kpis"`
-	Trend     []Point        `json:"trend"`
-	TrendBy   string         `json:"trendBy"` // "week" or "month"
+	// Recovery is whether the diners of the range's cases came back
+	// (recovery.go); PrevRecovery the same for the range before.
+	Recovery     Recovery `json:"recovery"`
+	PrevRecovery Recovery `json:"previousRecovery"`
+	KPIs         []KPI    `json:"kpis"`
+	Trend        []Point  `json:"trend"`
+	TrendBy      string   `json:"trendBy"` // "week" or "month"
 	// ItemsRead is how many aggregate items the report read.
 	ItemsRead int `json:"itemsRead"`
 }
@@ -105,11 +109,13 @@ func (s *Reports) Report(ctx context.Context, st brand.Store, rg Range, f Filter
 	rep := Report{
 		StoreID: st.ID, From: rg.From.Format(time.DateOnly), To: rg.To.Format(time.DateOnly),
 		PrevFrom: prev.From.Format(time.DateOnly), PrevTo: prev.To.Format(time.DateOnly),
-		Figures:   Derive(now, f, items),
-		Previous:  Derive(then, f, items),
-		Cases:     casework.Summarise([]casework.Day{{Tally: CaseTally(now)}}),
-		PrevCases: casework.Summarise([]casework.Day{{Tally: CaseTally(then)}}),
-		ItemsRead: len(got),
+		Figures:      Derive(now, f, items),
+		Previous:     Derive(then, f, items),
+		Cases:        casework.Summarise([]casework.Day{{Tally: CaseTally(now)}}),
+		PrevCases:    casework.Summarise([]casework.Day{{Tally: CaseTally(then)}}),
+		Recovery:     recoveryIn(now, rg),
+		PrevRecovery: recoveryIn(then, prev),
+		ItemsRead:    len(got),
 	}
 	rep.KPIs = KPIs(rep.Figures, rep.Cases, t)
 	rep.Trend, rep.TrendBy = trend(rg, cur, got, f)

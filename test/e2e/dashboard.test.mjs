@@ -81,6 +81,8 @@ test('the dashboard at 390 px in zh-TW shows the API\'s numbers, tables match ch
   assert.match(await page.locator('[data-figure="csat"]').innerText(), new RegExp(`${f.csat.n} 則回覆`));
   assert.equal(await value('npsScore'), String(Math.floor(f.nps.score + 0.5)));
   assert.equal(await value('npsAvg'), avg(f.nps.avg));
+  const rec = api.recovery; // the recovery rate: of the range's cases of known diners, those back within 90 days
+  assert.equal(await value('recovery'), rec.recoverable ? pct(rec.rate) : '無資料');
   for (const k of api.kpis) {
     const tile = page.locator(`[data-figure="kpi.${k.name}"]`);
     const text = await tile.innerText();

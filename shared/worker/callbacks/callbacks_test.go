@@ -199,17 +199,19 @@ func TestLowCardsOfOneDinerOneDayMakeOneCase(t *testing.T) {
 }
 
 // TestNoCaseNoCalls checks the cost of triaging a good card: once the store's
-// rules are cached, nothing beyond the stream read.
+// rules are cached, one query for a known diner's card (has the diner a
+// recent case this card recovers?), nothing at all for an anonymous one.
 func TestNoCaseNoCalls(t *testing.T) {
 	r := newRig(t)
 	r.submit(t, "good-1", map[string]int{"main": 5, "overall": 5}, "")
 	r.submit(t, "good-2", map[string]int{"main": 4, "overall": 4}, "")
+	r.submitAs(t, "good-anonymous", "", map[string]int{"main": 4, "overall": 4})
 	ev := r.env.StreamEvent(t)
 	r.handle(t, ev) // loads and caches S001's rules (one call)
 	r.calls.Reset()
 	r.handle(t, ev)
-	if got := r.calls.Calls.Load(); got != 0 {
-		t.Errorf("AWS calls triaging cards that need no case: got %d, want 0", got)
+	if got := r.calls.Calls.Load(); got != 2 {
+		t.Errorf("AWS calls triaging cards that need no case: got %d, want 2 (one look-up of recent cases per known diner's card)", got)
 	}
 }
 

@@ -121,7 +121,26 @@ window.cardloopDashboard = function ({ root, api, t, el, lang, stores, status })
         delta(f.nps.score, p.nps.score, score, f.nps.n > 0, p.nps.n > 0)),
       tile('npsAvg', t('console.dash.npsAvg'), f.nps.n ? avg(f.nps.avg) : t('console.dash.noData'), [t('console.dash.n', { n: f.nps.n })],
         delta(f.nps.avg, p.nps.avg, avg, f.nps.n > 0, p.nps.n > 0)),
+      recoveryTile(rep),
     ];
+  }
+
+  // recoveryTile: the share of the range's cases (of diners we can
+  // recognise) whose diner came back within 90 days, and how their overall
+  // score moved, in words; "still counting" while they may yet come back.
+  function recoveryTile(rep) {
+    const r = rep.recovery || {}, pr = rep.previousRecovery || {};
+    const notes = [r.recoverable ? t('console.dash.recovery.n', { recovered: r.recovered, recoverable: r.recoverable }) : t('console.dash.recovery.none')];
+    if (r.scored) {
+      const from = avg(r.complaintOverall), to = avg(r.laterOverall);
+      const way = from === to ? 'same' : (r.laterOverall > r.complaintOverall ? 'up' : 'down');
+      notes.push(t('console.dash.recovery.' + way, { from, to, n: r.scored }));
+    }
+    if (r.recoverable && r.countingUntil && storeDay(rep.storeId, new Date()) <= r.countingUntil) {
+      notes.push(t('console.dash.recovery.open', { until: r.countingUntil }));
+    }
+    return tile('recovery', t('console.dash.recovery'), r.recoverable ? pct(r.rate) : t('console.dash.noData'), notes,
+      delta(r.rate, pr.rate, pct, r.recoverable > 0, pr.recoverable > 0));
   }
 
   function readings(rep) {

@@ -15,6 +15,9 @@ window.cardloopDashboard = function ({ root, api, t, el, lang, stores, status })
   // Score), rounding half up as floor(x + 0.5) on the same number.
   const avg = (v) => { const r = Math.floor((v || 0) * 10 + 0.5), a = Math.abs(r); return (r < 0 ? '-' : '') + Math.floor(a / 10) + '.' + (a % 10); };
   const pct = (v) => Math.floor(100 * (v || 0) + 0.5) + '%';
+  // avg2 is avg to two places, for KPIs read against a target: 4.47 must not
+  // show as the 4.5 it misses.
+  const avg2 = (v) => { const r = Math.floor((v || 0) * 100 + 0.5), a = Math.abs(r); return (r < 0 ? '-' : '') + Math.floor(a / 100) + '.' + String(a % 100).padStart(2, '0'); };
   const score = (v) => String(Math.floor((v || 0) + 0.5));
   const hours = (v) => t('console.dash.hours', { v: avg(v) });
 
@@ -92,7 +95,7 @@ window.cardloopDashboard = function ({ root, api, t, el, lang, stores, status })
       handlingHours: [(prevCases.avgFirstContactMinutes || 0) / 60, prevCases.firstContacted],
       slaCompliance: [prevCases.contactedWithinSlaShare, (prevCases.openedApology || 0) + (prevCases.openedVisit || 0) - (prevCases.noContact || 0)],
     };
-    const fmtOf = { csat: avg, npsAvg: avg, firstContactResolution: pct, handlingHours: hours, slaCompliance: pct };
+    const fmtOf = { csat: avg2, npsAvg: avg2, firstContactResolution: pct, handlingHours: hours, slaCompliance: pct };
     return rep.kpis.map((k) => {
       const fmt = fmtOf[k.name] || avg;
       const caseKPI = !['csat', 'npsAvg'].includes(k.name);

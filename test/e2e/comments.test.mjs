@@ -90,8 +90,8 @@ test('a store manager transcribes a handwritten "食物中毒" at 390 px in zh-T
   assert.ok(CARD, 'the Go test passes a stored paper card as PAPER_CARD');
   const { ctx, page } = await signedIn(browser, 'manager.s001@example.com', 'zh-TW');
   await page.setViewportSize({ width: 390, height: 844 });
-  // A second tab, opened before the first saves: a colleague about to type the same card.
-  const other = await ctx.newPage();
+  // A colleague with the tab open too, about to type the same card.
+  const { ctx: ctx2, page: other } = await signedIn(browser, 'manager.s001@example.com', 'zh-TW');
   await other.setViewportSize({ width: 390, height: 844 });
 
   const before = await call(page, `/api/v1/cards/${encodeURIComponent(CARD)}`);
@@ -130,7 +130,8 @@ test('a store manager transcribes a handwritten "食物中毒" at 390 px in zh-T
   await form.locator('textarea').fill('食物中毒');
   await form.locator('button[type=submit]').click();
   const done = art.locator('.form-msg.ok');
-  await done.waitFor();
+  await art.locator('.form-msg.ok, form.transcribe .form-msg.error').first().waitFor({ timeout: 60000 });
+  assert.equal(await done.count(), 1, 'saving failed: ' + (await art.locator('.form-msg').allInnerTexts()).join(' '));
   assert.equal(await done.innerText(), '留言已儲存，並已開案（親自拜訪）。');
   assert.equal(await art.locator('p.comment').innerText(), '食物中毒');
   await page.screenshot({ path: SHOTS + 'comments-390-zh-TW.png', fullPage: true });
@@ -181,6 +182,7 @@ test('a store manager transcribes a handwritten "食物中毒" at 390 px in zh-T
   assert.equal(cases.length, 1, 'still one case: ' + JSON.stringify(cases));
   assert.equal((await call(page, `/api/v1/cards/${encodeURIComponent(CARD)}`)).body.comment, '食物中毒');
   await ctx.close();
+  await ctx2.close();
 });
 
 test('the cards CSV exported from the Comments tab keeps Chinese and neutralises a formula', async () => {

@@ -3,6 +3,7 @@ package runner
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"html/template"
@@ -11,6 +12,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/mail"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -139,12 +141,20 @@ func parseRaw(from string, to []string, raw string) outboxMail {
 			m.Headers[k] = v
 		}
 	}
-	readParts(msg.Header.Get("Content-Type"), msg.Body, &m)
+	inline := map[string]string{}
+	readParts(msg.Header, msg.Body, &m, inline)
+	m.HTML = showInline(m.HTML, inline)
 	return m
 }
 
-func readParts(contentType string, body io.Reader, m *outboxMail) {
-	mt, params, err := mime.ParseMediaType(contentType)
+// partHeader is a message's or a part's header.
+type partHeader interface{ Get(key string) string }
+
+// readParts reads a part, or each part of a multipart one, into m: the
+// text and HTML parts, and the inline images (by Content-ID, as data:
+// URLs) into inline.
+func readParts(h partHeader, body io.Reader, m *outboxMail, inline map[string]string) {
+	mt, params, err := mime.ParseMediaType(h.Get("Content-Type"))
 	if err != nil {
 		b, _ := io.ReadAll(body)
 		m.Text = string(b)
@@ -157,16 +167,35 @@ func readParts(contentType string, body io.Reader, m *outboxMail) {
 			if err != nil {
 				return
 			}
-			readParts(p.Header.Get("Content-Type"), p, m) // NextPart decodes quoted-printable
+			readParts(p.Header, p, m, inline) // NextPart decodes quoted-printable
 		}
 	}
-	b, _ := io.ReadAll(body)
-	switch mt {
-	case "text/html":
-		m.HTML = string(b)
-	default:
-		m.Text = string(bytes.TrimSpace(b))
+	if strings.EqualFold(h.Get("Content-Transfer-Encoding"), "base64") {
+		body = base64.NewDecoder(base64.StdEncoding, body) // line breaks are skipped
 	}
+	b, _ := io.ReadAll(body)
+	switch {
+	case mt == "text/html":
+		m.HTML = string(b)
+	case mt == "text/plain":
+		m.Text = string(bytes.TrimSpace(b))
+	case strings.HasPrefix(mt, "image/") && h.Get("Content-Id") != "":
+		id := strings.Trim(strings.TrimSpace(h.Get("Content-Id")), "<>")
+		inline[id] = "data:" + mt + ";base64," + base64.StdEncoding.EncodeToString(b)
+	}
+}
+
+// showInline points the HTML's cid: references (RFC 2392, <img
+// src="cid:…">) at the images they name, so the outbox shows them as a
+// mail client would.
+func showInline(html string, inline map[string]string) string {
+	for id, data := range inline {
+		html = strings.ReplaceAll(html, "cid:"+id, data)
+		if esc := url.PathEscape(id); esc != id {
+			html = strings.ReplaceAll(html, "cid:"+esc, data)
+		}
+	}
+	return html
 }
 
 var outboxTmpl = template.Must(template.New("outbox").Funcs(template.FuncMap{

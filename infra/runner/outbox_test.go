@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"encoding/base64"
 	"strings"
 	"testing"
 	"time"
@@ -30,3 +31,33 @@ func TestParseRaw(t *testing.T) {
 }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
+
+// A digest's chart is an inline PNG in a multipart/related part, which the
+// HTML shows by Content-ID: the outbox shows it too, and the image's
+// base64 is not taken for the text part.
+func TestParseRawInlineImage(t *testing.T) {
+	png := []byte("\x89PNG\r\n\x1a\n fake image bytes, long enough to wrap the base64 line ...........")
+	b64 := base64.StdEncoding.EncodeToString(png)
+	raw := strings.Join([]string{
+		"From: cards@example.com", "To: manager.s001@example.com", "Subject: weekly", "MIME-Version: 1.0",
+		`Content-Type: multipart/alternative; boundary="alt"`, "",
+		"--alt", "Content-Type: text/plain; charset=UTF-8", "", "本週摘要", "",
+		"--alt", `Content-Type: multipart/related; type="text/html"; boundary="rel"`, "",
+		"--rel", "Content-Type: text/html; charset=UTF-8", "Content-Transfer-Encoding: quoted-printable", "",
+		`<p>=E5=9C=96</p><img src=3D"cid:chart-1@cardloop" alt=3D"chart">`, "",
+		"--rel", `Content-Type: image/png; name="chart.png"`, "Content-Transfer-Encoding: base64",
+		"Content-Id: <chart-1@cardloop>", `Content-Disposition: inline; filename="chart.png"`, "",
+		b64[:40], b64[40:], "",
+		"--rel--", "", "--alt--", "",
+	}, "\r\n")
+	m := parseRaw("cards@example.com", []string{"manager.s001@example.com"}, raw)
+	if m.Text != "本週摘要" {
+		t.Errorf("text: got %q, want the text part only", m.Text)
+	}
+	if want := `<img src="data:image/png;base64,` + b64 + `" alt="chart">`; !contains(m.HTML, want) || !contains(m.HTML, "<p>圖</p>") {
+		t.Errorf("html: got %q, want the image inline as %q", m.HTML, want)
+	}
+	if contains(m.HTML, "cid:") {
+		t.Errorf("html: a cid: reference is left: %q", m.HTML)
+	}
+}

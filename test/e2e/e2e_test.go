@@ -4,7 +4,8 @@
 // on a free port, against the AWS emulator. Before the browser starts, a
 // double-marked paper card is uploaded to the run's scan bucket and read by
 // the running pipeline, so the review queue has a card waiting
-// (reviews.test.mjs).
+// (reviews.test.mjs), and a clean one with a handwritten comment is stored
+// (comments.test.mjs).
 package e2e
 
 import (
@@ -97,9 +98,13 @@ func TestBrowser(t *testing.T) {
 	}
 
 	serial, scanFile := seedReview(ctx, t, p, endpoint)
+	paperCard := seedHandwritten(ctx, t, p, endpoint)
 
-	cmd := exec.CommandContext(ctx, "node", "--test", "--test-reporter=spec")
-	cmd.Env = append(os.Environ(), "BASE_URL="+base, "CHROMIUM="+chromium, "REVIEW_SERIAL="+serial, "UPLOAD_FILE="+scanFile)
+	// E2E_FILES (space-separated, e.g. "comments.test.mjs") runs only those.
+	args := append([]string{"--test", "--test-reporter=spec"}, strings.Fields(os.Getenv("E2E_FILES"))...)
+	cmd := exec.CommandContext(ctx, "node", args...)
+	cmd.Env = append(os.Environ(), "BASE_URL="+base, "CHROMIUM="+chromium, "REVIEW_SERIAL="+serial, "UPLOAD_FILE="+scanFile,
+		"PAPER_CARD="+paperCard)
 	out, err := cmd.CombinedOutput()
 	t.Logf("node --test:\n%s", out)
 	if err != nil {
@@ -124,6 +129,35 @@ func freeAddr(t *testing.T) string {
 // file for the browser to upload again.
 func seedReview(ctx context.Context, t *testing.T, p *runner.Project, endpoint string) (string, string) {
 	t.Helper()
+	s := newScanner(ctx, t, p, endpoint)
+	serial := fmt.Sprintf("E2EREVIEW%06d", time.Now().UnixNano()/1000%1000000)
+	key, img := s.upload(ctx, t, synth.Card{N: 1, Serial: serial,
+		Marks: marks([][2]string{{"ratings.overall", "4"}, {"ratings.service", "2"}, {"ratings.service", "5"}, {"nps", "8"}})})
+	file := filepath.Join(t.TempDir(), serial+".png")
+	if err := os.WriteFile(file, img, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s.await(ctx, t, key, scan.Queued, func() bool {
+		r, err := s.db.Review(ctx, scan.ReviewID("S001", serial))
+		if err == nil && r.Status == scan.Waiting {
+			t.Logf("review %s waits: %d question(s), %s first", r.ID, len(r.Questions), r.Questions[0].Field)
+		}
+		return err == nil && r.Status == scan.Waiting
+	})
+	return serial, file
+}
+
+// scanner puts paper cards of S001 into the run's scan bucket.
+type scanner struct {
+	addr   string
+	signer *link.Signer
+	layout cardlayout.Layout
+	bucket *s3bucket.Bucket
+	db     *allstores.Stores
+}
+
+func newScanner(ctx context.Context, t *testing.T, p *runner.Project, endpoint string) *scanner {
+	t.Helper()
 	var keyFile string
 	for _, s := range p.Config.Secrets { // the runner put this file's key into Parameter Store
 		if strings.HasSuffix(s.Parameter, "/link-signing-key") {
@@ -138,41 +172,53 @@ func seedReview(ctx context.Context, t *testing.T, p *runner.Project, endpoint s
 	if err != nil {
 		t.Fatal(err)
 	}
-	l := cardlayout.Current()
-	serial := fmt.Sprintf("E2EREVIEW%06d", time.Now().UnixNano()/1000%1000000)
-	c := synth.Card{N: 1, Serial: serial, QR: signer.CardURL("http://"+p.Config.Addr, "S001", serial, l.Version),
-		Damage: synth.Damage{DPI: 200, Rotate: 1.5, Format: "png"}}
-	for i, m := range [][2]string{{"ratings.overall", "4"}, {"ratings.service", "2"}, {"ratings.service", "5"}, {"nps", "8"}} {
-		c.Marks = append(c.Marks, synth.Mark{Field: m[0], Value: m[1], Kind: synth.Fill, Darkness: 0.9, Seed: uint64(i)})
-	}
-	img, err := synth.New(&l).Render(c)
-	if err != nil {
-		t.Fatal(err)
-	}
 	cfg, err := emulator.Config(ctx, endpoint)
 	if err != nil {
 		t.Fatal(err)
 	}
 	res := provision.Placeholders(p.Template, p.Config.Stack, endpoint)
-	b := s3bucket.New(s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true }), res["ScanBucket"].Name)
-	db := allstores.New(dynamodb.NewFromConfig(cfg), res["Table"].Name)
-	key := "scans/e2e/" + serial + ".png"
-	if err := b.Put(ctx, key, "image/png", img.Data); err != nil {
-		t.Fatalf("upload %s: %v", key, err)
+	return &scanner{addr: p.Config.Addr, signer: signer, layout: cardlayout.Current(),
+		bucket: s3bucket.New(s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true }), res["ScanBucket"].Name),
+		db:     allstores.New(dynamodb.NewFromConfig(cfg), res["Table"].Name)}
+}
+
+// marks fills each (field, value) bubble darkly.
+func marks(fv [][2]string) []synth.Mark {
+	var out []synth.Mark
+	for i, m := range fv {
+		out = append(out, synth.Mark{Field: m[0], Value: m[1], Kind: synth.Fill, Darkness: 0.9, Seed: uint64(i)})
 	}
-	file := filepath.Join(t.TempDir(), serial+".png")
-	if err := os.WriteFile(file, img.Data, 0o600); err != nil {
+	return out
+}
+
+// upload renders c (its QR code signed for S001 with the run's key) as a
+// slightly rotated 200 dpi scan and puts it under scans/, as `cardloop scan
+// import` does; the bucket's S3 event runs the ScanFunction. It returns the
+// object's key and the image.
+func (s *scanner) upload(ctx context.Context, t *testing.T, c synth.Card) (string, []byte) {
+	t.Helper()
+	c.QR = s.signer.CardURL("http://"+s.addr, "S001", c.Serial, s.layout.Version)
+	c.Damage = synth.Damage{DPI: 200, Rotate: 1.5, Format: "png"}
+	img, err := synth.New(&s.layout).Render(c)
+	if err != nil {
 		t.Fatal(err)
 	}
+	key := "scans/e2e/" + c.Serial + ".png"
+	if err := s.bucket.Put(ctx, key, "image/png", img.Data); err != nil {
+		t.Fatalf("upload %s: %v", key, err)
+	}
+	return key, img.Data
+}
+
+// await waits up to 2 minutes for done, failing the test as soon as the
+// scan's page has an outcome other than want.
+func (s *scanner) await(ctx context.Context, t *testing.T, key, want string, done func() bool) {
+	t.Helper()
 	deadline := time.Now().Add(2 * time.Minute)
-	for {
-		r, err := db.Review(ctx, scan.ReviewID("S001", serial))
-		if err == nil && r.Status == scan.Waiting {
-			t.Logf("review %s waits: %d question(s), %s first", r.ID, len(r.Questions), r.Questions[0].Field)
-			return serial, file
-		}
-		if ps, _ := db.ScanPages(ctx, key); len(ps) > 0 && ps[0].Status != scan.Queued {
-			t.Fatalf("the seeded scan was not queued for review: %+v", ps)
+	for !done() {
+		ps, err := s.db.ScanPages(ctx, key)
+		if len(ps) > 0 && ps[0].Status != want {
+			t.Fatalf("the seeded scan %s is %s, want %s: %+v", key, ps[0].Status, want, ps)
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("the seeded scan %s was not read within 2 minutes (last: %v)", key, err)

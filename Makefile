@@ -63,7 +63,8 @@ start: moto
 
 # The browser test's npm packages (playwright-core only; it never downloads a browser).
 e2e-deps:
-	@if [ -f test/e2e/package.json ] && [ ! -d test/e2e/node_modules ]; then \
+	@if [ -f test/e2e/package.json ] && { [ ! -d test/e2e/node_modules ] || \
+		[ test/e2e/package-lock.json -nt test/e2e/node_modules/.package-lock.json ]; }; then \
 		cd test/e2e && npm ci --no-audit --no-fund --loglevel=error; fi
 
 # bench: the cost benchmarks (AWS calls, items read, time per operation), but for the long ones below.

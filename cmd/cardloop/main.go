@@ -45,6 +45,7 @@ func commands() map[string]command {
 		"stats": {[][2]string{
 			{"stats verify --store S001 --from YYYY-MM-DD --to YYYY-MM-DD", "recompute a store's figures from its cards and print any difference"},
 			{"stats rebuild --store S001 --from YYYY-MM-DD --to YYYY-MM-DD", "rewrite a store's figures from its cards (safe while cards arrive)"},
+			{"stats rollup --brand wang --from YYYY-MM-DD --to YYYY-MM-DD", "roll a brand's store figures of a range up into its brand roll-ups"},
 		}, statsCommand},
 		"scan": {[][2]string{
 			{"scan mark --in PAGE.png --out MARKED.png --set field=value…", "mark a printed page (PNG) as a diner would"},

@@ -17,13 +17,16 @@ import (
 	"github.com/cardloop/cardloop/shared/insight"
 )
 
-const statsUsage = "usage: cardloop stats verify|rebuild --store S001 --from YYYY-MM-DD --to YYYY-MM-DD [--table NAME]"
+const statsUsage = "usage: cardloop stats verify|rebuild --store S001 --from YYYY-MM-DD --to YYYY-MM-DD [--table NAME]\n       cardloop stats rollup --brand wang --from YYYY-MM-DD --to YYYY-MM-DD [--table NAME]"
 
 // statsCommand recomputes a store's insight counters from its cards:
 // verify prints every stored figure that differs, rebuild rewrites them.
 // Without --table it works on the running app's emulator; with it, on that
 // table in the AWS account of the usual AWS configuration.
 func statsCommand(ctx context.Context, args []string) error {
+	if len(args) > 0 && args[0] == "rollup" {
+		return rollupCommand(ctx, args[1:])
+	}
 	if len(args) == 0 || (args[0] != "verify" && args[0] != "rebuild") {
 		return errors.New(statsUsage)
 	}
@@ -96,4 +99,38 @@ func statsStores(ctx context.Context, root, cfgPath, table string) (*allstores.S
 	}
 	res := provision.Placeholders(p.Template, p.Config.Stack, endpoint)
 	return allstores.New(dynamodb.NewFromConfig(cfg), res["Table"].Name), nil
+}
+
+// rollupCommand rolls a brand's stores' counters of a range up into its
+// brand roll-ups (the days, and the weeks and months they touch) — what the
+// RollupFunction does for the recent days, for older ones: a late change,
+// a rebuild, a first deployment's history. Only stale roll-ups are written.
+func rollupCommand(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("stats rollup", flag.ContinueOnError)
+	root, cfgPath := projectFlags(fs)
+	brandID := fs.String("brand", "", "brand id (required)")
+	from := fs.String("from", "", "first visit day, YYYY-MM-DD (required)")
+	to := fs.String("to", "", "last visit day, YYYY-MM-DD (required)")
+	table := fs.String("table", "", "a deployed table's name (default: the running app's, in the emulator)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *brandID == "" || *from == "" || *to == "" || fs.NArg() > 0 {
+		return errors.New(statsUsage)
+	}
+	rg, err := insight.ParseRange(*from, *to)
+	if err != nil {
+		return err
+	}
+	db, err := statsStores(ctx, *root, *cfgPath, *table)
+	if err != nil {
+		return err
+	}
+	run, err := insight.NewRollups(db, db).Run(ctx, *brandID, insight.Touching(rg))
+	if err != nil {
+		return err
+	}
+	fmt.Printf("brand %s %s: %d stores, %d periods, %d rolled up, %d unchanged, %d written meanwhile by another run\n",
+		*brandID, rg, run.Stores, run.Periods, run.Written, run.Unchanged, run.Conflicts)
+	return nil
 }

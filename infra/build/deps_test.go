@@ -44,6 +44,8 @@ import (
 //	github.com/golang-module/carbon           Case, Consent, Feedback, the lunar calendar of greeting occasions
 //	                                          Planner, Sender, Console
 //	shared/aws/dynamo/allstores               (none)                   every store at once, for tools and tests
+//	shared/worker/insights                    Insight, Rollup          the counters from the stream; the brand
+//	                                                                   roll-ups on their schedule
 //
 // (*) pdfcpu's pkg/api links go-runewidth through its form package; its
 // pkg/pdfcpu (Read, ExtractPageImages) does not, and is what reading scans
@@ -77,6 +79,7 @@ var linkRules = []struct {
 	{"github.com/nyaruka/phonenumbers", []string{"CardFunction", "ScanFunction", "ConsoleFunction"}},
 	{"github.com/golang-module/carbon", []string{"CaseFunction", "ConsentFunction", "FeedbackFunction", "PlannerFunction", "SenderFunction", "ConsoleFunction"}},
 	{"github.com/cardloop/cardloop/shared/aws/dynamo/allstores", nil},
+	{"github.com/cardloop/cardloop/shared/worker/insights", []string{"InsightFunction", "RollupFunction"}},
 }
 
 // domainPackages are the domain packages (STYLE.md 1): every package
@@ -91,7 +94,7 @@ var domainPackages = []string{
 	"shared/diner/phone", "shared/export", "shared/fault", "shared/greeting", "shared/i18n",
 	"shared/link", "shared/mail", "shared/occasion", "shared/omr",
 	"shared/scan", "shared/scan/ingest", "shared/scan/paper", "shared/staff",
-	"shared/triage", "shared/digest", "shared/digestmail",
+	"shared/triage", "shared/digest", "shared/digestmail", "shared/insight",
 }
 
 // domainForbidden are what a domain package must not link (prefixes), at

@@ -28,6 +28,9 @@ var (
 		// The chart's rasteriser and the Go font (digits only) beside
 		// DynamoDB and SES v2.
 		"DigestFunction": 14,
+		// DynamoDB only (brand roll-ups on a schedule): 12, not the 14 it
+		// was allowed, so a library that creeps in shows.
+		"RollupFunction": 12,
 	}
 	// Every other function: 10–11.5 MiB today (a bare DynamoDB + SES v2
 	// Lambda is 9.4 MiB).

@@ -157,5 +157,79 @@ test('a store manager sees only their store on the dashboard', async () => {
   const options = await page.locator('#d-store option').evaluateAll((os) => os.map((o) => o.value));
   assert.deepEqual(options, ['S002']);
   assert.equal((await insight(page, '')).status, 403); // S001 is not theirs
+  assert.equal(await page.locator('#d-ranking').count(), 0, 'no store ranking for a store manager');
+  assert.equal((await brandInsight(page, '')).status, 403);
+  await ctx.close();
+});
+
+// brandInsight asks the brand insight API (the store ranking) with the
+// page's sign-in.
+const brandInsight = (page, query) => page.evaluate(async (q) => {
+  const r = await fetch('/api/v1/brands/wang/insight?' + q, { headers: { Authorization: 'Bearer ' + sessionStorage.getItem('cardloop.idToken') } });
+  return { status: r.status, body: await r.json() };
+}, query);
+
+// rollUp runs RollupFunction's schedule now (the local runner's API), so
+// the brand roll-ups hold the seeded history and the cards of the tests
+// above.
+async function rollUp() {
+  const r = await fetch(BASE + '/local/schedules/RollupFunction/Every15Minutes', { method: 'POST' });
+  const text = await r.text();
+  assert.equal(r.status, 200, text);
+  return JSON.parse(text);
+}
+
+test('operations see the store ranking of all three demo stores with the API\'s numbers, at 390 px', async () => {
+  const runs = await rollUp();
+  assert.equal(runs[0].brand, 'wang');
+  const { ctx, page } = await signedIn(browser, 'ops@example.com', 'en');
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.locator('#d-ranking').waitFor();
+  const { status, body: api } = await brandInsight(page, 'lang=en');
+  assert.equal(status, 200, JSON.stringify(api));
+  assert.equal(api.scope, 'brand');
+  assert.equal(api.empty, false, 'the seeded history is rolled up');
+  const fmt = { csat: avg, npsAvg: avg, firstContactResolution: pct, handlingHours: (v) => avg(v) + ' h', slaCompliance: pct };
+  const rows = await page.locator('#d-rank-table tbody tr').evaluateAll((trs) => trs.map((tr) => ({
+    store: tr.getAttribute('data-store'),
+    cells: Object.fromEntries([...tr.querySelectorAll('td')].map((td) => [td.getAttribute('data-kpi'), td.getAttribute('data-value')])),
+    text: tr.innerText,
+  })));
+  assert.deepEqual(rows.map((r) => r.store), api.stores.map((r) => r.storeId), 'the API\'s order');
+  assert.deepEqual([...rows.map((r) => r.store)].sort(), ['S001', 'S002', 'S003']);
+  api.stores.forEach((r, i) => {
+    assert.equal(rows[i].cells.cards, String(r.cards), r.storeId + ' cards');
+    for (const k of r.kpis) {
+      assert.equal(rows[i].cells[k.name], k.n > 0 ? fmt[k.name](k.actual) : 'No data', r.storeId + ' ' + k.name);
+      if (k.rank > 0) assert.match(rows[i].text, new RegExp('rank ' + k.rank), r.storeId + ' ' + k.name + ' rank');
+    }
+  });
+  const average = await page.locator('#d-rank-table tfoot tr').innerText();
+  assert.match(average, /Brand average/);
+  assert.match(average, new RegExp(String(api.average.cards)));
+  assert.equal(api.average.cards, api.stores.reduce((s, r) => s + r.cards, 0), 'the brand is its three stores');
+  const movers = await page.locator('#d-movers li').allInnerTexts();
+  assert.equal(movers.length, 4);
+  const csat = api.movers.find((m) => m.kpi === 'csat');
+  if (csat.best) assert.match(movers[0], new RegExp('Biggest CSAT rise: .*' + avg(csat.best.previous) + ' to ' + avg(csat.best.actual)));
+  else assert.match(movers[0], /no store rose/);
+  // The table scrolls inside its box; the page does not.
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 390), 'no sideways scrolling at 390 px');
+  assert.ok(await page.locator('#d-ranking .table-wrap').evaluate((w) => w.scrollWidth > w.clientWidth), 'the table scrolls in its box');
+  await page.locator('#d-ranking').screenshot({ path: SHOTS + 'ranking-390-en.png' });
+  assert.deepEqual(await seriousOrWorse(page), []);
+  await ctx.close();
+});
+
+test('an area manager ranks their own stores against the brand average', async () => {
+  const { ctx, page } = await signedIn(browser, 'area.asia@example.com', 'zh-TW');
+  await page.locator('#d-ranking').waitFor();
+  const { body: api } = await brandInsight(page, 'lang=zh-TW');
+  assert.equal(api.scope, 'area');
+  const stores = await page.locator('#d-rank-table tbody tr').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-store')));
+  assert.deepEqual([...stores].sort(), ['S002', 'S003']);
+  assert.match(await page.locator('#d-rank-table tfoot').innerText(), /品牌平均/);
+  assert.ok(api.average.cards >= api.stores.reduce((s, r) => s + r.cards, 0), 'the average is the whole brand\'s');
+  assert.deepEqual(await seriousOrWorse(page), []);
   await ctx.close();
 });

@@ -9,6 +9,7 @@ package events_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io/fs"
 	"net/http"
 	"net/url"
@@ -31,6 +32,7 @@ import (
 	feedbackwire "github.com/cardloop/cardloop/functions/feedback/wire"
 	insightwire "github.com/cardloop/cardloop/functions/insight/wire"
 	plannerwire "github.com/cardloop/cardloop/functions/planner/wire"
+	rollupwire "github.com/cardloop/cardloop/functions/rollup/wire"
 	scanwire "github.com/cardloop/cardloop/functions/scan/wire"
 	senderwire "github.com/cardloop/cardloop/functions/sender/wire"
 	triagewire "github.com/cardloop/cardloop/functions/triage/wire"
@@ -417,6 +419,43 @@ func TestEveryEventFixture(t *testing.T) {
 			f := insight.Derive(got[day], insight.Filter{}, []string{"main", "overall"})
 			if f.Cards != 2 || f.Online != 1 || f.Paper != 1 || f.CSAT.Avg != 4.5 || f.NPS.Promoters != 1 || f.First != 1 {
 				t.Errorf("21 November: %+v; want 2 cards (1 online, 1 paper), CSAT 4.5, 1 promoter, 1 first visit", f)
+			}
+		}},
+		{"rollup/every-15-minutes.json", "RollupFunction", func(t *testing.T, app *setup.App, env testenv.Env) {
+			// Cards of 21 November at S001 and S002: the schedule, run
+			// twice, rolls their day, week and month up into the brand's
+			// (the sum of the two stores), then finds nothing changed.
+			app.Now = func() time.Time { return time.Date(2026, 11, 30, 1, 5, 0, 0, time.UTC) }
+			db := stores(env)
+			var cards []card.Card
+			for i, st := range []string{"S001", "S001", "S002"} {
+				cards = append(cards, card.Card{ID: fmt.Sprintf("c_rollup_fixture_%d", i), StoreID: st, BrandID: "wang", Source: card.SourceQR,
+					VisitDate: "2026-11-21", Meal: "dinner", Ratings: map[string]int{"overall": 4 + i%2}})
+			}
+			if err := db.SeedCards(ctx, cards); err != nil {
+				t.Fatal(err)
+			}
+			h, raw := handler(t, app, rollupwire.Build), rawFixture(t, "rollup/every-15-minutes.json")
+			var first, second []insight.RollupRun
+			if err := invoke(t, h, raw, &first); err != nil {
+				t.Fatalf("roll-up pass: %v", err)
+			}
+			if err := invoke(t, h, raw, &second); err != nil {
+				t.Fatalf("second roll-up pass: %v", err)
+			}
+			if len(first) != 1 || first[0].Brand != "wang" || first[0].Written != 3 || first[0].Stores != 3 {
+				t.Errorf("first pass: got %+v; want brand wang's day, week and month of 21 November written, 3 stores", first)
+			}
+			if len(second) != 1 || second[0].Written != 0 || second[0].Unchanged != second[0].Periods {
+				t.Errorf("second pass: got %+v; want nothing written", second)
+			}
+			day := insight.Period{Level: insight.Day, Key: "2026-11-21"}
+			got, err := db.BrandPeriods(ctx, "wang", []insight.Period{day})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if f := insight.Derive(got[day].Total, insight.Filter{}, nil); f.Cards != 3 || f.CSAT.Avg != 13.0/3 {
+				t.Errorf("the brand's 21 November: %d cards, CSAT %v; want 3 cards, 13/3", f.Cards, f.CSAT.Avg)
 			}
 		}},
 		{"triage/card-inserted.json", "TriageFunction", func(t *testing.T, app *setup.App, env testenv.Env) {

@@ -79,6 +79,7 @@ func Build(ctx context.Context, app *setup.App) (any, error) {
 		WithExports(exports).
 		WithComments(transcripts).
 		WithDigestPrefs(digeststore.New(table)).
-		WithInsight(insight.NewReports(insightstore.New(table)))
+		WithInsight(insight.NewReports(insightstore.New(table))).
+		WithBrandInsight(insight.NewRankings(insightstore.New(table)))
 	return httpadapter.NewV2(h).ProxyWithContext, nil
 }

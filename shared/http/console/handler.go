@@ -55,6 +55,8 @@ type Handler struct {
 	// Set by WithExports and WithComments.
 	exports     exporter
 	transcriber transcriber
+	// Set by WithBrandInsight.
+	brandInsight brandReporter
 }
 
 // NewHandler returns the console's HTTP handler. signinURL is where a
@@ -81,6 +83,7 @@ func NewHandler(data consoleReader, cases caseReader, desk campaignDesk, reviews
 	h.routeReviews()
 	h.routeDigests()
 	h.routeInsight()
+	h.routeBrandInsight()
 	return h
 }
 

@@ -22,6 +22,7 @@ import (
 	"github.com/cardloop/cardloop/infra/testenv"
 	"github.com/cardloop/cardloop/shared/aws/dynamo/allstores"
 	"github.com/cardloop/cardloop/shared/aws/dynamo/cardstore"
+	"github.com/cardloop/cardloop/shared/aws/dynamo/insightstore"
 	"github.com/cardloop/cardloop/shared/brand"
 	"github.com/cardloop/cardloop/shared/card"
 	"github.com/cardloop/cardloop/shared/i18n"
@@ -138,6 +139,12 @@ func generate(stores []brand.Store, n, days int, last time.Time) []card.Card {
 // S001's dashboard for 90 and 365 days and of the 100 stores' 90-day
 // dashboards.
 //
+// Brand: the 100 stores' counters are rolled up (insight.Rollups, as
+// `cardloop stats rollup` does for a range); it reports the items read and
+// calls of the brand's 90-day report and ranking read from the roll-ups,
+// and the calls and items of a scheduled run (RollupRecentDays and their
+// weeks and months) when nothing changed and after one store-day changed.
+//
 //	make bench  (or: go test -run '^$' -bench Insight -benchtime 1x ./shared/worker/insights/)
 func BenchmarkInsight(b *testing.B) {
 	if testing.Short() {
@@ -240,4 +247,49 @@ func BenchmarkInsight(b *testing.B) {
 	b.ReportMetric(float64(took.Microseconds())/n, "µs/card")
 	b.ReportMetric(float64(items), "items/brand100read90")
 	b.ReportMetric(float64(calls), "calls/brand100read90")
+
+	rollups := insight.NewRollups(db, storeList(brandStores))
+	start = time.Now()
+	if _, err := rollups.Run(ctx, "bench", insight.Touching(insight.Range{From: last.AddDate(0, 0, -89), To: last})); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("90 days of 100 stores rolled up in %v", time.Since(start))
+	m.Reset()
+	rg := insight.Range{From: last.AddDate(0, 0, -89), To: last}
+	rep, err := insight.NewRankings(db).Report(ctx, "bench", brandStores, rg, insight.Filter{}, insight.DefaultTargets)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if len(rep.Stores) != 100 || rep.Figures.Cards != int64(len(brandCards)) {
+		b.Fatalf("the brand report: %d stores, %d cards; want 100, %d", len(rep.Stores), rep.Figures.Cards, len(brandCards))
+	}
+	b.ReportMetric(float64(m.ItemsRead.Load()), "items/brandRollupRead90")
+	b.ReportMetric(float64(m.Calls.Load()), "calls/brandRollupRead90")
+
+	// A scheduled run: nothing changed since the last, then one card of
+	// one store on the last day.
+	recent := insight.Touching(insight.Recent(last))
+	m.Reset()
+	if run, err := rollups.Run(ctx, "bench", recent); err != nil || run.Written != 0 {
+		b.Fatalf("a run with nothing changed: %+v, %v", run, err)
+	}
+	b.ReportMetric(float64(m.Calls.Load()), "calls/rollupRunUnchanged")
+	b.ReportMetric(float64(m.ItemsRead.Load()), "items/rollupRunUnchanged")
+	late := generate(brandStores[7:8], 1, 1, last)
+	if _, err := db.Apply(ctx, late[0].StoreID, last, []insightstore.Card{{ID: late[0].ID + "_late", Counters: insight.Count(late[0])}}); err != nil {
+		b.Fatal(err)
+	}
+	m.Reset()
+	run, err := rollups.Run(ctx, "bench", recent)
+	if err != nil || run.Written != 3 {
+		b.Fatalf("a run after one store-day changed: %+v, %v; want its day, week and month written", run, err)
+	}
+	b.ReportMetric(float64(m.Calls.Load()), "calls/rollupRunOneChange")
+	b.ReportMetric(float64(m.ItemsRead.Load()), "items/rollupRunOneChange")
+	b.ReportMetric(float64(len(recent)), "periods/rollupRun")
 }
+
+// storeList is a brand's stores, as brandstore would list them.
+type storeList []brand.Store
+
+func (s storeList) Stores(context.Context, string) ([]brand.Store, error) { return s, nil }

@@ -3,9 +3,11 @@
 // renders #dashboard: a store's KPI tiles against targets, its figures with
 // their answer counts and the change on the previous period, the readings
 // in words, and the charts, drawn as SVG by the server (GET
-// /api/v1/stores/{id}/insight), each with a "show as table" view.
+// /api/v1/stores/{id}/insight), each with a "show as table" view; for area
+// managers, operations and admin, the store ranking of the same period
+// (GET /api/v1/brands/{id}/insight, from the brand's roll-ups).
 'use strict';
-window.cardloopDashboard = function ({ root, api, t, el, lang, stores, status }) {
+window.cardloopDashboard = function ({ root, api, t, el, lang, me, stores, status }) {
   const storeName = (s) => (s.name && (s.name[lang] || s.name.en)) || s.id;
   const storeOf = (id) => stores.find((s) => s.id === id) || {};
   // Days are the store's days, in its time zone.
@@ -201,11 +203,19 @@ window.cardloopDashboard = function ({ root, api, t, el, lang, stores, status })
     if (sourceSel.value) q.set('source', sourceSel.value);
     status(t('console.loading'));
     root.setAttribute('aria-busy', 'true');
+    // The ranking is asked at the same time; its failure leaves the
+    // store's dashboard standing.
+    const ranked = ranks ? api('/api/v1/brands/' + encodeURIComponent(brandId) + '/insight?' + q).catch((e) => ({ failed: e })) : null;
     try {
       const rep = await api('/api/v1/stores/' + encodeURIComponent(store) + '/insight?' + q);
       if (mine !== asked) return;
       render(rep);
       status('');
+      if (ranked) {
+        const b = await ranked;
+        if (mine !== asked) return;
+        body.append(rankingSection(b));
+      }
     } catch (e) {
       if (mine !== asked) return;
       body.replaceChildren();
@@ -230,6 +240,51 @@ window.cardloopDashboard = function ({ root, api, t, el, lang, stores, status })
       section('d-figures', 'console.dash.figures', el('dl', { class: 'tiles' }, ...figureTiles(rep))),
       section('d-readings', 'console.dash.readings', ...readings(rep)),
       section('d-charts', 'console.dash.charts', ...rep.chartOrder.map((id) => chartBox(rep.charts[id]))));
+  }
+
+  // The store ranking: area managers see their stores, operations and
+  // admin every store, against the brand average.
+  const groups = (me && me.groups) || [];
+  const ranks = groups.some((g) => g === 'area_manager' || g === 'operations' || g === 'admin');
+  const brandId = (me && me.brand) || (stores[0] && stores[0].brandId) || '';
+  const rankFmt = { csat: avg, npsAvg: avg, firstContactResolution: pct, handlingHours: hours, slaCompliance: pct };
+  function rankingSection(b) {
+    const kids = [];
+    if (b.failed) {
+      kids.push(el('p', { class: 'error' }, t('console.rank.error') + ' ' + (b.failed.message || '')));
+    } else if (b.empty) {
+      kids.push(el('p', { id: 'd-rank-empty', class: 'empty' }, t('console.rank.empty')));
+    } else {
+      kids.push(el('p', { class: 'hint' }, t(b.scope === 'area' ? 'console.rank.lead.area' : 'console.rank.lead.brand', { n: b.stores.length })));
+      const kpis = b.average.kpis.map((k) => k.name);
+      const head = el('tr', {}, el('th', { scope: 'col' }, t('console.rank.store')), el('th', { scope: 'col', class: 'num' }, t('console.rank.cards')),
+        ...kpis.map((k) => el('th', { scope: 'col', class: 'num' }, t('console.dash.kpi.' + k))));
+      const line = (name, r, average) => el('tr', average ? { class: 'average' } : { 'data-store': r.storeId },
+        el('th', { scope: 'row' }, name),
+        el('td', { class: 'num', 'data-kpi': 'cards', 'data-value': String(r.cards) }, String(r.cards)),
+        ...r.kpis.map((k) => {
+          const value = k.n > 0 ? (rankFmt[k.name] || avg)(k.actual) : t('console.dash.noData');
+          const cell = el('td', { class: 'num', 'data-kpi': k.name, 'data-value': value }, value);
+          if (!average) cell.append(el('span', { class: 'rank' }, k.rank > 0 ? t('console.rank.place', { r: k.rank }) : t('console.rank.noRank')));
+          return cell;
+        }));
+      const table = el('table', { class: 'list ranking', id: 'd-rank-table' }, el('caption', {}, t('console.rank.caption')),
+        el('thead', {}, head),
+        el('tbody', {}, ...b.stores.map((r) => line(b.storeNames[r.storeId] || r.storeId, r, false))),
+        el('tfoot', {}, line(t('console.rank.average'), b.average, true)));
+      kids.push(el('div', { class: 'table-wrap', role: 'region', tabindex: '0', 'aria-labelledby': 'd-ranking-h' }, table));
+      const name = (id) => b.storeNames[id] || id;
+      const moves = b.movers.flatMap((m) => {
+        const kpi = t('console.dash.kpi.' + m.kpi);
+        const said = (mv, key) => t(key, { kpi, store: name(mv.storeId), from: avg(mv.previous), to: avg(mv.actual), d: avg(Math.abs(mv.change)) });
+        return [m.best ? said(m.best, 'console.rank.best') : t('console.rank.noBest', { kpi }),
+          m.worst ? said(m.worst, 'console.rank.worst') : t('console.rank.noWorst', { kpi })];
+      });
+      kids.push(el('h4', { id: 'd-movers-h' }, t('console.rank.movers')),
+        el('ul', { id: 'd-movers', 'aria-labelledby': 'd-movers-h' }, ...moves.map((m) => el('li', {}, m))),
+        el('p', { class: 'hint' }, t('console.rank.moverRule', { n: b.minMoverN }) + ' ' + t('console.rank.note')));
+    }
+    return el('section', { id: 'd-ranking', 'aria-labelledby': 'd-ranking-h' }, el('h3', { id: 'd-ranking-h' }, t('console.rank.title')), ...kids);
   }
 
   let loaded = false;

@@ -15,7 +15,8 @@ import (
 // package starts it (with the transaction launcher): a transaction that
 // puts a new item, updates a stored one and then fails a condition leaves
 // both items as they were and no stream record; the same transaction
-// without the failing part writes both, in the stream too.
+// without the failing part writes both, and a reader that was following
+// the stream before the cancelled one sees them.
 func TestCancelledTransactionLeavesNothing(t *testing.T) {
 	if testing.Short() {
 		t.Skip("needs the emulator")
@@ -57,22 +58,28 @@ func TestCancelledTransactionLeavesNothing(t *testing.T) {
 		}
 		return n.Item != nil, o.Item["n"].(*types.AttributeValueMemberN).Value
 	}
+	// A reader's iterator, taken before the cancelled transaction, as a
+	// stream poller holds one.
+	st := dynamodbstreams.NewFromConfig(Ensure(t))
+	desc, err := st.DescribeStream(ctx, &dynamodbstreams.DescribeStreamInput{StreamArn: td.LatestStreamArn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	it, err := st.GetShardIterator(ctx, &dynamodbstreams.GetShardIteratorInput{StreamArn: td.LatestStreamArn,
+		ShardId: desc.StreamDescription.Shards[0].ShardId, ShardIteratorType: "TRIM_HORIZON"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	iter := it.ShardIterator
+	seen := 0
 	records := func() int {
-		st := dynamodbstreams.NewFromConfig(Ensure(t))
-		desc, err := st.DescribeStream(ctx, &dynamodbstreams.DescribeStreamInput{StreamArn: td.LatestStreamArn})
+		recs, err := st.GetRecords(ctx, &dynamodbstreams.GetRecordsInput{ShardIterator: iter})
 		if err != nil {
 			t.Fatal(err)
 		}
-		it, err := st.GetShardIterator(ctx, &dynamodbstreams.GetShardIteratorInput{StreamArn: td.LatestStreamArn,
-			ShardId: desc.StreamDescription.Shards[0].ShardId, ShardIteratorType: "TRIM_HORIZON"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		recs, err := st.GetRecords(ctx, &dynamodbstreams.GetRecordsInput{ShardIterator: it.ShardIterator})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return len(recs.Records)
+		iter = recs.NextShardIterator
+		seen += len(recs.Records)
+		return seen
 	}
 	var cancelled *types.TransactionCanceledException
 	if err := tx(true); !errors.As(err, &cancelled) {

@@ -10,6 +10,12 @@ deep copies of those it does, and keeps the stream's records up to that
 point, which is all a rollback restores. On anything unexpected it falls
 back to moto's full copy.
 
+It also mends what a rollback did to the table's stream: moto restored the
+copy's stream shard in place of the live one, so every reader's shard
+iterator (which holds the shard) stopped seeing new records after the first
+cancelled transaction. Here the shard stays, and the records the cancelled
+transaction added are cut from it.
+
 Usage: python3 moto_tx.py -H 127.0.0.1 -p 4566 (the arguments of moto_server).
 """
 
@@ -43,11 +49,10 @@ def _snapshot(table):
                 bucket[item.range_key] = _deepcopy(item)
         elif snap.items.get(item.hash_key) is item:
             snap.items[item.hash_key] = _deepcopy(item)
-    if table.stream_shard is not None:
-        shard = copy.copy(table.stream_shard)
-        shard.items = list(table.stream_shard.items)
-        shard.table = snap
-        snap.stream_shard = shard
+    # The stream keeps its shard object: readers' shard iterators hold it,
+    # and a copy put in its place would leave them reading a shard that
+    # gets no more records. transact_write_items below cuts the records a
+    # cancelled transaction added.
     return snap
 
 
@@ -81,13 +86,34 @@ def _touched_items(backend, transact_items):
 _transact = models.DynamoDBBackend.transact_write_items
 
 
+def _shards(backend, transact_items):
+    """Each stream shard a transaction writes to, with its length now."""
+    out = {}
+    for entry in transact_items:
+        _, op = next(iter(entry.items()))
+        name = op.get("TableName")
+        table = backend.tables.get(name)
+        if table is not None and table.stream_shard is not None:
+            out[name] = (table.stream_shard, len(table.stream_shard.items))
+    return out
+
+
 def transact_write_items(self, transact_items):
     try:
         _state.touched = _touched_items(self, transact_items)
+        shards = _shards(self, transact_items)
     except Exception:  # let moto report the malformed request itself
-        _state.touched = None
+        _state.touched, shards = None, {}
     try:
         return _transact(self, transact_items)
+    except Exception:
+        for name, (shard, length) in shards.items():
+            del shard.items[length:]
+            restored = self.tables.get(name)
+            if restored is not None:
+                restored.stream_shard = shard
+                shard.table = restored
+        raise
     finally:
         _state.touched = None
 

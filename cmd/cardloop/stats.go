@@ -31,40 +31,24 @@ func statsCommand(ctx context.Context, args []string) error {
 		return errors.New(statsUsage)
 	}
 	verb := args[0]
-	fs := flag.NewFlagSet("stats "+verb, flag.ContinueOnError)
-	root, cfgPath := projectFlags(fs)
-	store := fs.String("store", "", "store id (required)")
-	from := fs.String("from", "", "first visit day, YYYY-MM-DD (required)")
-	to := fs.String("to", "", "last visit day, YYYY-MM-DD (required)")
-	table := fs.String("table", "", "a deployed table's name (default: the running app's, in the emulator)")
-	if err := fs.Parse(args[1:]); err != nil {
-		return err
-	}
-	if *store == "" || *from == "" || *to == "" || fs.NArg() > 0 {
-		return errors.New(statsUsage)
-	}
-	rg, err := insight.ParseRange(*from, *to)
-	if err != nil {
-		return err
-	}
-	db, err := statsStores(ctx, *root, *cfgPath, *table)
+	store, rg, db, err := statsArgs(ctx, "stats "+verb, "store", "store id (required)", args[1:])
 	if err != nil {
 		return err
 	}
 	audit := insight.NewAudit(db, db)
 	if verb == "rebuild" {
-		n, err := audit.Rebuild(ctx, *store, rg)
+		n, err := audit.Rebuild(ctx, store, rg)
 		if err != nil {
 			return err
 		}
-		fmt.Printf("store %s %s: %d days rebuilt\n", *store, rg, n)
+		fmt.Printf("store %s %s: %d days rebuilt\n", store, rg, n)
 		return nil
 	}
-	diffs, checked, err := audit.Verify(ctx, *store, rg)
+	diffs, checked, err := audit.Verify(ctx, store, rg)
 	if err != nil {
 		return err
 	}
-	return printVerify(os.Stdout, *store, rg, diffs, checked)
+	return printVerify(os.Stdout, store, rg, diffs, checked)
 }
 
 func printVerify(w io.Writer, store string, rg insight.Range, diffs []insight.Difference, checked insight.Checked) error {
@@ -106,31 +90,39 @@ func statsStores(ctx context.Context, root, cfgPath, table string) (*allstores.S
 // RollupFunction does for the recent days, for older ones: a late change,
 // a rebuild, a first deployment's history. Only stale roll-ups are written.
 func rollupCommand(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("stats rollup", flag.ContinueOnError)
-	root, cfgPath := projectFlags(fs)
-	brandID := fs.String("brand", "", "brand id (required)")
-	from := fs.String("from", "", "first visit day, YYYY-MM-DD (required)")
-	to := fs.String("to", "", "last visit day, YYYY-MM-DD (required)")
-	table := fs.String("table", "", "a deployed table's name (default: the running app's, in the emulator)")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if *brandID == "" || *from == "" || *to == "" || fs.NArg() > 0 {
-		return errors.New(statsUsage)
-	}
-	rg, err := insight.ParseRange(*from, *to)
+	brandID, rg, db, err := statsArgs(ctx, "stats rollup", "brand", "brand id (required)", args)
 	if err != nil {
 		return err
 	}
-	db, err := statsStores(ctx, *root, *cfgPath, *table)
-	if err != nil {
-		return err
-	}
-	run, err := insight.NewRollups(db, db).Run(ctx, *brandID, insight.Touching(rg))
+	run, err := insight.NewRollups(db, db).Run(ctx, brandID, insight.Touching(rg))
 	if err != nil {
 		return err
 	}
 	fmt.Printf("brand %s %s: %d stores, %d periods, %d rolled up, %d unchanged, %d written meanwhile by another run\n",
-		*brandID, rg, run.Stores, run.Periods, run.Written, run.Unchanged, run.Conflicts)
+		brandID, rg, run.Stores, run.Periods, run.Written, run.Unchanged, run.Conflicts)
 	return nil
+}
+
+// statsArgs reads the flags every stats command takes: the store or brand
+// (flag name), the range, and where the table is; it returns the id, the
+// range and the stores of that table.
+func statsArgs(ctx context.Context, cmd, name, help string, args []string) (string, insight.Range, *allstores.Stores, error) {
+	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
+	root, cfgPath := projectFlags(fs)
+	id := fs.String(name, "", help)
+	from := fs.String("from", "", "first visit day, YYYY-MM-DD (required)")
+	to := fs.String("to", "", "last visit day, YYYY-MM-DD (required)")
+	table := fs.String("table", "", "a deployed table's name (default: the running app's, in the emulator)")
+	if err := fs.Parse(args); err != nil {
+		return "", insight.Range{}, nil, err
+	}
+	if *id == "" || *from == "" || *to == "" || fs.NArg() > 0 {
+		return "", insight.Range{}, nil, errors.New(statsUsage)
+	}
+	rg, err := insight.ParseRange(*from, *to)
+	if err != nil {
+		return "", insight.Range{}, nil, err
+	}
+	db, err := statsStores(ctx, *root, *cfgPath, *table)
+	return *id, rg, db, err
 }

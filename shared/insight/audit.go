@@ -20,8 +20,8 @@ type cardLister interface {
 // dayKeeper reads and rewrites stored counters (the insight store).
 type dayKeeper interface {
 	Reader
-	ReadDay(ctx context.Context, storeID string, day time.Time) (StoredDay, error)
-	ReplaceDay(ctx context.Context, storeID string, day time.Time, old StoredDay, cards Counters, ids []string) error
+	ReadDay(ctx context.Context, storeID string, day time.Time) (StoredPeriod, error)
+	ReplaceDay(ctx context.Context, storeID string, day time.Time, old StoredPeriod, cards Counters, ids []string) error
 }
 
 // Audit recomputes the counters from the cards themselves: Verify compares,
@@ -106,7 +106,7 @@ func (a *Audit) Verify(ctx context.Context, storeID string, rg Range) ([]Differe
 	}
 	var diffs []Difference
 	for _, p := range days {
-		diffs = append(diffs, compare(p, StoredDay{Counters: got[p]}.CardCounters(), want[p.Key])...)
+		diffs = append(diffs, compare(p, StoredPeriod{Counters: got[p]}.CardCounters(), want[p.Key])...)
 	}
 	for _, r := range rollups {
 		sum := Counters{}

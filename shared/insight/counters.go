@@ -210,10 +210,10 @@ func (c Counters) Select(f Filter) Counters {
 	return out
 }
 
-// StoredDay is a store-day's item as stored: its counters (the cards' and
-// the callbacks'), the ids of the cards added to it and its version (how
-// many times it was written).
-type StoredDay struct {
+// StoredPeriod is a store's period item as stored: its counters (the cards'
+// and the callbacks'), its version (how many times it was written) and, for
+// a day, the ids of the cards added to it.
+type StoredPeriod struct {
 	Found    bool
 	Counters Counters
 	Applied  []string
@@ -222,7 +222,7 @@ type StoredDay struct {
 
 // CardCounters returns the counters the day's cards made (all but the
 // callback counters).
-func (d StoredDay) CardCounters() Counters {
+func (d StoredPeriod) CardCounters() Counters {
 	out := Counters{}
 	for n, v := range d.Counters {
 		if !strings.HasPrefix(n, CasePrefix) {

@@ -58,23 +58,27 @@ func monthEnd(d time.Time) time.Time {
 // (inclusive, dates at UTC midnight): whole months where they fit, then
 // whole weeks, then days. A year is at most 12 months, 8 weeks and 12 days;
 // 90 days at most 3 months, 8 weeks and 12 days.
-func Cover(from, to time.Time) []Period {
+func Cover(from, to time.Time) []Period { return cover(from, to, true) }
+
+// WeekCover is Cover without months: whole month-weeks, and days where a
+// week is cut by the range.
+func WeekCover(from, to time.Time) []Period { return cover(from, to, false) }
+
+func cover(from, to time.Time, months bool) []Period {
 	var out []Period
 	for d := from; !d.After(to); {
-		switch me := monthEnd(d); {
-		case d.Day() == 1 && !me.After(to):
+		if me := monthEnd(d); months && d.Day() == 1 && !me.After(to) {
 			out = append(out, Period{Month, d.Format("2006-01")})
 			d = me.AddDate(0, 0, 1)
-		default:
-			first, last := weekSpan(d)
-			if first.Equal(d) && !last.After(to) {
-				out = append(out, Period{Week, weekKey(d)})
-				d = last.AddDate(0, 0, 1)
-				continue
-			}
-			out = append(out, Period{Day, d.Format(time.DateOnly)})
-			d = d.AddDate(0, 0, 1)
+			continue
 		}
+		if first, last := weekSpan(d); first.Equal(d) && !last.After(to) {
+			out = append(out, Period{Week, weekKey(d)})
+			d = last.AddDate(0, 0, 1)
+			continue
+		}
+		out = append(out, Period{Day, d.Format(time.DateOnly)})
+		d = d.AddDate(0, 0, 1)
 	}
 	return out
 }

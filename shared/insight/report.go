@@ -131,23 +131,6 @@ func periodsFor(rg Range) []Period {
 	return Cover(rg.From, rg.To)
 }
 
-// WeekCover is Cover without months: whole month-weeks, and days where a
-// week is cut by the range.
-func WeekCover(from, to time.Time) []Period {
-	var out []Period
-	for d := from; !d.After(to); {
-		first, last := weekSpan(d)
-		if first.Equal(d) && !last.After(to) {
-			out = append(out, Period{Week, weekKey(d)})
-			d = last.AddDate(0, 0, 1)
-			continue
-		}
-		out = append(out, Period{Day, d.Format(time.DateOnly)})
-		d = d.AddDate(0, 0, 1)
-	}
-	return out
-}
-
 // Start returns the first day of a period.
 func (p Period) Start() time.Time {
 	switch p.Level {

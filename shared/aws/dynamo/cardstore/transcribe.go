@@ -56,9 +56,11 @@ func (cs *Cards) Transcribe(ctx context.Context, c card.Card, comment, by string
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	}}}
 	counter := insight.SliceOf(c) + "/" + insight.NComments
-	for _, p := range insight.PeriodsOf(day) {
-		tx = append(tx, types.TransactWriteItem{Update: insightstore.Add(cs.t.Name, c.StoreID, p, insight.Counters{counter: 1})})
+	counters, err := insightstore.AddToDay(cs.t.Name, c.StoreID, day, insight.Counters{counter: 1})
+	if err != nil {
+		return card.Card{}, fmt.Errorf("transcribe card %s: %w", c.ID, err)
 	}
+	tx = append(tx, counters...)
 	_, err = cs.t.API.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: tx})
 	var cancelled *types.TransactionCanceledException
 	if errors.As(err, &cancelled) && len(cancelled.CancellationReasons) > 0 &&

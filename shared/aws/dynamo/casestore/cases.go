@@ -147,11 +147,7 @@ func tallyUpdates(table, storeID, day string, counters map[string]int) ([]types.
 	for n, v := range counters {
 		c[insight.CasePrefix+n] = int64(v)
 	}
-	var out []types.TransactWriteItem
-	for _, p := range insight.PeriodsOf(d) {
-		out = append(out, types.TransactWriteItem{Update: insightstore.Add(table, storeID, p, c)})
-	}
-	return out, nil
+	return insightstore.AddToDay(table, storeID, d, c)
 }
 
 // CaseRecord reads a case, its audit trail and its notices in one query.

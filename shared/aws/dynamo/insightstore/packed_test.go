@@ -13,7 +13,7 @@ import (
 // into the packed attribute.
 func TestPackedAndAddedCountersSum(t *testing.T) {
 	p := insight.Period{Level: insight.Day, Key: "2026-11-27"}
-	item, err := itemOf("S001", p, insight.StoredDay{Counters: insight.Counters{"dinner/qr/cards": 3, "case:resolved": 1, "zero": 0}, Version: 4})
+	item, err := itemOf("S001", p, insight.StoredPeriod{Counters: insight.Counters{"dinner/qr/cards": 3, "case:resolved": 1, "zero": 0}, Version: 4})
 	if err != nil {
 		t.Fatal(err)
 	}

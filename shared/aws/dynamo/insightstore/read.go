@@ -83,10 +83,10 @@ func decode(item map[string]types.AttributeValue) (insight.Period, insight.Count
 }
 
 // ReadDay reads a store-day's item, strongly consistent.
-func (s *Insights) ReadDay(ctx context.Context, storeID string, day time.Time) (insight.StoredDay, error) {
+func (s *Insights) ReadDay(ctx context.Context, storeID string, day time.Time) (insight.StoredPeriod, error) {
 	items, err := s.read(ctx, storeID, insight.PeriodsOf(day))
 	if err != nil {
-		return insight.StoredDay{}, err
+		return insight.StoredPeriod{}, err
 	}
 	return items[0], nil
 }
@@ -98,7 +98,7 @@ func (s *Insights) ReadDay(ctx context.Context, storeID string, day time.Time) (
 // old and the week and month as read — a card added meanwhile makes it fail
 // with a conflict, and the caller reads again. A card stored but not yet
 // added by the stream is in ids, so the stream's later Apply skips it.
-func (s *Insights) ReplaceDay(ctx context.Context, storeID string, day time.Time, old insight.StoredDay, cards insight.Counters, ids []string) error {
+func (s *Insights) ReplaceDay(ctx context.Context, storeID string, day time.Time, old insight.StoredPeriod, cards insight.Counters, ids []string) error {
 	periods := insight.PeriodsOf(day)
 	items, err := s.read(ctx, storeID, periods)
 	if err != nil {
@@ -106,9 +106,9 @@ func (s *Insights) ReplaceDay(ctx context.Context, storeID string, day time.Time
 	}
 	items[0] = old
 	delta := cards.Sub(old.CardCounters())
-	next := make([]insight.StoredDay, len(items))
+	next := make([]insight.StoredPeriod, len(items))
 	for i, it := range items {
-		next[i] = insight.StoredDay{Found: true, Counters: insight.Counters{}, Version: it.Version + 1}
+		next[i] = insight.StoredPeriod{Found: true, Counters: insight.Counters{}, Version: it.Version + 1}
 		next[i].Counters.Add(it.Counters)
 		next[i].Counters.Add(delta)
 	}
@@ -143,7 +143,7 @@ func (s *Insights) SeedCards(ctx context.Context, cards []card.Card) error {
 		store string
 		p     insight.Period
 	}
-	items := map[key]*insight.StoredDay{}
+	items := map[key]*insight.StoredPeriod{}
 	var order []key
 	for _, c := range cards {
 		day, err := time.Parse(time.DateOnly, c.VisitDate)
@@ -155,7 +155,7 @@ func (s *Insights) SeedCards(ctx context.Context, cards []card.Card) error {
 			k := key{c.StoreID, p}
 			d := items[k]
 			if d == nil {
-				d = &insight.StoredDay{Found: true, Counters: insight.Counters{}, Version: 1}
+				d = &insight.StoredPeriod{Found: true, Counters: insight.Counters{}, Version: 1}
 				items[k] = d
 				order = append(order, k)
 			}

@@ -10,13 +10,12 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"sort"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -29,7 +28,7 @@ import (
 type Insights struct {
 	t     *dynamo.Table
 	mu    sync.Mutex
-	cache map[string]insight.StoredDay
+	cache map[string]insight.StoredPeriod
 }
 
 // New returns the insight store of table t.
@@ -46,62 +45,44 @@ func isCounter(name string) bool { return !slices.Contains(meta, name) }
 
 // Add returns the update that adds counters to a store's period item,
 // creating it if need be. Counter names go through expression attribute
-// names, so any character is safe in them.
+// names, unsplit, so any character is safe in them.
 //
 // It increments the item's version too, so Apply, which writes whole items
 // conditional on the version it read, never overwrites what Add added.
-func Add(table, storeID string, p insight.Period, c insight.Counters) *types.Update {
-	u := newUpdate(storeID, p)
-	u.add(c)
-	u.names["#v"] = "v"
-	u.values[":one"] = &types.AttributeValueMemberN{Value: "1"}
-	u.adds = append(u.adds, "#v :one")
-	return u.build(table, storeID, p)
-}
-
-type update struct {
-	set, adds []string
-	names     map[string]string
-	values    map[string]types.AttributeValue
-}
-
-func newUpdate(storeID string, p insight.Period) *update {
-	u := &update{names: map[string]string{}, values: map[string]types.AttributeValue{}}
-	u.names["#kind"], u.names["#store"], u.names["#level"], u.names["#period"] = "kind", "storeId", "level", "period"
-	u.values[":kind"] = &types.AttributeValueMemberS{Value: "insight"}
-	u.values[":store"] = &types.AttributeValueMemberS{Value: storeID}
-	u.values[":level"] = &types.AttributeValueMemberS{Value: p.Level}
-	u.values[":period"] = &types.AttributeValueMemberS{Value: p.Key}
-	u.set = []string{"#kind = :kind", "#store = :store", "#level = :level", "#period = :period"}
-	return u
-}
-
-func (u *update) add(c insight.Counters) {
-	names := make([]string, 0, len(c))
-	for n, v := range c {
-		if v != 0 {
-			names = append(names, n)
+func Add(table, storeID string, p insight.Period, c insight.Counters) (*types.Update, error) {
+	upd := expression.Set(expression.Name("kind"), expression.Value("insight")).
+		Set(expression.Name("storeId"), expression.Value(storeID)).
+		Set(expression.Name("level"), expression.Value(p.Level)).
+		Set(expression.Name("period"), expression.Value(p.Key)).
+		Add(expression.Name("v"), expression.Value(1))
+	for _, n := range c.Names() {
+		if c[n] != 0 {
+			upd = upd.Add(expression.NameNoDotSplit(n), expression.Value(c[n]))
 		}
 	}
-	sort.Strings(names)
-	for _, n := range names {
-		i := strconv.Itoa(len(u.adds))
-		u.names["#c"+i] = n
-		u.values[":c"+i] = &types.AttributeValueMemberN{Value: strconv.FormatInt(c[n], 10)}
-		u.adds = append(u.adds, "#c"+i+" :c"+i)
+	expr, err := expression.NewBuilder().WithUpdate(upd).Build()
+	if err != nil {
+		return nil, fmt.Errorf("add to insight %s of store %s: %w", p, storeID, err)
 	}
+	return &types.Update{
+		TableName: aws.String(table), Key: dynamo.Key(dynamo.StorePK(storeID), SK(p)),
+		UpdateExpression: expr.Update(), ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values(),
+	}, nil
 }
 
-func (u *update) build(table, storeID string, p insight.Period) *types.Update {
-	expr := "SET " + strings.Join(u.set, ", ")
-	if len(u.adds) > 0 {
-		expr += " ADD " + strings.Join(u.adds, ", ")
+// AddToDay returns the updates that add counters to a store's visit day, its
+// month-week and its month (Add of each), to be written in the caller's
+// transaction.
+func AddToDay(table, storeID string, day time.Time, c insight.Counters) ([]types.TransactWriteItem, error) {
+	var out []types.TransactWriteItem
+	for _, p := range insight.PeriodsOf(day) {
+		u, err := Add(table, storeID, p, c)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, types.TransactWriteItem{Update: u})
 	}
-	out := &types.Update{
-		TableName: aws.String(table), Key: dynamo.Key(dynamo.StorePK(storeID), SK(p)),
-		UpdateExpression: aws.String(expr), ExpressionAttributeNames: u.names, ExpressionAttributeValues: u.values,
-	}
-	return out
+	return out, nil
 }
 
 // Card is one card's counters, to be added once.
@@ -158,9 +139,9 @@ func (s *Insights) Apply(ctx context.Context, storeID string, visitDate time.Tim
 		if len(pending) == 0 {
 			return 0, nil
 		}
-		next := make([]insight.StoredDay, len(items))
+		next := make([]insight.StoredPeriod, len(items))
 		for i, it := range items {
-			next[i] = insight.StoredDay{Found: true, Counters: insight.Counters{}, Version: it.Version + 1}
+			next[i] = insight.StoredPeriod{Found: true, Counters: insight.Counters{}, Version: it.Version + 1}
 			next[i].Counters.Add(it.Counters)
 			for _, c := range pending {
 				next[i].Counters.Add(c.Counters)
@@ -200,7 +181,7 @@ func ids(cards []Card) []string {
 }
 
 // put writes a period item whole, on condition that it is still as read.
-func (s *Insights) put(storeID string, p insight.Period, old, next insight.StoredDay) (*types.Put, error) {
+func (s *Insights) put(storeID string, p insight.Period, old, next insight.StoredPeriod) (*types.Put, error) {
 	item, err := itemOf(storeID, p, next)
 	if err != nil {
 		return nil, err
@@ -216,7 +197,7 @@ func (s *Insights) put(storeID string, p insight.Period, old, next insight.Store
 }
 
 // itemOf is the item of a store's period.
-func itemOf(storeID string, p insight.Period, d insight.StoredDay) (map[string]types.AttributeValue, error) {
+func itemOf(storeID string, p insight.Period, d insight.StoredPeriod) (map[string]types.AttributeValue, error) {
 	item := map[string]types.AttributeValue{
 		"pk": &types.AttributeValueMemberS{Value: dynamo.StorePK(storeID)}, "sk": &types.AttributeValueMemberS{Value: SK(p)},
 		"kind": &types.AttributeValueMemberS{Value: "insight"}, "storeId": &types.AttributeValueMemberS{Value: storeID},
@@ -241,7 +222,7 @@ func itemOf(storeID string, p insight.Period, d insight.StoredDay) (map[string]t
 }
 
 // read reads a store's day, week and month items, strongly consistent.
-func (s *Insights) read(ctx context.Context, storeID string, periods [3]insight.Period) ([]insight.StoredDay, error) {
+func (s *Insights) read(ctx context.Context, storeID string, periods [3]insight.Period) ([]insight.StoredPeriod, error) {
 	keys := make([]map[string]types.AttributeValue, len(periods))
 	for i, p := range periods {
 		keys[i] = dynamo.Key(dynamo.StorePK(storeID), SK(p))
@@ -250,9 +231,9 @@ func (s *Insights) read(ctx context.Context, storeID string, periods [3]insight.
 	if err != nil {
 		return nil, err
 	}
-	out := make([]insight.StoredDay, len(periods))
+	out := make([]insight.StoredPeriod, len(periods))
 	for i := range out {
-		out[i] = insight.StoredDay{Counters: insight.Counters{}}
+		out[i] = insight.StoredPeriod{Counters: insight.Counters{}}
 	}
 	for _, it := range got {
 		d, p, err := storedOf(it)
@@ -269,12 +250,12 @@ func (s *Insights) read(ctx context.Context, storeID string, periods [3]insight.
 }
 
 // storedOf reads a period item as stored.
-func storedOf(item map[string]types.AttributeValue) (insight.StoredDay, insight.Period, error) {
+func storedOf(item map[string]types.AttributeValue) (insight.StoredPeriod, insight.Period, error) {
 	p, c, err := decode(item)
 	if err != nil {
-		return insight.StoredDay{}, p, err
+		return insight.StoredPeriod{}, p, err
 	}
-	d := insight.StoredDay{Found: true, Counters: c}
+	d := insight.StoredPeriod{Found: true, Counters: c}
 	if ss, ok := item["applied"].(*types.AttributeValueMemberSS); ok {
 		d.Applied = ss.Value
 	}
@@ -289,10 +270,10 @@ const cacheLimit = 3000
 
 // cached returns the items this process last wrote for a store's periods,
 // if it holds all three.
-func (s *Insights) cached(storeID string, periods [3]insight.Period) ([]insight.StoredDay, bool) {
+func (s *Insights) cached(storeID string, periods [3]insight.Period) ([]insight.StoredPeriod, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]insight.StoredDay, len(periods))
+	out := make([]insight.StoredPeriod, len(periods))
 	for i, p := range periods {
 		d, ok := s.cache[storeID+"|"+p.String()]
 		if !ok {
@@ -303,11 +284,11 @@ func (s *Insights) cached(storeID string, periods [3]insight.Period) ([]insight.
 	return out, true
 }
 
-func (s *Insights) remember(storeID string, periods [3]insight.Period, items []insight.StoredDay) {
+func (s *Insights) remember(storeID string, periods [3]insight.Period, items []insight.StoredPeriod) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.cache == nil || len(s.cache) > cacheLimit {
-		s.cache = map[string]insight.StoredDay{}
+		s.cache = map[string]insight.StoredPeriod{}
 	}
 	for i, p := range periods {
 		s.cache[storeID+"|"+p.String()] = items[i]

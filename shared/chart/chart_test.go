@@ -231,7 +231,7 @@ func report() insight.Report {
 			{Period: "2026-11-01", Cards: 12, CSAT: 4.5, CSATN: 12, NPS: 20, NPSAvg: 8.1, NPSN: 10},
 			{Period: "2026-11-08", Partial: true},
 		},
-		Figures: insight.Figures{
+		Summary: insight.Summary{Figures: insight.Figures{
 			Cards: 20, Online: 15, Paper: 5, First: 4, Returning: 12, RegularsOutnumberFirst: true,
 			Items: []insight.Item{
 				{Item: "bread", N: 10, Avg: 4.2, TopBox: 0.4, Impact: 0.3, ImpactN: 10},
@@ -244,8 +244,9 @@ func report() insight.Report {
 			Mains:       []insight.Share{{Key: "ribeye", N: 4, Share: 1}},
 			Visits:      []insight.Share{{Key: "1", N: 4, Share: 0.25}, {Key: "2", N: 12, Share: 0.75}},
 		},
-		Cases:    casework.Stats{Tally: casework.Tally{OpenedApology: 3, OpenedVisit: 1, ContactedWithinSLA: 3, ResolvedFirstContact: 2, Recoverable: 3}},
-		Recovery: insight.Recovery{Recoverable: 3, Recovered: 1, Rate: 1.0 / 3},
+			Cases:    casework.Stats{Tally: casework.Tally{OpenedApology: 3, OpenedVisit: 1, ContactedWithinSLA: 3, ResolvedFirstContact: 2, Recoverable: 3}},
+			Recovery: insight.Recovery{Recoverable: 3, Recovered: 1, Rate: 1.0 / 3},
+		},
 	}
 }
 

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"time"
 
 	"github.com/cardloop/cardloop/shared/brand"
 	"github.com/cardloop/cardloop/shared/casework"
@@ -78,16 +77,8 @@ var MoverKPIs = []string{KPICSAT, KPINPS}
 // BrandReport is a brand's figures over a range and its stores ranked,
 // read from the brand's roll-ups only.
 type BrandReport struct {
-	BrandID   string         `json:"brandId"`
-	From      string         `json:"from"`
-	To        string         `json:"to"`
-	PrevFrom  string         `json:"previousFrom"`
-	PrevTo    string         `json:"previousTo"`
-	Figures   Figures        `json:"figures"` // every store of the brand
-	Previous  Figures        `json:"previous"`
-	Cases     casework.Stats `json:"cases"`
-	PrevCases casework.Stats `json:"previousCases"`
-	KPIs      []KPI          `json:"kpis"`
+	BrandID string `json:"brandId"`
+	Summary        // every store of the brand
 	// Average is the brand's row: every store's answers together (each
 	// answer weighs the same, so a busy store counts for more), over all
 	// the brand's stores even when only some are ranked.
@@ -97,11 +88,6 @@ type BrandReport struct {
 	Stores    []StoreRow `json:"stores"`
 	Movers    []Mover    `json:"movers"`
 	ItemsRead int        `json:"itemsRead"`
-}
-
-// Empty reports whether the brand had no card and no case in the range.
-func (r BrandReport) Empty() bool {
-	return r.Figures.Cards == 0 && r.Cases.OpenedApology+r.Cases.OpenedVisit == 0
 }
 
 // Rankings builds brand reports from roll-ups.
@@ -133,15 +119,7 @@ func (s *Rankings) Report(ctx context.Context, brandID string, stores []brand.St
 			}
 		}
 	}
-	rep := BrandReport{
-		BrandID: brandID, From: rg.From.Format(time.DateOnly), To: rg.To.Format(time.DateOnly),
-		PrevFrom: prev.From.Format(time.DateOnly), PrevTo: prev.To.Format(time.DateOnly),
-		Figures: Derive(now.Total, f, items), Previous: Derive(then.Total, f, items),
-		Cases:     casework.Summarise([]casework.Day{{Tally: CaseTally(now.Total)}}),
-		PrevCases: casework.Summarise([]casework.Day{{Tally: CaseTally(then.Total)}}),
-		ItemsRead: len(got),
-	}
-	rep.KPIs = KPIs(rep.Figures, rep.Cases, t)
+	rep := BrandReport{BrandID: brandID, Summary: summarise(rg, now.Total, then.Total, f, items, t), ItemsRead: len(got)}
 	rep.Average = row("", KPISubset(now.Total), KPISubset(then.Total), f, t)
 	rows := make([]StoreRow, len(stores))
 	for i, st := range stores {

@@ -50,10 +50,10 @@ type Point struct {
 // trend by month.
 const TrendWeeksUpTo = 100
 
-// Report is a store's dashboard over a range: its figures, the same for the
-// previous range of the same length, callbacks, the KPI table and a trend.
-type Report struct {
-	StoreID   string         `json:"storeId"`
+// Summary is what a store's dashboard and a brand's report both give for a
+// range: its figures, the same for the previous range of the same length,
+// callbacks and recovery for each, and the KPI table.
+type Summary struct {
 	From      string         `json:"from"`
 	To        string         `json:"to"`
 	Figures   Figures        `json:"figures"`
@@ -67,15 +67,39 @@ type Report struct {
 	Recovery     Recovery `json:"recovery"`
 	PrevRecovery Recovery `json:"previousRecovery"`
 	KPIs         []KPI    `json:"kpis"`
-	Trend        []Point  `json:"trend"`
-	TrendBy      string   `json:"trendBy"` // "week" or "month"
-	// ItemsRead is how many aggregate items the report read.
-	ItemsRead int `json:"itemsRead"`
+}
+
+// summarise derives a Summary from the counters of rg (now) and of the range
+// before it (then).
+func summarise(rg Range, now, then Counters, f Filter, items []string, t Targets) Summary {
+	prev := rg.Previous()
+	s := Summary{
+		From: rg.From.Format(time.DateOnly), To: rg.To.Format(time.DateOnly),
+		PrevFrom: prev.From.Format(time.DateOnly), PrevTo: prev.To.Format(time.DateOnly),
+		Figures:      Derive(now, f, items),
+		Previous:     Derive(then, f, items),
+		Cases:        casework.Summarise([]casework.Day{{Tally: CaseTally(now)}}),
+		PrevCases:    casework.Summarise([]casework.Day{{Tally: CaseTally(then)}}),
+		Recovery:     recoveryIn(now, rg),
+		PrevRecovery: recoveryIn(then, prev),
+	}
+	s.KPIs = KPIs(s.Figures, s.Cases, t)
+	return s
 }
 
 // Empty reports whether the range holds no card and no case.
-func (r Report) Empty() bool {
-	return r.Figures.Cards == 0 && r.Cases.OpenedApology+r.Cases.OpenedVisit == 0
+func (s Summary) Empty() bool {
+	return s.Figures.Cards == 0 && s.Cases.OpenedApology+s.Cases.OpenedVisit == 0
+}
+
+// Report is a store's dashboard over a range: its Summary and a trend.
+type Report struct {
+	StoreID string `json:"storeId"`
+	Summary
+	Trend   []Point `json:"trend"`
+	TrendBy string  `json:"trendBy"` // "week" or "month"
+	// ItemsRead is how many aggregate items the report read.
+	ItemsRead int `json:"itemsRead"`
 }
 
 // Reports builds dashboards from the stored counters.
@@ -105,19 +129,7 @@ func (s *Reports) Report(ctx context.Context, st brand.Store, rg Range, f Filter
 		return out
 	}
 	now, then := sum(cur), sum(before)
-	items := st.RatedItems()
-	rep := Report{
-		StoreID: st.ID, From: rg.From.Format(time.DateOnly), To: rg.To.Format(time.DateOnly),
-		PrevFrom: prev.From.Format(time.DateOnly), PrevTo: prev.To.Format(time.DateOnly),
-		Figures:      Derive(now, f, items),
-		Previous:     Derive(then, f, items),
-		Cases:        casework.Summarise([]casework.Day{{Tally: CaseTally(now)}}),
-		PrevCases:    casework.Summarise([]casework.Day{{Tally: CaseTally(then)}}),
-		Recovery:     recoveryIn(now, rg),
-		PrevRecovery: recoveryIn(then, prev),
-		ItemsRead:    len(got),
-	}
-	rep.KPIs = KPIs(rep.Figures, rep.Cases, t)
+	rep := Report{StoreID: st.ID, Summary: summarise(rg, now, then, f, st.RatedItems(), t), ItemsRead: len(got)}
 	rep.Trend, rep.TrendBy = trend(rg, cur, got, f)
 	return rep, nil
 }

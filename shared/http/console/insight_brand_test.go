@@ -30,7 +30,7 @@ type fakeRankings struct {
 func (f *fakeRankings) Report(_ context.Context, brandID string, stores []brand.Store, rg insight.Range, fl insight.Filter, _ insight.Targets) (insight.BrandReport, error) {
 	f.calls++
 	f.brand, f.rg, f.filter, f.stores = brandID, rg, fl, nil
-	rep := insight.BrandReport{BrandID: brandID, Figures: insight.Figures{Cards: 7}}
+	rep := insight.BrandReport{BrandID: brandID, Summary: insight.Summary{Figures: insight.Figures{Cards: 7}}}
 	for _, st := range stores {
 		f.stores = append(f.stores, st.ID)
 		rep.Stores = append(rep.Stores, insight.StoreRow{StoreID: st.ID})

@@ -159,9 +159,9 @@ func TestInsightWithoutReportsIsUnavailable(t *testing.T) {
 func TestInsightReport(t *testing.T) {
 	reports := &fakeReports{report: insight.Report{
 		TrendBy: "week", Trend: []insight.Point{{Period: "2026-11-01", Cards: 3, CSAT: 4, CSATN: 3}},
-		Figures: insight.Figures{Cards: 3, Online: 2, Paper: 1, Items: []insight.Item{
+		Summary: insight.Summary{Figures: insight.Figures{Cards: 3, Online: 2, Paper: 1, Items: []insight.Item{
 			{Item: "bread", N: 3, Avg: 4.333, TopBox: 0.333}, {Item: "main", N: 3, Avg: 3}, {Item: "overall", N: 3, Avg: 4},
-		}},
+		}}},
 	}}
 	a := insightHandler(reports)
 

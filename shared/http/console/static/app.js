@@ -186,19 +186,26 @@
     $('stat-tiles').replaceChildren(...tiles.map(([k, v]) => el('div', {}, el('dt', {}, t(k)), el('dd', {}, String(v)))));
     $('stats').hidden = false;
   }
+  // Only the newest load shows its answer: opening the tab and pressing Show
+  // at once must not list the cards twice.
+  let loadSeq = 0;
   async function load(more) {
+    const seq = ++loadSeq;
     const store = $('store').value, from = $('from').value, to = $('to').value;
-    if (!more) { $('days').replaceChildren(); cursor = ''; }
+    if (!more) cursor = '';
     status(t('console.loading'));
     try {
       const q = '?from=' + from + '&to=' + to + '&limit=50' + (cursor ? '&cursor=' + encodeURIComponent(cursor) : '');
       const [page] = await Promise.all([api('/api/v1/stores/' + encodeURIComponent(store) + '/cards' + q), more ? null : loadStats(store, from, to)]);
+      if (seq !== loadSeq) return;
+      if (!more) $('days').replaceChildren();
       addCards(page.cards);
       cursor = page.nextCursor || '';
       $('more').hidden = !cursor;
       $('cards').hidden = false;
       status(page.cards.length || more ? '' : t('console.noCards'));
     } catch (e) {
+      if (seq !== loadSeq) return;
       $('cards').hidden = true; $('stats').hidden = true;
       status(e.status === 403 ? t('console.forbidden') : e.message, true);
     }

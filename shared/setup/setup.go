@@ -33,6 +33,10 @@ type Env struct {
 	ConfigurationSet  string // SES_CONFIGURATION_SET
 	SenderConcurrency int    // SENDER_CONCURRENCY: the sender's maximum concurrency, to share SES's rate
 	ScanBucket        string // SCAN_BUCKET: where paper card scans land and their crops are kept
+	// CardClientLimit and CardClientWindow: cards one client may send per
+	// window (CARD_CLIENT_LIMIT, CARD_CLIENT_WINDOW_SECONDS); none when unset.
+	CardClientLimit  int
+	CardClientWindow time.Duration
 }
 
 // FromEnv reads the configuration.
@@ -51,6 +55,12 @@ func FromEnv() Env {
 	}
 	if n, err := strconv.Atoi(os.Getenv("SENDER_CONCURRENCY")); err == nil && n > 0 {
 		env.SenderConcurrency = n
+	}
+	if n, err := strconv.Atoi(os.Getenv("CARD_CLIENT_LIMIT")); err == nil && n > 0 {
+		env.CardClientLimit = n
+	}
+	if n, err := strconv.Atoi(os.Getenv("CARD_CLIENT_WINDOW_SECONDS")); err == nil && n > 0 {
+		env.CardClientWindow = time.Duration(n) * time.Second
 	}
 	return env
 }

@@ -12,9 +12,11 @@ import (
 	"github.com/cardloop/cardloop/shared/aws/dynamo"
 	"github.com/cardloop/cardloop/shared/aws/dynamo/brandstore"
 	"github.com/cardloop/cardloop/shared/aws/dynamo/cardstore"
+	"github.com/cardloop/cardloop/shared/aws/dynamo/limitstore"
 	"github.com/cardloop/cardloop/shared/aws/ssmparam"
 	"github.com/cardloop/cardloop/shared/card/intake"
 	"github.com/cardloop/cardloop/shared/http/diners"
+	"github.com/cardloop/cardloop/shared/http/limit"
 	"github.com/cardloop/cardloop/shared/setup"
 )
 
@@ -27,5 +29,6 @@ func Build(ctx context.Context, app *setup.App) (any, error) {
 	table := dynamo.New(app.DynamoDB, app.Env.Table)
 	brands := brandstore.New(table)
 	h := diners.NewCardHandler(intake.NewService(brands, cardstore.New(table), app.Now), brands, app.Log).WithSerials(signer)
-	return httpadapter.NewV2(h).ProxyWithContext, nil
+	perClient := limit.New(limitstore.New(table), signer, limit.Rule{Max: app.Env.CardClientLimit, Window: app.Env.CardClientWindow}, app.Now, app.Log)
+	return httpadapter.NewV2(perClient.Wrap(h)).ProxyWithContext, nil
 }

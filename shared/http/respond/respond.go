@@ -25,6 +25,7 @@ var statusOf = map[fault.Code]int{
 	fault.Unauthorized: http.StatusUnauthorized,
 	fault.Forbidden:    http.StatusForbidden,
 	fault.Unavailable:  http.StatusServiceUnavailable,
+	fault.TooMany:      http.StatusTooManyRequests,
 	fault.Internal:     http.StatusInternalServerError,
 }
 

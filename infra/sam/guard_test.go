@@ -305,3 +305,28 @@ func TestOperationsCatches(t *testing.T) {
 		})
 	}
 }
+
+// TestCardClientLimitEnvironment: the per-client limit reaches CardFunction
+// from the template's parameters, as the strings the function parses.
+func TestCardClientLimitEnvironment(t *testing.T) {
+	tpl, err := Load(projectTemplate)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := NewResolver(tpl, map[string]string{"ClientCardLimit": "7"}, "cardloop-local")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range tpl.LogicalIDs("") {
+		r.Resources[id] = Values{Ref: "local-" + id, Attrs: map[string]string{"Arn": "arn:" + id}}
+	}
+	f, err := tpl.Function("CardFunction")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, want := range map[string]string{"CARD_CLIENT_LIMIT": "7", "CARD_CLIENT_WINDOW_SECONDS": "60"} {
+		if got, err := r.String(f.Environment[k]); err != nil || got != want {
+			t.Errorf("CardFunction %s: got %q, %v; want %q", k, got, err, want)
+		}
+	}
+}

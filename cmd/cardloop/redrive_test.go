@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
@@ -51,7 +53,10 @@ func TestRedriveTriage(t *testing.T) {
 		t.Setenv(k, v)
 	}
 	db := allstores.New(dynamodb.NewFromConfig(env.Config), env.Table())
-	res, err := intake.NewService(db, db, time.Now).Submit(ctx, card.Submission{SubmissionID: "redriven", StoreID: "S001",
+	// An anonymous card: its case id derives from the card id, and the
+	// emulator keeps the mail of earlier runs, so the submission is this
+	// run's own.
+	res, err := intake.NewService(db, db, time.Now).Submit(ctx, card.Submission{SubmissionID: fmt.Sprintf("redriven-%08x", rand.Uint32()), StoreID: "S001",
 		Ratings: map[string]int{"main": 1, "overall": 3}}, card.Meta{Source: card.SourceQR})
 	if err != nil {
 		t.Fatal(err)

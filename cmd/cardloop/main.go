@@ -6,6 +6,7 @@
 //	cardloop occasions [--region TW] YEAR print the year's greeting occasions
 //	cardloop cards print|layout           print paper cards, or the card layout
 //	cardloop scan mark|import             mark a printed page as a diner would; import scans
+//	cardloop redrive triage               replay the triage dead-letter queue's stream batches
 //
 // Each subcommand lives in its own file; add one by writing the file and
 // listing it in commands, with a usage line for each of its forms.
@@ -47,6 +48,9 @@ func commands() map[string]command {
 			{"stats rebuild --store S001 --from YYYY-MM-DD --to YYYY-MM-DD", "rewrite a store's figures from its cards (safe while cards arrive)"},
 			{"stats rollup --brand wang --from YYYY-MM-DD --to YYYY-MM-DD", "roll a brand's store figures of a range up into its brand roll-ups"},
 		}, statsCommand},
+		"redrive": {[][2]string{
+			{"redrive triage [--queue URL]", "replay the TriageDeadLetterQueue's stream batches through triage, while the stream holds them"},
+		}, redriveCommand},
 		"scan": {[][2]string{
 			{"scan mark --in PAGE.png --out MARKED.png --set field=value…", "mark a printed page (PNG) as a diner would"},
 			{"scan import [--wait 60s] FILES…", "put scans into the running app's bucket and show what was read"},

@@ -33,7 +33,8 @@ import (
 //	github.com/aws/aws-sdk-go-v2/service/ses  Sender                   SES v1, only for GetSendQuota pacing
 //	github.com/aws/aws-sdk-go-v2/service/sesv2 Triage, Escalate,       sending mail: case alerts and reminders,
 //	                                          Consent, Sender, Console, opt-in confirmations, greetings, campaign tests,
-//	                                          Digest                    nightly summaries and weekly digests
+//	                                          Digest, Reconcile         nightly summaries and weekly digests, the
+//	                                                                   alerts of cards the stream left untriaged
 //	shared/digestmail                         Digest                   the digest e-mails and their PNG chart
 //	golang.org/x/image/vector, font/opentype  Digest                   drawing the chart (Go font, digits only)
 //	github.com/aws/aws-sdk-go-v2/service/ssm  (none)                   the signing key is read by one signed call
@@ -52,10 +53,10 @@ import (
 // needs.
 //
 // Who sends mail follows template.yaml's policies: the functions granted
-// ses:SendEmail are Triage, Escalate, Consent, Sender, Console and Digest. Card,
-// Case (its pages record calls and consent answers; the mail they cause is
-// sent by Triage and Consent from the stream), Feedback (it only withdraws
-// consent), Planner and Scan send none.
+// ses:SendEmail are Triage, Escalate, Consent, Sender, Console, Digest and
+// Reconcile. Card, Case (its pages record calls and consent answers; the
+// mail they cause is sent by Triage and Consent from the stream), Feedback
+// (it only withdraws consent), Planner and Scan send none.
 var linkRules = []struct {
 	pkg    string   // import path; the packages under it are covered too
 	onlyIn []string // logical ids of the functions that may link it
@@ -71,7 +72,7 @@ var linkRules = []struct {
 	{"github.com/aws/aws-sdk-go-v2/service/s3", []string{"ScanFunction", "ConsoleFunction"}},
 	{"github.com/aws/aws-sdk-go-v2/service/sqs", []string{"PlannerFunction", "SenderFunction"}},
 	{"github.com/aws/aws-sdk-go-v2/service/ses", []string{"SenderFunction"}},
-	{"github.com/aws/aws-sdk-go-v2/service/sesv2", []string{"TriageFunction", "EscalateFunction", "ConsentFunction", "SenderFunction", "ConsoleFunction", "DigestFunction"}},
+	{"github.com/aws/aws-sdk-go-v2/service/sesv2", []string{"TriageFunction", "EscalateFunction", "ConsentFunction", "SenderFunction", "ConsoleFunction", "DigestFunction", "ReconcileFunction"}},
 	{"github.com/cardloop/cardloop/shared/digestmail", []string{"DigestFunction"}},
 	{"golang.org/x/image/vector", []string{"DigestFunction"}},
 	{"golang.org/x/image/font/opentype", []string{"DigestFunction"}},

@@ -234,30 +234,12 @@ func (p *StreamPoller) deliver(ctx context.Context, shard string, records []stre
 // invoke delivers records once and returns the index of the first record
 // to retry (len(records) when all succeeded), or the function's error.
 func (p *StreamPoller) invoke(ctx context.Context, records []streamtypes.Record) (int, error) {
-	ev := events.DynamoDBEvent{Records: make([]events.DynamoDBEventRecord, 0, len(records))}
-	for _, r := range records {
-		er, err := p.record(r)
-		if err != nil {
-			return 0, err
-		}
-		ev.Records = append(ev.Records, er)
-	}
-	payload, err := json.Marshal(ev)
-	if err != nil {
-		return 0, fmt.Errorf("encode dynamodb event: %w", err)
-	}
-	out, err := p.fn.Invoke(ctx, payload)
+	resp, err := invokeStream(ctx, p.fn, p.cfg.StreamARN, records, p.cfg.ReportBatchItemFailures)
 	if err != nil {
 		return 0, err
 	}
 	if !p.cfg.ReportBatchItemFailures {
 		return len(records), nil
-	}
-	var resp events.DynamoDBEventResponse
-	if len(out) > 0 && string(out) != "null" {
-		if err := json.Unmarshal(out, &resp); err != nil {
-			return 0, fmt.Errorf("decode batch response: %w", err)
-		}
 	}
 	first := len(records)
 	for _, f := range resp.BatchItemFailures {
@@ -278,7 +260,38 @@ func (p *StreamPoller) invoke(ctx context.Context, records []streamtypes.Record)
 	return first, nil
 }
 
-func (p *StreamPoller) record(r streamtypes.Record) (events.DynamoDBEventRecord, error) {
+// invokeStream sends records to fn as the DynamoDB event Lambda sends for
+// the stream streamARN and, with report (ReportBatchItemFailures), returns
+// the function's batch response (empty when it answers none).
+func invokeStream(ctx context.Context, fn Invoker, streamARN string, records []streamtypes.Record, report bool) (events.DynamoDBEventResponse, error) {
+	var resp events.DynamoDBEventResponse
+	ev := events.DynamoDBEvent{Records: make([]events.DynamoDBEventRecord, 0, len(records))}
+	for _, r := range records {
+		er, err := eventRecord(streamARN, r)
+		if err != nil {
+			return resp, err
+		}
+		ev.Records = append(ev.Records, er)
+	}
+	payload, err := json.Marshal(ev)
+	if err != nil {
+		return resp, fmt.Errorf("encode dynamodb event: %w", err)
+	}
+	out, err := fn.Invoke(ctx, payload)
+	if err != nil {
+		return resp, err
+	}
+	if report && len(out) > 0 && string(out) != "null" {
+		if err := json.Unmarshal(out, &resp); err != nil {
+			return resp, fmt.Errorf("decode batch response: %w", err)
+		}
+	}
+	return resp, nil
+}
+
+// eventRecord is stream record r of the stream streamARN as Lambda passes
+// it to a function.
+func eventRecord(streamARN string, r streamtypes.Record) (events.DynamoDBEventRecord, error) {
 	d := r.Dynamodb
 	keys, err := Image(d.Keys)
 	if err != nil {
@@ -298,7 +311,7 @@ func (p *StreamPoller) record(r streamtypes.Record) (events.DynamoDBEventRecord,
 		EventName:      string(r.EventName),
 		EventSource:    "aws:dynamodb",
 		EventVersion:   or(aws.ToString(r.EventVersion), "1.1"),
-		EventSourceArn: p.cfg.StreamARN,
+		EventSourceArn: streamARN,
 		Change: events.DynamoDBStreamRecord{
 			Keys:           keys,
 			NewImage:       newImage,

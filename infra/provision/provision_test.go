@@ -125,8 +125,24 @@ func TestResourcesProjectTemplate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := len(desc.Table.GlobalSecondaryIndexes); n != 3 {
-		t.Errorf("GSIs: got %d, want 3", n)
+	// Every index of the template, with its projection (gsi4, the cards
+	// awaiting triage, projects keys only).
+	want := map[string]string{}
+	for _, g := range tpl.Resources["Table"].Properties["GlobalSecondaryIndexes"].([]any) {
+		m := g.(map[string]any)
+		want[m["IndexName"].(string)] = m["Projection"].(map[string]any)["ProjectionType"].(string)
+	}
+	gotGSI := map[string]string{}
+	for _, g := range desc.Table.GlobalSecondaryIndexes {
+		gotGSI[aws.ToString(g.IndexName)] = string(g.Projection.ProjectionType)
+	}
+	if len(gotGSI) != len(want) || want["gsi4"] != "KEYS_ONLY" {
+		t.Errorf("GSIs: got %v, want %v (gsi4 KEYS_ONLY)", gotGSI, want)
+	}
+	for name, proj := range want {
+		if gotGSI[name] != proj {
+			t.Errorf("GSI %s: got projection %q, want %q", name, gotGSI[name], proj)
+		}
 	}
 	if got["Table"].StreamARN == "" {
 		t.Errorf("stream ARN: got none, want one")

@@ -276,12 +276,12 @@ func TestOperationsCatches(t *testing.T) {
 			t.Resources["CardFunction"].Properties["ReservedConcurrentExecutions"] = 5
 		}, "CardFunction: takes diners'"},
 		{"new function bare", func(t *Template) {
-			t.Resources["ReconcileFunction"] = Resource{Type: FunctionType, Properties: map[string]any{
+			t.Resources["SweepFunction"] = Resource{Type: FunctionType, Properties: map[string]any{
 				"CodeUri": ".",
 				"Events": map[string]any{"Every5Minutes": map[string]any{"Type": "ScheduleV2", "Properties": map[string]any{
 					"ScheduleExpression": "rate(5 minutes)"}}},
 			}}
-		}, "ReconcileFunction: no log group; ReconcileFunction: no Errors alarm; ReconcileFunction: no Throttles alarm; ReconcileFunction: schedule Every5Minutes has no DeadLetterConfig; ReconcileFunction: runs on a schedule but a run that fails is dropped"},
+		}, "SweepFunction: no log group; SweepFunction: no Errors alarm; SweepFunction: no Throttles alarm; SweepFunction: schedule Every5Minutes has no DeadLetterConfig; SweepFunction: runs on a schedule but a run that fails is dropped"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tpl, err := Load(projectTemplate)

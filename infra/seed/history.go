@@ -187,7 +187,7 @@ func WriteHistory(ctx context.Context, cfg aws.Config, tableName string, now tim
 	if err := insightstore.New(t).SeedCards(ctx, cards); err != nil {
 		return 0, fmt.Errorf("seed history: %w", err)
 	}
-	if err := cardstore.New(t).ImportCards(ctx, cards); err != nil {
+	if err := cardstore.New(t).ImportCards(ctx, cards, now); err != nil {
 		return 0, fmt.Errorf("seed history: %w", err)
 	}
 	return len(cards), nil

@@ -32,6 +32,7 @@ import (
 	feedbackwire "github.com/cardloop/cardloop/functions/feedback/wire"
 	insightwire "github.com/cardloop/cardloop/functions/insight/wire"
 	plannerwire "github.com/cardloop/cardloop/functions/planner/wire"
+	reconcilewire "github.com/cardloop/cardloop/functions/reconcile/wire"
 	rollupwire "github.com/cardloop/cardloop/functions/rollup/wire"
 	scanwire "github.com/cardloop/cardloop/functions/scan/wire"
 	senderwire "github.com/cardloop/cardloop/functions/sender/wire"
@@ -55,6 +56,7 @@ import (
 	"github.com/cardloop/cardloop/shared/omr/synth"
 	"github.com/cardloop/cardloop/shared/scan"
 	"github.com/cardloop/cardloop/shared/setup"
+	"github.com/cardloop/cardloop/shared/worker/callbacks"
 )
 
 // fixtureRow is one file of events/ and what its function does with it.
@@ -456,6 +458,33 @@ func TestEveryEventFixture(t *testing.T) {
 			}
 			if f := insight.Derive(got[day].Total, insight.Filter{}, nil); f.Cards != 3 || f.CSAT.Avg != 13.0/3 {
 				t.Errorf("the brand's 21 November: %d cards, CSAT %v; want 3 cards, 13/3", f.Cards, f.CSAT.Avg)
+			}
+		}},
+		{"reconcile/every-5-minutes.json", "ReconcileFunction", func(t *testing.T, app *setup.App, env testenv.Env) {
+			// A low card stored 10 minutes ago whose stream record never
+			// reached triage: the tick triages it (its case, the store
+			// manager's alert sent) and a second tick finds nothing.
+			db := stores(env)
+			stored := time.Now().Add(-10 * time.Minute)
+			res, err := intake.NewService(db, db, func() time.Time { return stored }).Submit(ctx, card.Submission{StoreID: "S001", Ratings: map[string]int{"main": 1, "overall": 3},
+				Diner: card.DinerInput{Name: "林小姐", Phone: "0912345679"}, Consent: card.ConsentInput{Contact: true}}, card.Meta{Source: card.SourceQR})
+			if err != nil {
+				t.Fatal(err)
+			}
+			h, raw := handler(t, app, reconcilewire.Build), rawFixture(t, "reconcile/every-5-minutes.json")
+			var first, second callbacks.ReconcileReport
+			if err := invoke(t, h, raw, &first); err != nil || first != (callbacks.ReconcileReport{Untriaged: 1, Triaged: 1}) {
+				t.Fatalf("first pass: got %+v, %v; want the card found and triaged", first, err)
+			}
+			if err := invoke(t, h, raw, &second); err != nil || second != (callbacks.ReconcileReport{}) {
+				t.Errorf("second pass: got %+v, %v; want nothing found", second, err)
+			}
+			rec, err := db.CaseRecord(ctx, casework.ID("S001", res.Card.Diner.Key, res.Card.ID, res.Card.VisitDate))
+			if err != nil {
+				t.Fatalf("case of the card: %v", err)
+			}
+			if len(rec.Notices) != 1 || rec.Notices[0].Status != "sent" || rec.Notices[0].To != "manager.s001@example.com" {
+				t.Errorf("notices: got %+v; want the store manager's alert sent", rec.Notices)
 			}
 		}},
 		{"triage/card-inserted.json", "TriageFunction", func(t *testing.T, app *setup.App, env testenv.Env) {

@@ -8,6 +8,8 @@ import (
 	"context"
 
 	"github.com/cardloop/cardloop/functions/internal/casewire"
+	"github.com/cardloop/cardloop/shared/aws/dynamo"
+	"github.com/cardloop/cardloop/shared/aws/dynamo/cardstore"
 	"github.com/cardloop/cardloop/shared/setup"
 	"github.com/cardloop/cardloop/shared/worker/callbacks"
 )
@@ -18,5 +20,6 @@ func Build(ctx context.Context, app *setup.App) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return callbacks.NewTriage(cases, app.Log).Handle, nil
+	cards := cardstore.New(dynamo.New(app.DynamoDB, app.Env.Table))
+	return callbacks.NewTriage(cases, cards, app.Log).Handle, nil
 }

@@ -35,6 +35,8 @@ const (
 	GSI1 = "gsi1"
 	GSI2 = "gsi2"
 	GSI3 = "gsi3"
+	// GSI4 holds the cards awaiting triage (keys only; cardstore).
+	GSI4 = "gsi4"
 )
 
 // Table is cardloop's table, reached through API; the stores share one.

@@ -22,21 +22,48 @@ type triager interface {
 	Triage(ctx context.Context, c card.Card) (triage.Decision, error)
 }
 
+// triageMarks clears the mark of a card awaiting triage (cardstore.Cards).
+type triageMarks interface {
+	// Triaged clears the card's mark if it is still mark; a mark already
+	// gone is no error. Errors are storage errors (fault.Unavailable).
+	Triaged(ctx context.Context, cardID, mark string) error
+}
+
+// triageRun triages a stored card and then clears its mark: what the stream
+// handler, the reconciler and a redrive do for each card. The mark goes
+// only once triage has decided (a case opened or extended and its notices
+// sent, or no case needed), so a failure leaves the card to be triaged again.
+type triageRun struct {
+	cases triager
+	marks triageMarks
+	log   *slog.Logger
+}
+
+func (t triageRun) triage(ctx context.Context, a cardstore.Awaiting) error {
+	c := a.Card
+	d, err := t.cases.Triage(ctx, c)
+	if err != nil {
+		return err
+	}
+	if d.Severity != triage.None {
+		t.log.Info("card triaged", "card", c.ID, "store", c.StoreID, "severity", d.Severity, "noContact", d.NoContact)
+	}
+	return t.marks.Triaged(ctx, c.ID, a.Mark)
+}
+
 // Triage is the TriageFunction: it reads the table's stream and triages each
-// newly stored card.
+// newly stored card, then clears the card's triage mark.
 //
 // Idempotent: a card's case id derives from its diner, store and day, a card
 // already in its case is not added twice, and each notice is written with
 // the case change that owes it and claimed before it is sent. Replaying a
-// batch therefore yields no second case and no second e-mail.
-type Triage struct {
-	cases triager
-	log   *slog.Logger
-}
+// batch therefore yields no second case and no second e-mail; clearing a
+// mark is conditional on the mark, so a replay clears nothing twice.
+type Triage struct{ run triageRun }
 
 // NewTriage returns the stream handler.
-func NewTriage(cases triager, log *slog.Logger) *Triage {
-	return &Triage{cases: cases, log: log}
+func NewTriage(cases triager, marks triageMarks, log *slog.Logger) *Triage {
+	return &Triage{triageRun{cases: cases, marks: marks, log: log}}
 }
 
 // Handle triages every card a batch inserted. Records arrive in order per
@@ -45,16 +72,12 @@ func NewTriage(cases triager, log *slog.Logger) *Triage {
 func (h *Triage) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
 	var resp events.DynamoDBEventResponse
 	for _, r := range ev.Records {
-		c, ok, err := cardstore.CardFromStream(r)
+		a, ok, err := cardstore.AwaitingFromStream(r)
 		if err == nil && ok {
-			var d triage.Decision
-			d, err = h.cases.Triage(ctx, c)
-			if err == nil && d.Severity != triage.None {
-				h.log.Info("card triaged", "card", c.ID, "store", c.StoreID, "severity", d.Severity, "noContact", d.NoContact)
-			}
+			err = h.run.triage(ctx, a)
 		}
 		if err != nil {
-			h.log.Error("triage failed", "event", r.EventID, "seq", r.Change.SequenceNumber, "err", err)
+			h.run.log.Error("triage failed", "event", r.EventID, "seq", r.Change.SequenceNumber, "err", err)
 			resp.BatchItemFailures = append(resp.BatchItemFailures, events.DynamoDBBatchItemFailure{ItemIdentifier: r.Change.SequenceNumber})
 			return resp, nil
 		}

@@ -20,6 +20,7 @@ import (
 
 type cardItem struct {
 	dynamo.Keys
+	triageMark
 	card.Card
 }
 
@@ -28,12 +29,14 @@ func cardPK(id string) string { return "CARD#" + id }
 // storeCardsPK partitions a store's cards in dynamo.GSI1, sorted by visit date.
 func storeCardsPK(storeID string) string { return "STORE#" + storeID + "#CARDS" }
 
-func newCardItem(c card.Card) cardItem {
+// newCardItem is the item of card c, marked at markedAt as awaiting triage
+// (triage.go): every write that stores a card marks it in the same write.
+func newCardItem(c card.Card, markedAt time.Time) cardItem {
 	it := cardItem{dynamo.Keys{
 		PK: cardPK(c.ID), SK: "CARD", Kind: "card",
 		GSI1PK: storeCardsPK(c.StoreID),
 		GSI1SK: c.VisitDate + "#" + c.SubmittedAt.UTC().Format(time.RFC3339Nano) + "#" + c.ID,
-	}, c}
+	}, newTriageMark(c.ID, markedAt), c}
 	if c.Diner.Key != "" {
 		it.GSI2PK = dynamo.DinerPK(c.BrandID, c.Diner.Key)
 		it.GSI2SK = "CARD#" + c.VisitDate + "#" + c.ID
@@ -46,8 +49,9 @@ func newCardItem(c card.Card) cardItem {
 // given). A card whose id is already stored makes the whole transaction fail
 // its condition, so a replay writes nothing; the stored card comes back from
 // the failed condition itself, with no extra read. One AWS call either way.
+// The card is stored marked as awaiting triage, from its submission time.
 func (cs *Cards) SaveCard(ctx context.Context, c card.Card) (card.Card, bool, error) {
-	item, err := attributevalue.MarshalMap(newCardItem(c))
+	item, err := attributevalue.MarshalMap(newCardItem(c, c.SubmittedAt))
 	if err != nil {
 		return card.Card{}, false, fmt.Errorf("marshal card %s: %w", c.ID, err)
 	}

@@ -34,7 +34,7 @@ func CardFromStream(r events.DynamoDBEventRecord) (card.Card, bool, error) {
 // number seq: what a stream consumer receives, for tests and benchmarks
 // that feed consumers without the table.
 func InsertRecord(c card.Card, seq string) (events.DynamoDBEventRecord, error) {
-	item, err := attributevalue.MarshalMap(newCardItem(c))
+	item, err := attributevalue.MarshalMap(newCardItem(c, c.SubmittedAt))
 	if err != nil {
 		return events.DynamoDBEventRecord{}, fmt.Errorf("marshal card %s: %w", c.ID, err)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"strings"
 	"time"
 
@@ -34,9 +33,7 @@ type caseItem struct {
 func casePK(id string) string { return "CASE#" + id }
 
 func openShard(id string) string {
-	h := fnv.New32a()
-	h.Write([]byte(id))
-	return fmt.Sprintf("OPEN#%d", h.Sum32()%openShards)
+	return fmt.Sprintf("OPEN#%d", dynamo.Shard(id, openShards))
 }
 
 func newCaseItem(k casework.Case) caseItem {

@@ -15,6 +15,7 @@ import (
 	"github.com/cardloop/cardloop/shared/aws/ssmparam"
 	"github.com/cardloop/cardloop/shared/card/intake"
 	"github.com/cardloop/cardloop/shared/http/diners"
+	"github.com/cardloop/cardloop/shared/http/edge"
 	"github.com/cardloop/cardloop/shared/setup"
 )
 
@@ -27,5 +28,5 @@ func Build(ctx context.Context, app *setup.App) (any, error) {
 	table := dynamo.New(app.DynamoDB, app.Env.Table)
 	brands := brandstore.New(table)
 	h := diners.NewCardHandler(intake.NewService(brands, cardstore.New(table), app.Now), brands, app.Log).WithSerials(signer)
-	return httpadapter.NewV2(h).ProxyWithContext, nil
+	return httpadapter.NewV2(edge.Wrap(h, edge.Options{Stage: app.Env.Stage})).ProxyWithContext, nil
 }

@@ -1,8 +1,8 @@
 package diners
 
 import (
-	_ "embed"
 	"context"
+	_ "embed"
 	"log/slog"
 	"net/http"
 	"time"

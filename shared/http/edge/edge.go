@@ -38,6 +38,8 @@ type Options struct {
 	// Stage is STAGE; "local" (make run, tests) sends no HSTS, as the
 	// local runner serves plain HTTP.
 	Stage string
+	// Budget replaces the package's Budget when set (tests).
+	Budget time.Duration
 }
 
 // Wrap returns h behind the request deadline and the security headers.
@@ -50,17 +52,21 @@ func Wrap(h http.Handler, o Options) http.Handler {
 		if o.Stage != "local" {
 			hd.Set("Strict-Transport-Security", HSTS)
 		}
-		ctx, cancel := context.WithDeadline(r.Context(), Deadline(r.Context(), time.Now()))
+		budget := Budget
+		if o.Budget > 0 {
+			budget = o.Budget
+		}
+		ctx, cancel := context.WithDeadline(r.Context(), Deadline(r.Context(), time.Now(), budget))
 		defer cancel()
 		h.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
 
-// Deadline is when a request that starts at now must be done: Budget from
+// Deadline is when a request that starts at now must be done: budget from
 // now, or margin before the deadline ctx already has (Lambda's), whichever
 // comes first.
-func Deadline(ctx context.Context, now time.Time) time.Time {
-	d := now.Add(Budget)
+func Deadline(ctx context.Context, now time.Time, budget time.Duration) time.Time {
+	d := now.Add(budget)
 	if outer, ok := ctx.Deadline(); ok && outer.Add(-margin).Before(d) {
 		d = outer.Add(-margin)
 	}

@@ -35,6 +35,9 @@ var statusOf = map[fault.Code]int{
 // problemTypeBase prefixes each problem type; docs/api.md#problems lists them.
 const problemTypeBase = "https://cardloop.dev/problems/"
 
+// ProblemType is the problem type URI of a fault code.
+func ProblemType(code fault.Code) string { return problemTypeBase + string(code) }
+
 // Problem is an RFC 9457 problem document.
 type Problem struct {
 	Type   string         `json:"type"`
@@ -64,7 +67,7 @@ func ProblemFor(err error, lang i18n.Lang, log *slog.Logger) Problem {
 	if !ok {
 		code, status = fault.Internal, http.StatusInternalServerError
 	}
-	p := Problem{Type: problemTypeBase + string(code), Title: i18n.T(lang, "problem."+string(code), nil), Status: status}
+	p := Problem{Type: ProblemType(code), Title: i18n.T(lang, "problem."+string(code), nil), Status: status}
 	fe, isFault := fault.As(err)
 	if code == fault.Unavailable {
 		p.Detail = i18n.T(lang, "problem.unavailable.detail", nil)

@@ -101,11 +101,12 @@ func duplicateKeys(body []byte) error {
 			return nil
 		}
 		if err != nil || errors.Is(err, io.EOF) {
-			return &fault.Error{Code: fault.Malformed, Message: fmt.Sprintf("The body is not valid JSON (at byte %d).", dec.InputOffset()), Err: err}
+			return &fault.Error{Code: fault.Malformed, Message: fmt.Sprintf("The body is not valid JSON (at byte %d).", dec.InputOffset()),
+				Fields: []fault.FieldError{{Field: "body", Rule: "malformed"}}, Err: err}
 		}
 		if len(stack) == 0 {
 			if values++; values > 1 {
-				return fault.New(fault.Malformed, "The body has data after its JSON value.")
+				return malformed("The body has data after its JSON value.", "body", "malformed")
 			}
 		}
 		path := ""

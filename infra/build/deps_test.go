@@ -94,7 +94,7 @@ var domainPackages = []string{
 	"shared/cardprint", "shared/casemail", "shared/casework", "shared/chart", "shared/comments", "shared/diner",
 	"shared/diner/phone", "shared/export", "shared/fault", "shared/greeting", "shared/i18n",
 	"shared/link", "shared/mail", "shared/occasion", "shared/omr",
-	"shared/scan", "shared/scan/ingest", "shared/scan/paper", "shared/staff",
+	"shared/scan", "shared/scan/ingest", "shared/scan/paper", "shared/staff", "shared/strictjson",
 	"shared/triage", "shared/digest", "shared/digestmail", "shared/insight",
 }
 

@@ -18,6 +18,9 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/cardloop/cardloop/shared/fault"
+	"github.com/cardloop/cardloop/shared/http/respond"
+	"github.com/cardloop/cardloop/shared/staff"
 )
 
 // MaxPayload is API Gateway's request payload limit (10 MB).
@@ -138,7 +141,11 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, route Route, par
 	}
 	var authz *events.APIGatewayV2HTTPRequestContextAuthorizerDescription
 	if route.Authorizer != "" {
-		claims, err := g.verifiers[route.Authorizer].Verify(bearer(r.Header.Get("Authorization")))
+		token, ok := staff.BearerToken(r.Header.Get("Authorization"))
+		claims, err := g.verifiers[route.Authorizer].Verify(token)
+		if !ok {
+			err = errors.New(`the Authorization header is not "Bearer <token>"`)
+		}
 		if err != nil {
 			w.Header().Set("Www-Authenticate", `Bearer scope="" error="invalid_token" error_description="the token is not valid"`)
 			if g.opts.Log != nil {
@@ -169,16 +176,6 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, route Route, par
 		return writeMessage(w, http.StatusInternalServerError, "Internal Server Error")
 	}
 	return writeResponse(w, out)
-}
-
-// bearer takes the token out of an Authorization header, with or without
-// the Bearer scheme, as the JWT authorizer does.
-func bearer(h string) string {
-	h = strings.TrimSpace(h)
-	if len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
-		return strings.TrimSpace(h[7:])
-	}
-	return h
 }
 
 // event builds the payload format 2.0 event for r.
@@ -414,13 +411,31 @@ func writeResponse(w http.ResponseWriter, out []byte) int {
 	return resp.StatusCode
 }
 
-// writeMessage answers like API Gateway's own errors: {"message":"…"}.
+// writeMessage answers the gateway's own errors as the API's are, an RFC
+// 9457 problem document (application/problem+json, the title in English),
+// where API Gateway itself would send {"message":"…"}; a 503 says when to
+// retry. The type is the one shared/http/respond gives the same status.
 func writeMessage(w http.ResponseWriter, code int, msg string) int {
-	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("Apigw-Requestid", requestID())
+	if code == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", strconv.Itoa(respond.RetryAfter))
+	}
 	w.WriteHeader(code)
-	_, _ = fmt.Fprintf(w, `{"message":%q}`, msg)
+	b, _ := json.Marshal(respond.Problem{Type: respond.ProblemType(problemCodes[code]), Title: msg, Status: code})
+	_, _ = w.Write(b)
 	return code
+}
+
+// problemCodes are the fault codes of the gateway's own answers.
+var problemCodes = map[int]fault.Code{
+	http.StatusBadRequest:            fault.Malformed,
+	http.StatusUnauthorized:          fault.Unauthorized,
+	http.StatusForbidden:             fault.Forbidden,
+	http.StatusNotFound:              fault.NotFound,
+	http.StatusRequestEntityTooLarge: fault.TooLarge,
+	http.StatusInternalServerError:   fault.Internal,
+	http.StatusServiceUnavailable:    fault.Unavailable,
 }
 
 // requestID returns an id shaped like API Gateway's (e.g. "JKJaXmPLvHcESHA=").

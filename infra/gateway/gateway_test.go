@@ -193,28 +193,31 @@ func TestGatewayWithFunction(t *testing.T) {
 	})
 	t.Run("not found", func(t *testing.T) {
 		resp, b := do(t, "GET", "/nope", "", nil, nil)
-		if resp.StatusCode != 404 || string(b) != `{"message":"Not Found"}` {
+		if resp.StatusCode != 404 || !isProblem(resp, b, "not_found") {
 			t.Errorf("got %d %s, want 404 Not Found", resp.StatusCode, b)
 		}
 	})
 	t.Run("too large", func(t *testing.T) {
-		resp, _ := do(t, "POST", "/pub/1", "application/json", make([]byte, gateway.MaxPayload+1), nil)
-		if resp.StatusCode != http.StatusRequestEntityTooLarge {
+		resp, b := do(t, "POST", "/pub/1", "application/json", make([]byte, gateway.MaxPayload+1), nil)
+		if resp.StatusCode != http.StatusRequestEntityTooLarge || !isProblem(resp, b, "too_large") {
 			t.Errorf("got %d, want 413", resp.StatusCode)
 		}
 	})
 	t.Run("function error", func(t *testing.T) {
 		resp, b := do(t, "POST", "/pub/1", "application/json", []byte(`{"error":"bad"}`), nil)
-		if resp.StatusCode != 500 || string(b) != `{"message":"Internal Server Error"}` {
+		if resp.StatusCode != 500 || !isProblem(resp, b, "internal") {
 			t.Errorf("got %d %s, want 500 Internal Server Error", resp.StatusCode, b)
 		}
 	})
 	for name, auth := range map[string]string{
-		"no token":  "",
-		"garbage":   "Bearer nope",
-		"expired":   "Bearer " + expired,
-		"forged":    "Bearer " + forged,
-		"no bearer": "Basic " + good,
+		"no token":   "",
+		"garbage":    "Bearer nope",
+		"expired":    "Bearer " + expired,
+		"forged":     "Bearer " + forged,
+		"no bearer":  "Basic " + good,
+		"bare":       good,
+		"lowercase":  "bearer " + good,
+		"two spaces": "Bearer  " + good,
 	} {
 		t.Run("401 "+name, func(t *testing.T) {
 			h := http.Header{}
@@ -222,7 +225,7 @@ func TestGatewayWithFunction(t *testing.T) {
 				h.Set("Authorization", auth)
 			}
 			resp, b := do(t, "GET", "/private/me", "", nil, h)
-			if resp.StatusCode != 401 || string(b) != `{"message":"Unauthorized"}` {
+			if resp.StatusCode != 401 || !isProblem(resp, b, "unauthorized") {
 				t.Errorf("got %d %s, want 401 Unauthorized", resp.StatusCode, b)
 			}
 		})
@@ -250,4 +253,15 @@ func TestGatewayWithFunction(t *testing.T) {
 			}
 		}
 	})
+}
+
+// isProblem reports whether an answer is a problem document of the type
+// ending in code.
+func isProblem(resp *http.Response, b []byte, code string) bool {
+	var p struct {
+		Type   string `json:"type"`
+		Status int    `json:"status"`
+	}
+	return resp.Header.Get("Content-Type") == "application/problem+json" && json.Unmarshal(b, &p) == nil &&
+		p.Type == "https://cardloop.dev/problems/"+code && p.Status == resp.StatusCode
 }

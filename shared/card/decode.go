@@ -8,12 +8,14 @@ import (
 	"sort"
 
 	"github.com/cardloop/cardloop/shared/fault"
+	"github.com/cardloop/cardloop/shared/strictjson"
 )
 
 // Decode reads a card's JSON (docs/api.md) field by field, so that every
 // field of the wrong type and every unknown field is reported at once, each by
 // its path (e.g. "ratings.main", "diner.phone"). It fails with
-// fault.Malformed when the body is not a JSON object and fault.Invalid when
+// fault.Malformed when the body is not a JSON object or is not strict JSON
+// (strictjson.Check: invalid UTF-8, a lone surrogate, a repeated key) and fault.Invalid when
 // fields are unknown or of the wrong type.
 func Decode(body []byte) (Submission, error) {
 	var s Submission
@@ -59,6 +61,9 @@ func Decode(body []byte) (Submission, error) {
 }
 
 func object(body []byte) (map[string]json.RawMessage, error) {
+	if err := strictjson.Check(body); err != nil {
+		return nil, err
+	}
 	var top map[string]json.RawMessage
 	if err := json.Unmarshal(body, &top); err != nil {
 		var syn *json.SyntaxError

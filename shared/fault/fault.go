@@ -14,16 +14,17 @@ type Code string
 
 // The codes a domain operation can fail with.
 const (
-	Invalid      Code = "invalid"           // input breaks a rule; Fields says which
-	Malformed    Code = "malformed"         // input cannot be parsed at all
-	TooLarge     Code = "too_large"         // input is over a size limit
-	NotFound     Code = "not_found"         // the thing asked for does not exist
-	Conflict     Code = "conflict"          // the request clashes with what is stored
-	Unauthorized Code = "unauthorized"      // no valid sign-in
-	Forbidden    Code = "forbidden"         // signed in, but not allowed
-	Unavailable  Code = "unavailable"       // a dependency failed; retrying may help
-	TooMany      Code = "too_many_requests" // one caller sent too many requests; it may retry later
-	Internal     Code = "internal"          // a bug or an unexpected state
+	Invalid      Code = "invalid"                // input breaks a rule; Fields says which
+	Malformed    Code = "malformed"              // input cannot be parsed at all
+	TooLarge     Code = "too_large"              // input is over a size limit
+	MediaType    Code = "unsupported_media_type" // the body is not of a type the route takes
+	NotFound     Code = "not_found"              // the thing asked for does not exist
+	Conflict     Code = "conflict"               // the request clashes with what is stored
+	Unauthorized Code = "unauthorized"           // no valid sign-in
+	Forbidden    Code = "forbidden"              // signed in, but not allowed
+	Unavailable  Code = "unavailable"            // a dependency failed; retrying may help
+	TooMany      Code = "too_many_requests"      // one caller sent too many requests; it may retry later
+	Internal     Code = "internal"               // a bug or an unexpected state
 )
 
 // FieldError says what is wrong with one field of the input. Rule is a stable

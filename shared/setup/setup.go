@@ -16,6 +16,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 )
@@ -83,12 +84,24 @@ func Load(ctx context.Context) (*App, error) {
 	if env.Table == "" {
 		return nil, fmt.Errorf("setup: TABLE_NAME is not set")
 	}
-	cfg, err := config.LoadDefaultConfig(ctx)
+	cfg, err := config.LoadDefaultConfig(ctx, config.WithRetryer(BoundedRetryer))
 	if err != nil {
 		return nil, fmt.Errorf("setup: load AWS config: %w", err)
 	}
 	log := slog.New(slog.NewJSONHandler(os.Stderr, nil)).With("stage", env.Stage)
 	return &App{Env: env, AWS: cfg, DynamoDB: dynamodb.NewFromConfig(cfg), Log: log, Now: time.Now}, nil
+}
+
+// BoundedRetryer is the SDK's standard retryer held to 3 attempts with at
+// most a second between them, so a table that is down fails a request in
+// seconds — well inside an API function's deadline (edge.Deadline) and its
+// Timeout — instead of after the SDK's 20-second backoffs; the caller then
+// answers 503 and the client retries.
+func BoundedRetryer() aws.Retryer {
+	return retry.NewStandard(func(o *retry.StandardOptions) {
+		o.MaxAttempts = 3
+		o.MaxBackoff = time.Second
+	})
 }
 
 // Need returns value, or an error naming the variable when it is empty.

@@ -77,3 +77,17 @@ func (p Principal) CanSeeStore(storeID string) bool {
 // RunsCampaigns reports whether p may draft, approve and schedule greeting
 // campaigns.
 func (p Principal) RunsCampaigns() bool { return p.Is(Marketing) || p.Is(Admin) }
+
+// BearerToken returns the token of an Authorization header of the exact
+// form "Bearer <token>": the scheme as RFC 6750 writes it, one space, a
+// token without spaces. A lower-case "bearer", a bare token, another scheme
+// or an empty token is refused (ok false). The local gateway and the
+// console's API both read the header through it, so they refuse alike —
+// also in AWS, where the JWT authorizer would take a bare token.
+func BearerToken(authorization string) (token string, ok bool) {
+	token, found := strings.CutPrefix(authorization, "Bearer ")
+	if !found || token == "" || strings.ContainsAny(token, " \t") {
+		return "", false
+	}
+	return token, true
+}

@@ -16,6 +16,7 @@ import (
 	"github.com/cardloop/cardloop/shared/aws/ssmparam"
 	"github.com/cardloop/cardloop/shared/card/intake"
 	"github.com/cardloop/cardloop/shared/http/diners"
+	"github.com/cardloop/cardloop/shared/http/edge"
 	"github.com/cardloop/cardloop/shared/http/limit"
 	"github.com/cardloop/cardloop/shared/setup"
 )
@@ -30,5 +31,5 @@ func Build(ctx context.Context, app *setup.App) (any, error) {
 	brands := brandstore.New(table)
 	h := diners.NewCardHandler(intake.NewService(brands, cardstore.New(table), app.Now), brands, app.Log).WithSerials(signer)
 	perClient := limit.New(limitstore.New(table), signer, limit.Rule{Max: app.Env.CardClientLimit, Window: app.Env.CardClientWindow}, app.Now, app.Log)
-	return httpadapter.NewV2(perClient.Wrap(h)).ProxyWithContext, nil
+	return httpadapter.NewV2(edge.Wrap(perClient.Wrap(h), edge.Options{Stage: app.Env.Stage})).ProxyWithContext, nil
 }

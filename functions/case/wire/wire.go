@@ -19,6 +19,7 @@ import (
 	"github.com/cardloop/cardloop/shared/casework"
 	"github.com/cardloop/cardloop/shared/greeting"
 	"github.com/cardloop/cardloop/shared/http/cases"
+	"github.com/cardloop/cardloop/shared/http/edge"
 	"github.com/cardloop/cardloop/shared/http/preferences"
 	"github.com/cardloop/cardloop/shared/setup"
 )
@@ -48,5 +49,5 @@ func Build(ctx context.Context, app *setup.App) (any, error) {
 	prefs := preferences.NewHandler(consent, app.Log)
 	mux.Handle("/o/", prefs)
 	mux.Handle("/u/", prefs)
-	return httpadapter.NewV2(mux).ProxyWithContext, nil
+	return httpadapter.NewV2(edge.Wrap(mux, edge.Options{Stage: app.Env.Stage})).ProxyWithContext, nil
 }

@@ -30,6 +30,7 @@ import (
 	"github.com/cardloop/cardloop/shared/export"
 	"github.com/cardloop/cardloop/shared/greeting"
 	"github.com/cardloop/cardloop/shared/http/console"
+	"github.com/cardloop/cardloop/shared/http/edge"
 	"github.com/cardloop/cardloop/shared/insight"
 	"github.com/cardloop/cardloop/shared/scan"
 	"github.com/cardloop/cardloop/shared/scan/paper"
@@ -81,5 +82,5 @@ func Build(ctx context.Context, app *setup.App) (any, error) {
 		WithDigestPrefs(digeststore.New(table)).
 		WithInsight(insight.NewReports(insightstore.New(table))).
 		WithBrandInsight(insight.NewRankings(insightstore.New(table)))
-	return httpadapter.NewV2(h).ProxyWithContext, nil
+	return httpadapter.NewV2(edge.Wrap(h, edge.Options{Stage: app.Env.Stage})).ProxyWithContext, nil
 }

@@ -10,11 +10,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/cardloop/cardloop/shared/fault"
 )
@@ -68,21 +71,35 @@ func Key(pk, sk string) map[string]types.AttributeValue {
 	}
 }
 
-// Unavailable marks errors worth retrying (throttling, service faults) so
-// callers answer 503 rather than 500.
+// Unavailable marks errors worth retrying so callers answer 503 (with
+// Retry-After) rather than 500: throttling and service faults, a table that
+// cannot be reached or did not answer (connection refused or reset, every
+// attempt of the SDK's bounded retries spent), and a request whose deadline
+// ran out while it waited. It is the one place that reads DynamoDB's
+// failures; any other error is wrapped with op and stays internal.
 func Unavailable(op string, err error) error {
+	if transient(err) {
+		return &fault.Error{Code: fault.Unavailable, Message: "Storage is briefly unavailable.", Err: fmt.Errorf("%s: %w", op, err)}
+	}
+	return fmt.Errorf("%s: %w", op, err)
+}
+
+func transient(err error) bool {
 	var ae smithy.APIError
 	if errors.As(err, &ae) {
-		switch ae.ErrorFault() {
-		case smithy.FaultServer:
-			return &fault.Error{Code: fault.Unavailable, Message: "Storage is briefly unavailable.", Err: fmt.Errorf("%s: %w", op, err)}
+		if ae.ErrorFault() == smithy.FaultServer {
+			return true
 		}
 		switch ae.ErrorCode() {
 		case "ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded", "TransactionConflictException":
-			return &fault.Error{Code: fault.Unavailable, Message: "Storage is briefly unavailable.", Err: fmt.Errorf("%s: %w", op, err)}
+			return true
 		}
 	}
-	return fmt.Errorf("%s: %w", op, err)
+	var send *smithyhttp.RequestSendError
+	var spent *retry.MaxAttemptsError
+	var netErr net.Error
+	return errors.As(err, &send) || errors.As(err, &spent) || errors.As(err, &netErr) ||
+		errors.Is(err, context.DeadlineExceeded)
 }
 
 // Get reads one item into T (items embed their keys; T takes only its

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
-	"io"
 	"net/http"
 	"strconv"
 	"time"
@@ -218,28 +216,22 @@ func (h *Handler) occasions(w http.ResponseWriter, r *http.Request, _ staff.Prin
 	respond.JSON(w, http.StatusOK, map[string]any{"year": year, "region": region, "occasions": out})
 }
 
-// decodeStrict reads a JSON object into dst, refusing unknown fields,
-// trailing data and bodies over maxCampaignBody; an empty body is an empty
-// object.
+// decodeStrict reads a JSON object into dst, refusing another media type,
+// unknown fields, trailing data, strictjson's refusals (invalid UTF-8, lone
+// surrogates, repeated keys) and bodies over maxCampaignBody; a request
+// with no body at all (and so no Content-Type) is an empty object.
 func decodeStrict(w http.ResponseWriter, r *http.Request, dst any) error {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxCampaignBody))
-	var tooBig *http.MaxBytesError
-	if errors.As(err, &tooBig) {
-		return fault.New(fault.TooLarge, "The body is over %d bytes.", maxCampaignBody)
-	}
-	if err != nil {
-		return &fault.Error{Code: fault.Malformed, Message: "The body could not be read.", Err: err}
-	}
-	if len(bytes.TrimSpace(body)) == 0 {
+	if r.ContentLength == 0 && r.Header.Get("Content-Type") == "" {
 		return nil
+	}
+	body, err := respond.ReadJSON(w, r, maxCampaignBody)
+	if err != nil {
+		return err
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
 		return &fault.Error{Code: fault.Malformed, Message: "The body is not the JSON this asks for: " + err.Error(), Fields: []fault.FieldError{{Field: "body", Rule: "malformed"}}}
-	}
-	if dec.More() {
-		return &fault.Error{Code: fault.Malformed, Message: "The body has data after its JSON object.", Fields: []fault.FieldError{{Field: "body", Rule: "malformed"}}}
 	}
 	return nil
 }

@@ -2,15 +2,13 @@ package diners
 
 import (
 	"context"
-	"errors"
-	"io"
+	_ "embed"
 	"log/slog"
 	"net/http"
 	"time"
 
 	"github.com/cardloop/cardloop/shared/brand"
 	"github.com/cardloop/cardloop/shared/card"
-	"github.com/cardloop/cardloop/shared/fault"
 	"github.com/cardloop/cardloop/shared/http/respond"
 	"github.com/cardloop/cardloop/shared/i18n"
 	"github.com/cardloop/cardloop/shared/triage"
@@ -66,6 +64,7 @@ func NewCardHandler(cards cardSubmitter, stores storeFinder, log *slog.Logger) *
 	h.mux.HandleFunc("POST /c/{storeId}", h.formPost)
 	h.mux.HandleFunc("GET /c/{storeId}/thanks", h.thanks)
 	h.mux.HandleFunc("POST /api/v1/cards", h.postCard)
+	h.mux.HandleFunc("GET /static/card-retry.js", serveRetryScript)
 	return h
 }
 
@@ -75,10 +74,21 @@ func (h *CardHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.mux.ServeHTTP(w, r)
 }
 
+//go:embed static/card-retry.js
+var retryScript []byte
+
+// serveRetryScript is GET /static/card-retry.js, the retry page's script
+// (a file, as the pages' policy runs no inline script).
+func serveRetryScript(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
+	w.Header().Set("Cache-Control", "public, max-age=3600")
+	_, _ = w.Write(retryScript)
+}
+
 // postCard is POST /api/v1/cards: the card as JSON (docs/api.md).
 func (h *CardHandler) postCard(w http.ResponseWriter, r *http.Request) {
 	lang := i18n.Negotiate(r.URL.Query().Get("lang"), r.Header.Get("Accept-Language"), i18n.En)
-	body, err := readBody(w, r)
+	body, err := respond.ReadJSON(w, r, card.MaxRequestBody)
 	if err != nil {
 		respond.WriteProblem(w, err, lang, h.log)
 		return
@@ -105,19 +115,6 @@ func (h *CardHandler) postCard(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Idempotent-Replayed", "true")
 	}
 	respond.JSON(w, status, map[string]string{"id": res.Card.ID})
-}
-
-// readBody reads a request body of at most card.MaxRequestBody bytes.
-func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, card.MaxRequestBody))
-	var tooBig *http.MaxBytesError
-	if errors.As(err, &tooBig) {
-		return nil, fault.New(fault.TooLarge, "The body is over %d bytes.", card.MaxRequestBody)
-	}
-	if err != nil {
-		return nil, &fault.Error{Code: fault.Malformed, Message: "The body could not be read.", Err: err}
-	}
-	return body, nil
 }
 
 // langOf is the diner's stated language if they gave one, else the

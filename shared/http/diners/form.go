@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -129,6 +130,11 @@ func twoDigits(n int) string {
 // a friendly 404 page itself when the store does not exist.
 func (h *CardHandler) lookup(w http.ResponseWriter, r *http.Request) (brand.Store, i18n.Lang, bool) {
 	st, err := h.stores.Store(r.Context(), r.PathValue("storeId"))
+	return h.found(w, r, st, err)
+}
+
+// found is lookup's answer for the store st (or err) already read.
+func (h *CardHandler) found(w http.ResponseWriter, r *http.Request, st brand.Store, err error) (brand.Store, i18n.Lang, bool) {
 	if err != nil {
 		lang := i18n.Negotiate(r.URL.Query().Get("lang"), r.Header.Get("Accept-Language"), i18n.En)
 		status := respond.ProblemFor(err, lang, h.log).Status
@@ -185,15 +191,31 @@ func (h *CardHandler) printedCard(storeID, serial, version, sig string) bool {
 // formPost is POST /c/{storeId}: the form's fields, named like the JSON
 // card's paths, become the same card.Submission the JSON API takes.
 func (h *CardHandler) formPost(w http.ResponseWriter, r *http.Request) {
-	st, lang, ok := h.lookup(w, r)
+	r.Body = http.MaxBytesReader(w, r.Body, card.MaxRequestBody)
+	mediaErr := respond.MediaType(r, formMediaType)
+	if mediaErr == nil {
+		mediaErr = r.ParseForm()
+	}
+	st, err := h.stores.Store(r.Context(), r.PathValue("storeId"))
+	if fault.CodeOf(err) == fault.Unavailable && mediaErr == nil {
+		// The answers are safe in the form: offer to send them again.
+		lang := i18n.Negotiate(r.PostForm.Get("lang"), r.Header.Get("Accept-Language"), i18n.En)
+		h.retry(w, r, page.Plain(r, lang, i18n.T(lang, "card.retry.title", nil), "cardloop"), err)
+		return
+	}
+	st, lang, ok := h.found(w, r, st, err)
 	if !ok {
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, card.MaxRequestBody)
-	if err := r.ParseForm(); err != nil {
+	if err := mediaErr; err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
 			err = fault.New(fault.TooLarge, "The form is too large.")
+		} else if fault.CodeOf(err) == fault.MediaType {
+			h.render(w, http.StatusUnsupportedMediaType, page.MessagePage(page.Message{Page: page.New(r, st, lang, "card.error.title"),
+				Heading: i18n.T(lang, "problem.unsupported_media_type", nil), Paragraphs: []string{i18n.T(lang, "card.unsupported.body", nil)},
+				LinkURL: "/c/" + url.PathEscape(st.ID) + "?lang=" + string(lang), LinkText: i18n.T(lang, "card.thanks.another", nil)}))
+			return
 		} else {
 			err = &fault.Error{Code: fault.Malformed, Message: "The form could not be read.", Err: err}
 		}
@@ -208,7 +230,6 @@ func (h *CardHandler) formPost(w http.ResponseWriter, r *http.Request) {
 	if h.printedCard(st.ID, r.PostForm.Get("cardSerial"), r.PostForm.Get("cardVersion"), r.PostForm.Get("cardSig")) {
 		meta.Serial = r.PostForm.Get("cardSerial") // the printed card's own: paper and phone make one card
 	}
-	var err error
 	if len(parseErrs) > 0 {
 		// Report the unreadable fields and, without storing anything, every
 		// other field's problem too.
@@ -234,6 +255,10 @@ func (h *CardHandler) formPost(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	fe, isFault := fault.As(err)
+	if fault.CodeOf(err) == fault.Unavailable {
+		h.retry(w, r, page.New(r, st, lang, "card.retry.title"), err)
+		return
+	}
 	if !isFault || fe.Code != fault.Invalid {
 		h.failure(w, r, st, lang, err)
 		return
@@ -277,6 +302,11 @@ func fieldLabel(lang i18n.Lang, field string) string {
 // are reported as field errors, never guessed.
 func submissionFromForm(storeID string, f url.Values) (card.Submission, []fault.FieldError) {
 	var errs []fault.FieldError
+	for _, key := range sortedKeys(f) {
+		if len(f[key]) > 1 { // the form sends each field once; a repeat is not guessed at
+			errs = append(errs, fault.FieldError{Field: key, Rule: "duplicate_key"})
+		}
+	}
 	num := func(field string) *int {
 		v := strings.TrimSpace(f.Get(field))
 		if v == "" {
@@ -380,6 +410,54 @@ func (h *CardHandler) thanks(w http.ResponseWriter, r *http.Request) {
 		p.Paragraphs = append(p.Paragraphs, i18n.T(lang, "card.thanks.confirm", nil))
 	}
 	h.render(w, http.StatusOK, page.MessagePage(p))
+}
+
+// formMediaType is the only body the card's form route takes.
+const formMediaType = "application/x-www-form-urlencoded"
+
+// maxAutoRetries is how many times the retry page sends the card again by
+// itself; after that the diner's button does.
+const maxAutoRetries = 3
+
+// retryView is the "send it again" page (retryPage).
+type retryView struct {
+	page.Page
+	Action     string
+	Fields     []hiddenField
+	RetryAfter int
+	Auto       bool
+}
+
+type hiddenField struct{ Name, Value string }
+
+// retry answers 503 with Retry-After and a page in the diner's language
+// that sends the same submission again (same fields, same submissionId, so
+// the card is stored once whether or not the first try was). The attempt
+// count rides in "retry", which the card ignores.
+func (h *CardHandler) retry(w http.ResponseWriter, r *http.Request, pg page.Page, cause error) {
+	h.log.Warn("card form: storage unavailable, offering a retry", "err", cause)
+	attempt, _ := strconv.Atoi(r.PostForm.Get("retry"))
+	v := retryView{Page: pg, Action: r.URL.Path, RetryAfter: respond.RetryAfter, Auto: attempt < maxAutoRetries}
+	for _, k := range sortedKeys(r.PostForm) {
+		if k == "retry" {
+			continue
+		}
+		for _, val := range r.PostForm[k] {
+			v.Fields = append(v.Fields, hiddenField{k, val})
+		}
+	}
+	v.Fields = append(v.Fields, hiddenField{"retry", strconv.Itoa(attempt + 1)})
+	w.Header().Set("Retry-After", strconv.Itoa(respond.RetryAfter))
+	h.render(w, http.StatusServiceUnavailable, retryPage(v))
+}
+
+func sortedKeys(v url.Values) []string {
+	keys := make([]string, 0, len(v))
+	for k := range v {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 // failure shows a friendly page for an error that is not the diner's input.

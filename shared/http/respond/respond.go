@@ -7,9 +7,12 @@
 package respond
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 
 	"github.com/cardloop/cardloop/shared/fault"
 	"github.com/cardloop/cardloop/shared/i18n"
@@ -20,6 +23,7 @@ var statusOf = map[fault.Code]int{
 	fault.Invalid:      http.StatusUnprocessableEntity,
 	fault.Malformed:    http.StatusBadRequest,
 	fault.TooLarge:     http.StatusRequestEntityTooLarge,
+	fault.MediaType:    http.StatusUnsupportedMediaType,
 	fault.NotFound:     http.StatusNotFound,
 	fault.Conflict:     http.StatusConflict,
 	fault.Unauthorized: http.StatusUnauthorized,
@@ -31,6 +35,9 @@ var statusOf = map[fault.Code]int{
 
 // problemTypeBase prefixes each problem type; docs/api.md#problems lists them.
 const problemTypeBase = "https://cardloop.dev/problems/"
+
+// ProblemType is the problem type URI of a fault code.
+func ProblemType(code fault.Code) string { return problemTypeBase + string(code) }
 
 // Problem is an RFC 9457 problem document.
 type Problem struct {
@@ -54,12 +61,18 @@ type FieldProblem struct {
 // never shown.
 func ProblemFor(err error, lang i18n.Lang, log *slog.Logger) Problem {
 	code := fault.CodeOf(err)
+	if code == fault.Internal && errors.Is(err, context.DeadlineExceeded) {
+		code = fault.Unavailable // the request's deadline (Deadline) ran out waiting on a dependency
+	}
 	status, ok := statusOf[code]
 	if !ok {
 		code, status = fault.Internal, http.StatusInternalServerError
 	}
-	p := Problem{Type: problemTypeBase + string(code), Title: i18n.T(lang, "problem."+string(code), nil), Status: status}
+	p := Problem{Type: ProblemType(code), Title: i18n.T(lang, "problem."+string(code), nil), Status: status}
 	fe, isFault := fault.As(err)
+	if code == fault.Unavailable {
+		p.Detail = i18n.T(lang, "problem.unavailable.detail", nil)
+	}
 	if isFault && code != fault.Internal && code != fault.Unavailable {
 		p.Detail = fe.Message
 		for _, f := range fe.Fields {
@@ -72,11 +85,19 @@ func ProblemFor(err error, lang i18n.Lang, log *slog.Logger) Problem {
 	return p
 }
 
-// WriteProblem answers with err as application/problem+json.
+// RetryAfter is how long a 503 asks the client to wait, in seconds: the
+// Retry-After header of every unavailable answer.
+const RetryAfter = 2
+
+// WriteProblem answers with err as application/problem+json; a 503 says
+// when to retry (Retry-After).
 func WriteProblem(w http.ResponseWriter, err error, lang i18n.Lang, log *slog.Logger) {
 	p := ProblemFor(err, lang, log)
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("Content-Language", string(lang))
+	if p.Status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", strconv.Itoa(RetryAfter))
+	}
 	w.WriteHeader(p.Status)
 	_ = json.NewEncoder(w).Encode(p)
 }

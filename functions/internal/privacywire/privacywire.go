@@ -27,6 +27,8 @@ type Service struct {
 	*privacy.Service
 	Index  *privacystore.Privacy
 	OptIns *greetstore.Greetings
+	// Files erases objects of the scan bucket.
+	Files *s3bucket.Eraser
 }
 
 // Retain runs the retention rules for a brand.
@@ -49,5 +51,5 @@ func Build(app *setup.App, signer *link.Signer, bucket string, phone privacy.Pho
 		Scans: scanstore.New(table), Files: files, Stores: brandstore.New(table), Hash: signer, Phone: phone,
 		Now: app.Now, NewID: func() string { return "pr_" + rand.Text()[:20] }, Log: app.Log,
 	})
-	return Service{Service: svc, Index: store, OptIns: greets}
+	return Service{Service: svc, Index: store, OptIns: greets, Files: files}
 }

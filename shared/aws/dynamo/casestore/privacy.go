@@ -42,13 +42,18 @@ func (ks *Cases) EraseCase(ctx context.Context, id string) error {
 }
 
 func (ks *Cases) eraseCase(ctx context.Context, id string) error {
-	items, err := dynamo.QueryAll[map[string]types.AttributeValue](ctx, ks.t, &dynamodb.QueryInput{
+	var items []map[string]types.AttributeValue
+	p := dynamodb.NewQueryPaginator(ks.t.API, &dynamodb.QueryInput{
 		TableName: &ks.t.Name, ConsistentRead: aws.Bool(true),
 		KeyConditionExpression:    aws.String("pk = :pk"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": &types.AttributeValueMemberS{Value: casePK(id)}},
-	}, "case "+id)
-	if err != nil {
-		return err
+	})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return dynamo.Unavailable("query case "+id, err)
+		}
+		items = append(items, page.Items...)
 	}
 	for _, item := range items {
 		sk, _ := item["sk"].(*types.AttributeValueMemberS)

@@ -61,10 +61,19 @@ func (gs *Greetings) DinerGreetings(ctx context.Context, brandID, dinerKey strin
 }
 
 func (gs *Greetings) sends(ctx context.Context, pk string) ([]map[string]types.AttributeValue, error) {
-	return dynamo.QueryAll[map[string]types.AttributeValue](ctx, gs.t, &dynamodb.QueryInput{
+	var out []map[string]types.AttributeValue
+	p := dynamodb.NewQueryPaginator(gs.t.API, &dynamodb.QueryInput{
 		TableName: &gs.t.Name, KeyConditionExpression: aws.String("pk = :pk"), ConsistentRead: aws.Bool(true),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": &types.AttributeValueMemberS{Value: pk}},
-	}, "a diner's send records")
+	})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, dynamo.Unavailable("query a diner's send records", err)
+		}
+		out = append(out, page.Items...)
+	}
+	return out, nil
 }
 
 // EraseGreetings keeps what greetings must still know of an erased diner,

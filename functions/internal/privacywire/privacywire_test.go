@@ -387,7 +387,9 @@ func TestEraseStoppedHalfwayFinishesOnRetry(t *testing.T) {
 		Scans: scanstore.New(table), Files: full.Files, Stores: brandstore.New(table), Hash: w.signer, Phone: phone.Normalize,
 		Now: time.Now, NewID: func() string { return "pr_crash" }, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
+	start := time.Now()
 	r, err := crashing.Erase(ctx, "wang", "ops@example.com", "diner asked", privacy.Who{Email: chen.email})
+	t.Logf("erasure of a diner with %d cards stopped after %d cards, in %v", n, n/2, time.Since(start))
 	if err == nil {
 		t.Fatal("crashing erasure: got no error; want it to stop")
 	}
@@ -399,7 +401,7 @@ func TestEraseStoppedHalfwayFinishesOnRetry(t *testing.T) {
 	if err != nil || len(open) != 1 || open[0].ID != r.ID {
 		t.Errorf("open requests: got %v, %v; want the stopped erasure", open, err)
 	}
-	start := time.Now()
+	start = time.Now()
 	done, err := full.Resume(ctx, "pr_crash")
 	if err != nil || done.Status != privacy.Done {
 		t.Fatalf("resume: got %+v, %v; want done", done, err)
@@ -410,5 +412,59 @@ func TestEraseStoppedHalfwayFinishesOnRetry(t *testing.T) {
 	}
 	if open, err := full.OpenRequests(ctx, "wang"); err != nil || len(open) != 0 {
 		t.Errorf("open requests after the retry: got %v, %v; want none", open, err)
+	}
+}
+
+func TestRetentionWithMovedClock(t *testing.T) {
+	ctx := context.Background()
+	now := time.Now().UTC()
+	w := newWorld(t, func() time.Time { return now })
+	cards := cardstore.New(w.table)
+	// Each diner's card is taken in at a moved clock: its visit date and
+	// consent time are then.
+	at := func(when time.Time, id, national, email string, marketing bool) string {
+		t.Helper()
+		svc := intake.NewService(brandstore.New(w.table), cards, func() time.Time { return when })
+		res, err := svc.Submit(ctx, card.Submission{SubmissionID: id, StoreID: "S001", Ratings: map[string]int{"overall": 4},
+			Comment: "comment of " + id, Diner: card.DinerInput{Name: "Name " + id, Phone: national, Email: email},
+			Consent: card.ConsentInput{Marketing: marketing}}, card.Meta{Source: card.SourceQR})
+		if err != nil {
+			t.Fatalf("card %s: %v", id, err)
+		}
+		return res.Card.Diner.Key
+	}
+	idle := at(now.AddDate(0, -25, 0), "idle", "0911000001", "idle@example.com", false)
+	recent := at(now.AddDate(0, -23, 0), "recent", "0911000002", "recent@example.com", false)
+	stale := at(now.AddDate(0, 0, -31), "stale", "0911000003", "stale@example.com", true)
+	fresh := at(now.AddDate(0, 0, -10), "fresh", "0911000004", "fresh@example.com", true)
+
+	svc := w.service()
+	run, err := svc.Retain(ctx, "wang")
+	if err != nil {
+		t.Fatalf("retention run: %v", err)
+	}
+	if run.Erased != 1 || run.OptInsExpired != 1 {
+		t.Errorf("run: got %+v; want 1 diner erased, 1 opt-in expired", run)
+	}
+	if _, err := cards.Diner(ctx, "wang", idle); err == nil {
+		t.Error("idle diner: profile still there; want it gone")
+	}
+	if got := traces(w.scanTable(t, ctx), "0911000001", "idle@example.com", "Name idle", "comment of idle"); len(got) > 0 {
+		t.Errorf("idle diner's personal data still kept: %v", got)
+	}
+	if p, err := cards.Diner(ctx, "wang", recent); err != nil || p.Name != "Name recent" {
+		t.Errorf("diner seen 23 months ago: got %+v, %v; want kept", p, err)
+	}
+	p, err := cards.Diner(ctx, "wang", stale)
+	if err != nil || p.MarketingConsent != nil || p.Marketing(true) != diner.MarketingNone || p.Name != "Name stale" {
+		t.Errorf("opt-in unconfirmed for 31 days: got %+v, %v; want the consent gone, the diner kept", p, err)
+	}
+	if p, err := cards.Diner(ctx, "wang", fresh); err != nil || p.Marketing(true) != diner.MarketingPending {
+		t.Errorf("opt-in of 10 days: got %+v, %v; want still pending", p, err)
+	}
+	// A second run finds nothing more to do.
+	again, err := svc.Retain(ctx, "wang")
+	if err != nil || again.Erased != 0 || again.OptInsExpired != 0 {
+		t.Errorf("second run: got %+v, %v; want nothing done", again, err)
 	}
 }

@@ -56,7 +56,7 @@ func (c Changes) Check(p diner.Profile, region string, today time.Time, phone Ph
 	}
 	field("name", c.Name, func(s string) (string, bool) {
 		if len([]rune(s)) > card.MaxName {
-			bad("name", "max_length", map[string]string{"max": "100"})
+			bad("name", "too_long", map[string]string{"max": "100"})
 			return "", false
 		}
 		return s, true
@@ -86,7 +86,7 @@ func (c Changes) Check(p diner.Profile, region string, today time.Time, phone Ph
 	})
 	field("language", c.Language, func(s string) (string, bool) {
 		if _, ok := i18n.Parse(s); !ok {
-			bad("language", "one_of", map[string]string{"allowed": "zh-TW zh-CN en"})
+			bad("language", "language", nil)
 			return "", false
 		}
 		return s, true

@@ -176,14 +176,14 @@ type Request struct {
 	Kind    Kind   `json:"kind" dynamodbav:"requestKind"`
 	// StoreID is the diner's last store, whose law sets the deadline ("" for
 	// a diner not found: the strictest deadline applies).
-	StoreID   string    `json:"storeId,omitempty" dynamodbav:"storeId,omitempty"`
-	Law       Law       `json:"law" dynamodbav:"law"`
-	Reason    string    `json:"reason" dynamodbav:"reason"`
-	By        string    `json:"by" dynamodbav:"by"` // the staff member's e-mail, or "retention"
-	CreatedAt time.Time `json:"createdAt" dynamodbav:"createdAt"`
-	DueAt     time.Time `json:"dueAt" dynamodbav:"dueAt"`
-	Status    Status    `json:"status" dynamodbav:"status"`
-	Step      Step      `json:"step,omitempty" dynamodbav:"step,omitempty"`
+	StoreID   string     `json:"storeId,omitempty" dynamodbav:"storeId,omitempty"`
+	Law       Law        `json:"law" dynamodbav:"law"`
+	Reason    string     `json:"reason" dynamodbav:"reason"`
+	By        string     `json:"by" dynamodbav:"by"` // the staff member's e-mail, or "retention"
+	CreatedAt time.Time  `json:"createdAt" dynamodbav:"createdAt"`
+	DueAt     time.Time  `json:"dueAt" dynamodbav:"dueAt"`
+	Status    Status     `json:"status" dynamodbav:"status"`
+	Step      Step       `json:"step,omitempty" dynamodbav:"step,omitempty"`
 	DoneAt    *time.Time `json:"doneAt,omitempty" dynamodbav:"doneAt,omitempty"`
 	// SubjectHash is the keyed hash of the diner's key: it ties requests
 	// about one diner together without naming them.
@@ -196,7 +196,24 @@ type Request struct {
 	Cases []string  `json:"-" dynamodbav:"cases,omitempty"`
 	// Counts say what was done (cards scrubbed, files deleted…), for the
 	// record; no personal data.
-	Counts map[string]int `json:"counts,omitempty" dynamodbav:"counts,omitempty"`
+	Counts map[string]int `json:"-" dynamodbav:"counts,omitempty"`
+}
+
+// Receipt is what the requester is told of an erasure: the same whether
+// the diner was known or not (no store, law, counts).
+type Receipt struct {
+	ID        string     `json:"id"`
+	Kind      Kind       `json:"kind"`
+	Status    Status     `json:"status"`
+	Reason    string     `json:"reason"`
+	By        string     `json:"by"`
+	CreatedAt time.Time  `json:"createdAt"`
+	DoneAt    *time.Time `json:"doneAt,omitempty"`
+}
+
+// Receipt returns r's receipt.
+func (r Request) Receipt() Receipt {
+	return Receipt{ID: r.ID, Kind: r.Kind, Status: r.Status, Reason: r.Reason, By: r.By, CreatedAt: r.CreatedAt, DoneAt: r.DoneAt}
 }
 
 // Overdue reports whether an open request is past its due date at now.

@@ -426,11 +426,21 @@ func (s *Service) start(ctx context.Context, r Request) (Request, error) {
 	return s.run(ctx, stored)
 }
 
-// Resume continues an erasure that stopped (a crash, a timeout): it reruns
-// the step it stopped in and every step after. A finished request is
-// returned as it is.
-func (s *Service) Resume(ctx context.Context, id string) (Request, error) {
+// Request returns one of a brand's requests; another brand's is
+// fault.NotFound.
+func (s *Service) Request(ctx context.Context, brandID, id string) (Request, error) {
 	r, err := s.requests.Request(ctx, id)
+	if err == nil && r.BrandID != brandID {
+		err = fault.New(fault.NotFound, "There is no privacy request %s.", id)
+	}
+	return r, err
+}
+
+// Resume continues an erasure of brandID's that stopped (a crash, a
+// timeout): it reruns the step it stopped in and every step after. A
+// finished request is returned as it is.
+func (s *Service) Resume(ctx context.Context, brandID, id string) (Request, error) {
+	r, err := s.Request(ctx, brandID, id)
 	if err != nil {
 		return Request{}, err
 	}

@@ -402,7 +402,7 @@ func TestEraseStoppedHalfwayFinishesOnRetry(t *testing.T) {
 		t.Errorf("open requests: got %v, %v; want the stopped erasure", open, err)
 	}
 	start = time.Now()
-	done, err := full.Resume(ctx, "pr_crash")
+	done, err := full.Resume(ctx, "wang", "pr_crash")
 	if err != nil || done.Status != privacy.Done {
 		t.Fatalf("resume: got %+v, %v; want done", done, err)
 	}

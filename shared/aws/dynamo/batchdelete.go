@@ -54,5 +54,5 @@ func PartitionKeys(ctx context.Context, t *Table, pk, what string) ([]map[string
 	return keys, nil
 }
 
-func ptr(s string) *string  { return &s }
+func ptr(s string) *string { return &s }
 func boolPtr(b bool) *bool { return &b }

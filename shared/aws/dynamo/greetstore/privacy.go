@@ -183,4 +183,3 @@ func (gs *Greetings) ExpireOptIn(ctx context.Context, p diner.Profile, doubleOpt
 	}
 	return expired, nil
 }
-

@@ -6,6 +6,7 @@
 //	cardloop occasions [--region TW] YEAR print the year's greeting occasions
 //	cardloop cards print|layout           print paper cards, or the card layout
 //	cardloop scan mark|import             mark a printed page as a diner would; import scans
+//	cardloop diner export|erase           answer a diner's data request through the staff API
 //
 // Each subcommand lives in its own file; add one by writing the file and
 // listing it in commands, with a usage line for each of its forms.
@@ -47,6 +48,10 @@ func commands() map[string]command {
 			{"stats rebuild --store S001 --from YYYY-MM-DD --to YYYY-MM-DD", "rewrite a store's figures from its cards (safe while cards arrive)"},
 			{"stats rollup --brand wang --from YYYY-MM-DD --to YYYY-MM-DD", "roll a brand's store figures of a range up into its brand roll-ups"},
 		}, statsCommand},
+		"diner": {[][2]string{
+			{"diner export --phone N | --email E [--format json|csv]", "export a diner's data (the staff API's export; recorded and audited)"},
+			{"diner erase --phone N | --email E --reason R", "erase a diner's personal data (the staff API's erasure)"},
+		}, dinerCommand},
 		"scan": {[][2]string{
 			{"scan mark --in PAGE.png --out MARKED.png --set field=value…", "mark a printed page (PNG) as a diner would"},
 			{"scan import [--wait 60s] FILES…", "put scans into the running app's bucket and show what was read"},

@@ -89,8 +89,10 @@ func (m *memPrivacy) CorrectDiner(_ context.Context, _ diner.Profile, c privacy.
 	m.corrected = append(m.corrected, c)
 	return nil
 }
-func (m *memPrivacy) DinerCards(context.Context, string, string) ([]card.Card, error) { return nil, nil }
-func (m *memPrivacy) EraseCard(context.Context, string) error                        { return nil }
+func (m *memPrivacy) DinerCards(context.Context, string, string) ([]card.Card, error) {
+	return nil, nil
+}
+func (m *memPrivacy) EraseCard(context.Context, string) error { return nil }
 func (m *memPrivacy) EraseDiner(_ context.Context, _, key string) (int, error) {
 	delete(m.diners, key)
 	return 1, nil
@@ -107,12 +109,16 @@ func (m *memPrivacy) EraseGreetings(context.Context, string, string, string, str
 	return 0, nil
 }
 func (m *memPrivacy) EraseReview(context.Context, string, string) (string, error) { return "", nil }
-func (m *memPrivacy) DeletePrefix(context.Context, string) (int, error)          { return 0, nil }
-func (m *memPrivacy) Brand(context.Context, string) (brand.Brand, error)          { return brand.Brand{ID: "wang"}, nil }
+func (m *memPrivacy) DeletePrefix(context.Context, string) (int, error)           { return 0, nil }
+func (m *memPrivacy) Brand(context.Context, string) (brand.Brand, error) {
+	return brand.Brand{ID: "wang"}, nil
+}
 func (m *memPrivacy) Store(_ context.Context, id string) (brand.Store, error) {
 	return brand.Store{ID: id, Country: map[string]string{"S001": "TW", "S002": "CN", "S003": "SG"}[id]}, nil
 }
-func (m *memPrivacy) Keyed(purpose, value string) string { return "h" + purpose + "-" + value[len(value)-2:] }
+func (m *memPrivacy) Keyed(purpose, value string) string {
+	return "h" + purpose + "-" + value[len(value)-2:]
+}
 
 // TestPrivacyAPI: only operations and admin answer requests; bad input is
 // refused field by field with nothing written; an unknown diner's erasure

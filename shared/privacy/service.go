@@ -397,6 +397,11 @@ func (s *Service) Erase(ctx context.Context, brandID, by, reason string, who Who
 	if err != nil {
 		return Request{}, err
 	}
+	if r.Subject.Email == "" && strings.HasPrefix(key, "email:") {
+		// No profile, but the address may still be suppressed: it too is
+		// kept only as its hash.
+		r.Subject.Email = strings.TrimPrefix(key, "email:")
+	}
 	return s.start(ctx, r)
 }
 

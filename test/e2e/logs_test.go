@@ -144,10 +144,12 @@ func TestFunctionLogsNameNoDiner(t *testing.T) {
 			}
 		}
 	}
-	for _, f := range []string{"CardFunction", "TriageFunction", "ConsentFunction", "ConsoleFunction", "RetentionFunction"} {
+	// The functions these steps make write a line (CardFunction logs
+	// nothing when cards go well).
+	for _, f := range []string{"TriageFunction", "ConsentFunction", "ConsoleFunction", "RetentionFunction"} {
 		if !seen[f] {
 			t.Errorf("no log line of %s among %d function lines; want the run's logs read", f, len(lines))
 		}
 	}
-	t.Logf("%d function log lines read, from %d functions", len(lines), len(seen))
+	t.Logf("%d function log lines read, from %v", len(lines), seen)
 }

@@ -2,19 +2,14 @@ package e2e
 
 import (
 	"bytes"
-	"context"
 	"io"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/cardloop/cardloop/infra/emulator"
-	"github.com/cardloop/cardloop/infra/runner"
 	"github.com/cardloop/cardloop/infra/seed"
-	"github.com/cardloop/cardloop/infra/testenv"
 )
 
 // logTap keeps everything the runner and the functions write.
@@ -52,35 +47,8 @@ func TestFunctionLogsNameNoDiner(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts the whole pipeline")
 	}
-	root := testenv.Root()
-	p, err := runner.LoadProject(root, filepath.Join(root, "infra", "local.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.Config.Stack = emulator.Prefix(t)
-	p.Config.Addr = freeAddr(t)
-	p.Config.Auth.SigningKey = filepath.Join(t.TempDir(), "key.pem")
-	p.RunDir = t.TempDir()
 	tap := &logTap{}
-	ctx, cancel := context.WithCancel(context.Background())
-	ready := make(chan string, 1)
-	done := make(chan error, 1)
-	endpoint := emulator.EnsureEndpoint(t)
-	go func() {
-		done <- p.Run(ctx, runner.Options{Endpoint: endpoint, KeepEmulatorData: true, Seed: seed.Write, Log: tap, Ready: func(u string) { ready <- u }})
-	}()
-	defer func() {
-		cancel()
-		<-done
-	}()
-	var base string
-	select {
-	case base = <-ready:
-	case err := <-done:
-		t.Fatalf("run: %v", err)
-	case <-time.After(8 * time.Minute):
-		t.Fatal("the pipeline did not start within 8 minutes")
-	}
+	p, base, _ := startPipeline(t, seed.Write, tap)
 	post := func(path, token, body string) (int, string) {
 		t.Helper()
 		req, _ := http.NewRequest("POST", base+path, strings.NewReader(body))

@@ -2,8 +2,9 @@ package dynamo
 
 import (
 	"context"
-	"fmt"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 )
@@ -12,47 +13,44 @@ import (
 // DynamoDB leaves unprocessed; a missing item is no error. what names the
 // write in errors.
 func BatchDelete(ctx context.Context, t *Table, keys []map[string]types.AttributeValue, what string) error {
-	for len(keys) > 0 {
-		n := min(len(keys), batchWriteLimit)
-		batch := make([]types.WriteRequest, n)
-		for i, k := range keys[:n] {
-			batch[i] = types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: k}}
-		}
-		keys = keys[n:]
-		for attempt := 0; len(batch) > 0; attempt++ {
-			if attempt >= batchAttempts {
-				return Unavailable(what, fmt.Errorf("%d deletes unprocessed", len(batch)))
-			}
-			if attempt > 0 {
-				backoff(attempt)
-			}
-			out, err := t.API.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: map[string][]types.WriteRequest{t.Name: batch}})
-			if err != nil {
-				return Unavailable(what, err)
-			}
-			batch = out.UnprocessedItems[t.Name]
-		}
+	reqs := make([]types.WriteRequest, len(keys))
+	for i, k := range keys {
+		reqs[i] = types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: k}}
 	}
-	return nil
+	return batchWrite(ctx, t, reqs, what)
 }
 
-// PartitionKeys returns the keys of every item in partition pk.
-func PartitionKeys(ctx context.Context, t *Table, pk, what string) ([]map[string]types.AttributeValue, error) {
-	var keys []map[string]types.AttributeValue
-	p := dynamodb.NewQueryPaginator(t.API, &dynamodb.QueryInput{
-		TableName: &t.Name, KeyConditionExpression: ptr("pk = :pk"), ProjectionExpression: ptr("pk, sk"),
+// PartitionItems returns every item of partition pk, read consistently;
+// projection, when not empty, names the attributes to read.
+func PartitionItems(ctx context.Context, t *Table, pk, projection, what string) ([]map[string]types.AttributeValue, error) {
+	in := &dynamodb.QueryInput{
+		TableName: &t.Name, KeyConditionExpression: aws.String("pk = :pk"), ConsistentRead: aws.Bool(true),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": &types.AttributeValueMemberS{Value: pk}},
-		ConsistentRead:            boolPtr(true),
-	})
+	}
+	if projection != "" {
+		in.ProjectionExpression = &projection
+	}
+	var items []map[string]types.AttributeValue
+	p := dynamodb.NewQueryPaginator(t.API, in)
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
 			return nil, Unavailable("query "+what, err)
 		}
-		keys = append(keys, page.Items...)
+		items = append(items, page.Items...)
 	}
-	return keys, nil
+	return items, nil
 }
 
-func ptr(s string) *string { return &s }
-func boolPtr(b bool) *bool { return &b }
+// UpdateWith applies an update built with the SDK's expression builder to
+// the item at key; the SDK's error comes back as it is, so a caller can tell
+// a failed condition (*types.ConditionalCheckFailedException) from the
+// rest.
+func UpdateWith(ctx context.Context, t *Table, key map[string]types.AttributeValue, expr expression.Expression) error {
+	_, err := t.API.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: &t.Name, Key: key,
+		UpdateExpression: expr.Update(), ConditionExpression: expr.Condition(),
+		ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values(),
+	})
+	return err
+}

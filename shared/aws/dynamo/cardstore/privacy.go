@@ -51,11 +51,7 @@ func (cs *Cards) EraseCard(ctx context.Context, id string) error {
 	if err != nil {
 		return fmt.Errorf("build erasure of card %s: %w", id, err)
 	}
-	_, err = cs.t.API.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: &cs.t.Name, Key: dynamo.Key(cardPK(id), "CARD"),
-		UpdateExpression: expr.Update(), ConditionExpression: expr.Condition(),
-		ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values(),
-	})
+	err = dynamo.UpdateWith(ctx, cs.t, dynamo.Key(cardPK(id), "CARD"), expr)
 	var ccf *types.ConditionalCheckFailedException
 	if err != nil && !errors.As(err, &ccf) {
 		return dynamo.Unavailable("erase card "+id, err)
@@ -68,7 +64,7 @@ func (cs *Cards) EraseCard(ctx context.Context, id string) error {
 // log, the frequency cap, the case links, the opt-in marker) and returns
 // how many there were. Run again, it finds nothing.
 func (cs *Cards) EraseDiner(ctx context.Context, brandID, dinerKey string) (int, error) {
-	keys, err := dynamo.PartitionKeys(ctx, cs.t, dynamo.DinerPK(brandID, dinerKey), "a diner's items")
+	keys, err := dynamo.PartitionItems(ctx, cs.t, dynamo.DinerPK(brandID, dinerKey), "pk, sk", "a diner's items")
 	if err != nil {
 		return 0, err
 	}
@@ -102,11 +98,7 @@ func (cs *Cards) CorrectDiner(ctx context.Context, p diner.Profile, c privacy.Co
 	if err != nil {
 		return fmt.Errorf("build correction of a diner: %w", err)
 	}
-	_, err = cs.t.API.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: &cs.t.Name, Key: dynamo.Key(dynamo.DinerPK(p.BrandID, p.Key), "PROFILE"),
-		UpdateExpression: expr.Update(), ConditionExpression: expr.Condition(),
-		ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values(),
-	})
+	err = dynamo.UpdateWith(ctx, cs.t, dynamo.Key(dynamo.DinerPK(p.BrandID, p.Key), "PROFILE"), expr)
 	var ccf *types.ConditionalCheckFailedException
 	if errors.As(err, &ccf) {
 		return fault.New(fault.Conflict, "The diner's details changed meanwhile; look them up again.")

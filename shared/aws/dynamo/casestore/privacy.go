@@ -6,10 +6,8 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/cardloop/cardloop/shared/aws/dynamo"
@@ -42,18 +40,9 @@ func (ks *Cases) EraseCase(ctx context.Context, id string) error {
 }
 
 func (ks *Cases) eraseCase(ctx context.Context, id string) error {
-	var items []map[string]types.AttributeValue
-	p := dynamodb.NewQueryPaginator(ks.t.API, &dynamodb.QueryInput{
-		TableName: &ks.t.Name, ConsistentRead: aws.Bool(true),
-		KeyConditionExpression:    aws.String("pk = :pk"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": &types.AttributeValueMemberS{Value: casePK(id)}},
-	})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return dynamo.Unavailable("query case "+id, err)
-		}
-		items = append(items, page.Items...)
+	items, err := dynamo.PartitionItems(ctx, ks.t, casePK(id), "", "case "+id)
+	if err != nil {
+		return err
 	}
 	for _, item := range items {
 		sk, _ := item["sk"].(*types.AttributeValueMemberS)
@@ -96,11 +85,7 @@ func (ks *Cases) eraseCaseItem(ctx context.Context, id string, item map[string]t
 	if err != nil {
 		return fmt.Errorf("build erasure of case %s: %w", id, err)
 	}
-	_, err = ks.t.API.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: &ks.t.Name, Key: dynamo.Key(casePK(id), "CASE"),
-		UpdateExpression: expr.Update(), ConditionExpression: expr.Condition(),
-		ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values(),
-	})
+	err = dynamo.UpdateWith(ctx, ks.t, dynamo.Key(casePK(id), "CASE"), expr)
 	var ccf *types.ConditionalCheckFailedException
 	if errors.As(err, &ccf) {
 		return err // the caller reads again
@@ -130,10 +115,7 @@ func (ks *Cases) eraseEvent(ctx context.Context, id, sk string, item map[string]
 	if err != nil {
 		return fmt.Errorf("build erasure of case %s event: %w", id, err)
 	}
-	if _, err := ks.t.API.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: &ks.t.Name, Key: dynamo.Key(casePK(id), sk),
-		UpdateExpression: expr.Update(), ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values(),
-	}); err != nil {
+	if err := dynamo.UpdateWith(ctx, ks.t, dynamo.Key(casePK(id), sk), expr); err != nil {
 		return dynamo.Unavailable("erase case "+id+" event", err)
 	}
 	return nil

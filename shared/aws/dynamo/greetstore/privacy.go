@@ -61,19 +61,7 @@ func (gs *Greetings) DinerGreetings(ctx context.Context, brandID, dinerKey strin
 }
 
 func (gs *Greetings) sends(ctx context.Context, pk string) ([]map[string]types.AttributeValue, error) {
-	var out []map[string]types.AttributeValue
-	p := dynamodb.NewQueryPaginator(gs.t.API, &dynamodb.QueryInput{
-		TableName: &gs.t.Name, KeyConditionExpression: aws.String("pk = :pk"), ConsistentRead: aws.Bool(true),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": &types.AttributeValueMemberS{Value: pk}},
-	})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, dynamo.Unavailable("query a diner's send records", err)
-		}
-		out = append(out, page.Items...)
-	}
-	return out, nil
+	return dynamo.PartitionItems(ctx, gs.t, pk, "", "a diner's send records")
 }
 
 // EraseGreetings keeps what greetings must still know of an erased diner,
@@ -154,11 +142,7 @@ func (gs *Greetings) ExpireOptIn(ctx context.Context, p diner.Profile, doubleOpt
 		if err != nil {
 			return false, fmt.Errorf("build opt-in expiry: %w", err)
 		}
-		_, err = gs.t.API.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-			TableName: &gs.t.Name, Key: dynamo.Key(dynamo.DinerPK(p.BrandID, p.Key), "PROFILE"),
-			UpdateExpression: expr.Update(), ConditionExpression: expr.Condition(),
-			ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values(),
-		})
+		err = dynamo.UpdateWith(ctx, gs.t, dynamo.Key(dynamo.DinerPK(p.BrandID, p.Key), "PROFILE"), expr)
 		var ccf *types.ConditionalCheckFailedException
 		if errors.As(err, &ccf) {
 			return false, nil // changed since read: the next run looks again

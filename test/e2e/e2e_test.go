@@ -109,14 +109,18 @@ func startPipeline(t *testing.T, fill func(context.Context, aws.Config, string) 
 		done <- p.Run(ctx, runner.Options{Endpoint: endpoint, KeepEmulatorData: true,
 			Seed: fill, Log: log, Ready: func(u string) { ready <- u }})
 	}()
+	stopped := false // Run has returned: nothing to wait for
 	t.Cleanup(func() {
 		cancel()
-		<-done
+		if !stopped {
+			<-done
+		}
 	})
 	select {
 	case base := <-ready:
 		return p, base, endpoint
 	case err := <-done:
+		stopped = true
 		t.Fatalf("run: %v", err)
 	case <-time.After(8 * time.Minute):
 		t.Fatal("the pipeline did not start within 8 minutes")

@@ -154,11 +154,7 @@ func (h *Handler) privacyOpen(w http.ResponseWriter, r *http.Request, p staff.Pr
 
 func (h *Handler) privacyGet(w http.ResponseWriter, r *http.Request, p staff.Principal, lang i18n.Lang) {
 	req, err := h.privacy.Request(r.Context(), p.Brand, r.PathValue("id"))
-	if err != nil {
-		respond.WriteProblem(w, err, lang, h.log)
-		return
-	}
-	respond.JSON(w, http.StatusOK, map[string]any{"request": req})
+	h.answerRequest(w, req, err, lang)
 }
 
 func (h *Handler) privacyResume(w http.ResponseWriter, r *http.Request, p staff.Principal, lang i18n.Lang) {

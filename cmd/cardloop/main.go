@@ -7,6 +7,7 @@
 //	cardloop cards print|layout           print paper cards, or the card layout
 //	cardloop scan mark|import             mark a printed page as a diner would; import scans
 //	cardloop redrive triage               replay the triage dead-letter queue's stream batches
+//	cardloop diner export|erase           answer a diner's data request through the staff API
 //
 // Each subcommand lives in its own file; add one by writing the file and
 // listing it in commands, with a usage line for each of its forms.
@@ -51,6 +52,10 @@ func commands() map[string]command {
 		"redrive": {[][2]string{
 			{"redrive triage [--queue URL]", "replay the TriageDeadLetterQueue's stream batches through triage, while the stream holds them"},
 		}, redriveCommand},
+		"diner": {[][2]string{
+			{"diner export --phone N | --email E [--format json|csv]", "export a diner's data (the staff API's export; recorded and audited)"},
+			{"diner erase --phone N | --email E --reason R", "erase a diner's personal data (the staff API's erasure)"},
+		}, dinerCommand},
 		"scan": {[][2]string{
 			{"scan mark --in PAGE.png --out MARKED.png --set field=value…", "mark a printed page (PNG) as a diner would"},
 			{"scan import [--wait 60s] FILES…", "put scans into the running app's bucket and show what was read"},

@@ -28,7 +28,8 @@ import (
 //	shared/cardprint                          Console                  printing paper cards (and the CLI, not a function)
 //	github.com/go-pdf/fpdf                    Console                  PDF writing, for printing cards
 //	github.com/mattn/go-runewidth             Console                  PDF text layout; 28 ms of initialisers (*)
-//	github.com/aws/aws-sdk-go-v2/service/s3   Scan, Console            scans and crops in the scan bucket
+//	github.com/aws/aws-sdk-go-v2/service/s3   Scan, Console,           scans and crops in the scan bucket; erasing
+//	                                          Retention                 a diner's crops and scans (privacy)
 //	github.com/aws/aws-sdk-go-v2/service/sqs  Planner, Sender          the greeting queue (SQS triggers need no SDK)
 //	github.com/aws/aws-sdk-go-v2/service/ses  Sender                   SES v1, only for GetSendQuota pacing
 //	github.com/aws/aws-sdk-go-v2/service/sesv2 Triage, Escalate,       sending mail: case alerts and reminders,
@@ -43,7 +44,8 @@ import (
 //	github.com/nyaruka/phonenumbers           Card, Scan, Console      normalising diners' phone numbers when a card
 //	                                                                   comes in: 6 MiB, 17 ms of initialisers
 //	github.com/golang-module/carbon           Case, Consent, Feedback, the lunar calendar of greeting occasions
-//	                                          Planner, Sender, Console
+//	                                          Planner, Sender, Console, (Retention: through greetstore, which
+//	                                          Retention                 erases send records; a daily job)
 //	shared/aws/dynamo/allstores               (none)                   every store at once, for tools and tests
 //	shared/worker/insights                    Insight, Rollup          the counters from the stream; the brand
 //	                                                                   roll-ups on their schedule
@@ -69,7 +71,7 @@ var linkRules = []struct {
 	{"github.com/cardloop/cardloop/shared/cardprint", []string{"ConsoleFunction"}},
 	{"github.com/go-pdf/fpdf", []string{"ConsoleFunction"}},
 	{"github.com/mattn/go-runewidth", []string{"ConsoleFunction"}},
-	{"github.com/aws/aws-sdk-go-v2/service/s3", []string{"ScanFunction", "ConsoleFunction"}},
+	{"github.com/aws/aws-sdk-go-v2/service/s3", []string{"ScanFunction", "ConsoleFunction", "RetentionFunction"}},
 	{"github.com/aws/aws-sdk-go-v2/service/sqs", []string{"PlannerFunction", "SenderFunction"}},
 	{"github.com/aws/aws-sdk-go-v2/service/ses", []string{"SenderFunction"}},
 	{"github.com/aws/aws-sdk-go-v2/service/sesv2", []string{"TriageFunction", "EscalateFunction", "ConsentFunction", "SenderFunction", "ConsoleFunction", "DigestFunction", "ReconcileFunction"}},
@@ -78,7 +80,7 @@ var linkRules = []struct {
 	{"golang.org/x/image/font/opentype", []string{"DigestFunction"}},
 	{"github.com/aws/aws-sdk-go-v2/service/ssm", nil},
 	{"github.com/nyaruka/phonenumbers", []string{"CardFunction", "ScanFunction", "ConsoleFunction"}},
-	{"github.com/golang-module/carbon", []string{"CaseFunction", "ConsentFunction", "FeedbackFunction", "PlannerFunction", "SenderFunction", "ConsoleFunction"}},
+	{"github.com/golang-module/carbon", []string{"CaseFunction", "ConsentFunction", "FeedbackFunction", "PlannerFunction", "SenderFunction", "ConsoleFunction", "RetentionFunction"}},
 	{"github.com/cardloop/cardloop/shared/aws/dynamo/allstores", nil},
 	{"github.com/cardloop/cardloop/shared/worker/insights", []string{"InsightFunction", "RollupFunction"}},
 }

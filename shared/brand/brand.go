@@ -24,6 +24,12 @@ type Brand struct {
 	// SingleOptIn turns off double opt-in: greetings start as soon as the
 	// box is ticked, without a confirmation e-mail. Off by default.
 	SingleOptIn bool `json:"singleOptIn,omitempty" dynamodbav:"singleOptIn,omitempty"`
+	// PrivacyChinaDays is how many days the brand gives itself to answer
+	// a data-protection request in mainland China (0: 15);
+	// RetentionMonths how long it keeps a diner's personal data after
+	// their last visit (0: 24). See shared/privacy.
+	PrivacyChinaDays int `json:"privacyChinaDays,omitempty" dynamodbav:"privacyChinaDays,omitempty"`
+	RetentionMonths  int `json:"retentionMonths,omitempty" dynamodbav:"retentionMonths,omitempty"`
 }
 
 // DoubleOptIn reports whether the brand asks diners to confirm greetings.

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/cardloop/cardloop/shared/brand"
@@ -42,13 +43,16 @@ func (c Campaign) SendKey() string {
 // Intent is a greeting about to be sent, recorded before SES is called.
 type Intent struct {
 	BrandID, DinerKey, Email string
-	Occasion                 string
-	Year                     int
-	CampaignID               string
-	Attempt                  string    // this attempt's id, so only it can settle or release
-	At                       time.Time // now
-	CapSince                 time.Time // no other marketing e-mail to the diner since
-	Lease                    time.Duration
+	// EmailHash is the address's keyed hash (link.Signer.Keyed "email"):
+	// an erased diner's suppression is kept only as it.
+	EmailHash  string
+	Occasion   string
+	Year       int
+	CampaignID string
+	Attempt    string    // this attempt's id, so only it can settle or release
+	At         time.Time // now
+	CapSince   time.Time // no other marketing e-mail to the diner since
+	Lease      time.Duration
 }
 
 // Outcome is what claiming a send found.
@@ -215,6 +219,9 @@ func (s *Sender) sendOne(ctx context.Context, c Campaign, b brand.Brand, st bran
 		BrandID: j.BrandID, DinerKey: r.Key, Email: r.Email, Occasion: j.Occasion, Year: j.Year,
 		CampaignID: c.ID, Attempt: newAttempt(), At: now,
 		CapSince: now.Add(-s.Cap), Lease: 10 * time.Minute,
+	}
+	if s.signer != nil && r.Email != "" {
+		in.EmailHash = s.signer.Keyed("email", strings.ToLower(r.Email)) // an erased diner's opt-out (privacy)
 	}
 	if s.Cap <= 0 {
 		in.CapSince = now.Add(time.Second) // any earlier e-mail is before it

@@ -88,7 +88,7 @@ func Load(ctx context.Context) (*App, error) {
 	if err != nil {
 		return nil, fmt.Errorf("setup: load AWS config: %w", err)
 	}
-	log := slog.New(slog.NewJSONHandler(os.Stderr, nil)).With("stage", env.Stage)
+	log := slog.New(slog.NewJSONHandler(os.Stderr, LogOptions)).With("stage", env.Stage) // redact.go
 	return &App{Env: env, AWS: cfg, DynamoDB: dynamodb.NewFromConfig(cfg), Log: log, Now: time.Now}, nil
 }
 

@@ -11,6 +11,7 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -19,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
@@ -57,6 +59,30 @@ func TestBrowser(t *testing.T) {
 		t.Fatal("playwright-core is not installed: run `make e2e-deps` (make test does)")
 	}
 
+	p, base, endpoint := startPipeline(t, seed.WithHistory, testLog{t})
+	ctx := context.Background()
+
+	serial, scanFile := seedReview(ctx, t, p, endpoint)
+	paperCard := seedHandwritten(ctx, t, p, endpoint)
+
+	// E2E_FILES (space-separated, e.g. "comments.test.mjs") runs only those.
+	args := append([]string{"--test", "--test-reporter=spec"}, strings.Fields(os.Getenv("E2E_FILES"))...)
+	cmd := exec.CommandContext(ctx, "node", args...)
+	cmd.Env = append(os.Environ(), "BASE_URL="+base, "CHROMIUM="+chromium, "REVIEW_SERIAL="+serial, "UPLOAD_FILE="+scanFile,
+		"PAPER_CARD="+paperCard)
+	out, err := cmd.CombinedOutput()
+	t.Logf("node --test:\n%s", out)
+	if err != nil {
+		t.Fatalf("browser tests failed: %v", err)
+	}
+}
+
+// startPipeline runs the whole local pipeline (every function of
+// template.yaml, the gateway, the emulator's resources seeded by fill) on
+// a free port, its output to log, until the test ends. It returns the
+// project, the app's base URL and the emulator's endpoint.
+func startPipeline(t *testing.T, fill func(context.Context, aws.Config, string) error, log io.Writer) (*runner.Project, string, string) {
+	t.Helper()
 	root := testenv.Root()
 	p, err := runner.LoadProject(root, filepath.Join(root, "infra", "local.yaml"))
 	if err != nil {
@@ -75,41 +101,31 @@ func TestBrowser(t *testing.T) {
 			p.Config.Functions[id] = fn
 		}
 	}
-
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan string, 1)
 	done := make(chan error, 1)
 	endpoint := emulator.EnsureEndpoint(t)
 	go func() {
 		done <- p.Run(ctx, runner.Options{Endpoint: endpoint, KeepEmulatorData: true,
-			Seed: seed.WithHistory, Log: testLog{t}, Ready: func(u string) { ready <- u }})
+			Seed: fill, Log: log, Ready: func(u string) { ready <- u }})
 	}()
-	defer func() {
+	stopped := false // Run has returned: nothing to wait for
+	t.Cleanup(func() {
 		cancel()
-		<-done
-	}()
-	var base string
+		if !stopped {
+			<-done
+		}
+	})
 	select {
-	case base = <-ready:
+	case base := <-ready:
+		return p, base, endpoint
 	case err := <-done:
+		stopped = true
 		t.Fatalf("run: %v", err)
-	case <-time.After(5 * time.Minute):
-		t.Fatal("the pipeline did not start within 5 minutes")
+	case <-time.After(8 * time.Minute):
+		t.Fatal("the pipeline did not start within 8 minutes")
 	}
-
-	serial, scanFile := seedReview(ctx, t, p, endpoint)
-	paperCard := seedHandwritten(ctx, t, p, endpoint)
-
-	// E2E_FILES (space-separated, e.g. "comments.test.mjs") runs only those.
-	args := append([]string{"--test", "--test-reporter=spec"}, strings.Fields(os.Getenv("E2E_FILES"))...)
-	cmd := exec.CommandContext(ctx, "node", args...)
-	cmd.Env = append(os.Environ(), "BASE_URL="+base, "CHROMIUM="+chromium, "REVIEW_SERIAL="+serial, "UPLOAD_FILE="+scanFile,
-		"PAPER_CARD="+paperCard)
-	out, err := cmd.CombinedOutput()
-	t.Logf("node --test:\n%s", out)
-	if err != nil {
-		t.Fatalf("browser tests failed: %v", err)
-	}
+	return nil, "", ""
 }
 
 func freeAddr(t *testing.T) string {

@@ -33,6 +33,7 @@ import (
 	insightwire "github.com/cardloop/cardloop/functions/insight/wire"
 	plannerwire "github.com/cardloop/cardloop/functions/planner/wire"
 	reconcilewire "github.com/cardloop/cardloop/functions/reconcile/wire"
+	retentionwire "github.com/cardloop/cardloop/functions/retention/wire"
 	rollupwire "github.com/cardloop/cardloop/functions/rollup/wire"
 	scanwire "github.com/cardloop/cardloop/functions/scan/wire"
 	senderwire "github.com/cardloop/cardloop/functions/sender/wire"
@@ -54,6 +55,7 @@ import (
 	"github.com/cardloop/cardloop/shared/greeting"
 	"github.com/cardloop/cardloop/shared/insight"
 	"github.com/cardloop/cardloop/shared/omr/synth"
+	"github.com/cardloop/cardloop/shared/privacy"
 	"github.com/cardloop/cardloop/shared/scan"
 	"github.com/cardloop/cardloop/shared/setup"
 	"github.com/cardloop/cardloop/shared/worker/callbacks"
@@ -421,6 +423,33 @@ func TestEveryEventFixture(t *testing.T) {
 			f := insight.Derive(got[day], insight.Filter{}, []string{"main", "overall"})
 			if f.Cards != 2 || f.Online != 1 || f.Paper != 1 || f.CSAT.Avg != 4.5 || f.NPS.Promoters != 1 || f.First != 1 {
 				t.Errorf("21 November: %+v; want 2 cards (1 online, 1 paper), CSAT 4.5, 1 promoter, 1 first visit", f)
+			}
+		}},
+		{"retention/daily.json", "RetentionFunction", func(t *testing.T, app *setup.App, env testenv.Env) {
+			// A diner last seen 25 months ago: the daily run erases their
+			// profile; a second run finds nothing due.
+			now := time.Now().UTC()
+			app.Now = func() time.Time { return now }
+			db := stores(env)
+			old := intake.NewService(db, db, func() time.Time { return now.AddDate(0, -25, 0) })
+			res, err := old.Submit(ctx, card.Submission{SubmissionID: "retention-fixture", StoreID: "S001", Ratings: map[string]int{"overall": 4},
+				Diner: card.DinerInput{Name: "Retention Fixture", Phone: "0911000009"}}, card.Meta{Source: card.SourceQR})
+			if err != nil {
+				t.Fatal(err)
+			}
+			h, raw := handler(t, app, retentionwire.Build), rawFixture(t, "retention/daily.json")
+			var first, second []privacy.RetentionRun
+			if err := invoke(t, h, raw, &first); err != nil {
+				t.Fatalf("retention run: %v", err)
+			}
+			if err := invoke(t, h, raw, &second); err != nil {
+				t.Fatalf("second retention run: %v", err)
+			}
+			if len(first) != 1 || first[0].Brand != "wang" || first[0].Erased != 1 || len(second) != 1 || second[0].Erased != 0 {
+				t.Errorf("runs: got %+v then %+v; want one diner erased, then none", first, second)
+			}
+			if _, err := db.Diner(ctx, "wang", res.Card.Diner.Key); err == nil {
+				t.Error("the idle diner's profile is still there")
 			}
 		}},
 		{"rollup/every-15-minutes.json", "RollupFunction", func(t *testing.T, app *setup.App, env testenv.Env) {

@@ -13,6 +13,7 @@ import (
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
 	"github.com/cardloop/cardloop/functions/internal/casewire"
+	"github.com/cardloop/cardloop/functions/internal/privacywire"
 	"github.com/cardloop/cardloop/shared/aws/dynamo"
 	"github.com/cardloop/cardloop/shared/aws/dynamo/brandstore"
 	"github.com/cardloop/cardloop/shared/aws/dynamo/cardstore"
@@ -27,6 +28,7 @@ import (
 	"github.com/cardloop/cardloop/shared/aws/ssmparam"
 	"github.com/cardloop/cardloop/shared/card/intake"
 	"github.com/cardloop/cardloop/shared/comments"
+	"github.com/cardloop/cardloop/shared/diner/phone"
 	"github.com/cardloop/cardloop/shared/export"
 	"github.com/cardloop/cardloop/shared/greeting"
 	"github.com/cardloop/cardloop/shared/http/console"
@@ -81,6 +83,7 @@ func Build(ctx context.Context, app *setup.App) (any, error) {
 		WithComments(transcripts).
 		WithDigestPrefs(digeststore.New(table)).
 		WithInsight(insight.NewReports(insightstore.New(table))).
-		WithBrandInsight(insight.NewRankings(insightstore.New(table)))
+		WithBrandInsight(insight.NewRankings(insightstore.New(table))).
+		WithPrivacy(privacywire.Build(app, signer, bucket, phone.Normalize))
 	return httpadapter.NewV2(edge.Wrap(h, edge.Options{Stage: app.Env.Stage})).ProxyWithContext, nil
 }

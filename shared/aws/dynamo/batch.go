@@ -53,16 +53,23 @@ func BatchGet(ctx context.Context, t *Table, keys []map[string]types.AttributeVa
 // BatchPut writes items, 25 to a call, unconditionally, writing again what
 // DynamoDB leaves unprocessed. what names the write in errors.
 func BatchPut(ctx context.Context, t *Table, items []map[string]types.AttributeValue, what string) error {
-	for len(items) > 0 {
-		n := min(len(items), batchWriteLimit)
-		batch := make([]types.WriteRequest, n)
-		for i, it := range items[:n] {
-			batch[i] = types.WriteRequest{PutRequest: &types.PutRequest{Item: it}}
-		}
-		items = items[n:]
+	reqs := make([]types.WriteRequest, len(items))
+	for i, it := range items {
+		reqs[i] = types.WriteRequest{PutRequest: &types.PutRequest{Item: it}}
+	}
+	return batchWrite(ctx, t, reqs, what)
+}
+
+// batchWrite sends write requests, 25 to a call, sending again what
+// DynamoDB leaves unprocessed.
+func batchWrite(ctx context.Context, t *Table, reqs []types.WriteRequest, what string) error {
+	for len(reqs) > 0 {
+		n := min(len(reqs), batchWriteLimit)
+		batch := reqs[:n]
+		reqs = reqs[n:]
 		for attempt := 0; len(batch) > 0; attempt++ {
 			if attempt >= batchAttempts {
-				return Unavailable(what, fmt.Errorf("%d items unprocessed", len(batch)))
+				return Unavailable(what, fmt.Errorf("%d writes unprocessed", len(batch)))
 			}
 			if attempt > 0 {
 				backoff(attempt)

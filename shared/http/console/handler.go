@@ -57,6 +57,8 @@ type Handler struct {
 	transcriber transcriber
 	// Set by WithBrandInsight.
 	brandInsight brandReporter
+	// Set by WithPrivacy.
+	privacy privacyDesk
 }
 
 // NewHandler returns the console's HTTP handler. signinURL is where a

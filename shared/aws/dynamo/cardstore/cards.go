@@ -68,6 +68,9 @@ func (cs *Cards) SaveCard(ctx context.Context, c card.Card) (card.Card, bool, er
 			return card.Card{}, false, err
 		}
 		tx = append(tx, upd)
+		if m, ok := optInMarker(cs.t.Name, c); ok { // retention.go
+			tx = append(tx, m)
+		}
 	}
 	_, err = cs.t.API.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{
 		TransactItems:      tx,
@@ -107,6 +110,7 @@ func dinerUpdate(table string, c card.Card) (types.TransactWriteItem, error) {
 		Set(expression.Name("lastCardId"), expression.Value(c.ID)).
 		Set(expression.Name("lastStoreId"), expression.Value(c.StoreID)).
 		Add(expression.Name("visits"), expression.Value(1))
+	upd = retainKeys(upd, c) // retention.go
 	for name, v := range map[string]string{"name": d.Name, "phone": d.Phone, "email": d.Email, "birthday": d.Birthday, "language": d.Language} {
 		if v != "" {
 			upd = upd.Set(expression.Name(name), expression.Value(v))

@@ -520,6 +520,10 @@ func (gs *Greetings) ClaimSend(ctx context.Context, in greeting.Intent) (greetin
 		{ConditionCheck: &types.ConditionCheck{TableName: &gs.t.Name, Key: dynamo.Key(suppressPK(in.Email), "SUPPRESS"),
 			ConditionExpression: aws.String("attribute_not_exists(pk)")}},
 	}
+	if in.EmailHash != "" { // 4: suppressed when erased (privacy.go)
+		tx = append(tx, types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{TableName: &gs.t.Name,
+			Key: dynamo.Key(hashedSuppressPK(in.EmailHash), "SUPPRESS"), ConditionExpression: aws.String("attribute_not_exists(pk)")}})
+	}
 	_, err := gs.t.API.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: tx, ClientRequestToken: aws.String(in.Attempt)})
 	var cancelled *types.TransactionCanceledException
 	if errors.As(err, &cancelled) {
@@ -534,7 +538,7 @@ func (gs *Greetings) ClaimSend(ctx context.Context, in greeting.Intent) (greetin
 				return greeting.Claimed, nil
 			}
 			return greeting.AlreadySent, nil
-		case failed(3):
+		case failed(3), failed(4):
 			return greeting.Suppressed, nil
 		case failed(1):
 			var p diner.Profile

@@ -56,8 +56,18 @@ func outbox(endpoint string) http.Handler {
 	})
 }
 
+// Mail is one e-mail the emulator's SES accepted, parsed as the outbox page
+// shows it: From, To, Subject, Text and HTML.
+type Mail = outboxMail
+
+// ReadOutbox returns every e-mail the emulator at endpoint has accepted,
+// newest first (for tools that check what was sent, such as the load run).
+func ReadOutbox(ctx context.Context, endpoint string) ([]Mail, error) {
+	return readOutbox(ctx, endpoint)
+}
+
 func readOutbox(ctx context.Context, endpoint string) ([]outboxMail, error) {
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, endpoint+"/moto-api/data.json", nil)
 	if err != nil {

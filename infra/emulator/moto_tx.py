@@ -204,7 +204,11 @@ def transact_write_items_response(self):
     token = self.body.get("ClientRequestToken")
     if not token:
         return _transact_response(self)
-    request = json.dumps({k: v for k, v in self.body.items() if k != "ClientRequestToken"}, sort_keys=True)
+    request = json.dumps(
+        {k: v for k, v in self.body.items() if k != "ClientRequestToken"},
+        sort_keys=True,
+        default=repr,  # binary attributes arrive as bytes
+    )
     now = time.monotonic()
     for t in [t for t, (_, at) in _tokens.items() if now - at > _TOKEN_TTL]:
         del _tokens[t]

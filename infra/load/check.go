@@ -214,7 +214,9 @@ func (s *stack) observe(ctx context.Context, tag string) (observation, error) {
 			}
 		}
 	}
-	mails, err := runner.ReadOutbox(ctx, s.endpoint)
+	outboxCtx, cancel := context.WithTimeout(ctx, outboxLimit)
+	defer cancel()
+	mails, err := runner.ReadOutbox(outboxCtx, s.endpoint)
 	if err != nil {
 		return o, err
 	}

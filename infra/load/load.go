@@ -59,6 +59,9 @@ const (
 	settleTime   = 5 * time.Second
 	submitTries  = 30
 	requestLimit = 40 * time.Second
+	// outboxLimit bounds one read of the outbox: the emulator's whole state
+	// as JSON (/moto-api/data.json), minutes once it holds a full run.
+	outboxLimit = 10 * time.Minute
 )
 
 // AllScenarios are the scenarios in the order a full run takes them.

@@ -11,7 +11,7 @@ MOTO_PORT ?= 4566
 export AWS_REGION ?= us-east-1
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: build run test unit size start e2e-deps moto print-deps lint bench bench-plan bench-omr deploy clean generate
+.PHONY: build run test unit size start e2e-deps moto print-deps lint bench bench-plan bench-omr deploy clean generate load
 
 # build-<FunctionLogicalId>: the target `sam build` (BuildMethod: makefile) calls, with ARTIFACTS_DIR set.
 # The console prints paper cards, so its package carries the card font beside its binary.
@@ -36,6 +36,14 @@ print-deps:
 run: moto print-deps
 	@mkdir -p .run && go build -o .run/cardloop ./cmd/cardloop
 	@./.run/cardloop run
+
+# load: a bounded load of a local stack of its own (its own emulator, loopback only; stops by itself):
+# 2,000 cards per scenario at concurrency 30, without faults, with the emulator paused 10 s, with
+# TriageFunction killed mid-batch; prints a table per scenario, fails if a card, case or e-mail is
+# lost or doubled (docs/reliability.md). Not part of `make test`. LOAD_FLAGS=--cards 300 for less.
+load: moto
+	@mkdir -p .run && go build -o .run/cardloop ./cmd/cardloop
+	@./.run/cardloop load $(LOAD_FLAGS)
 
 # test: every test. Integration tests start (or share) a moto server themselves;
 # the browser test starts the local pipeline and drives Debian's Chromium.

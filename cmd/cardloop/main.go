@@ -1,6 +1,7 @@
 // Command cardloop is the project's developer tool.
 //
 //	cardloop run                          run everything locally (make run)
+//	cardloop load                         load a stack of its own and check nothing is lost (make load)
 //	cardloop token <email>                print an ID token for a seeded user
 //	cardloop trigger <Function> <Event>   fire a schedule of the running app now
 //	cardloop occasions [--region TW] YEAR print the year's greeting occasions
@@ -37,6 +38,7 @@ type command struct {
 func commands() map[string]command {
 	return map[string]command{
 		"run":       {[][2]string{{"run", "run the whole app locally"}}, runCommand},
+		"load":      {[][2]string{{"load [--cards N] [--concurrency N] [--scenarios …]", "load a local stack of its own; check no card, case or e-mail is lost or doubled"}}, loadCommand},
 		"token":     {[][2]string{{"token <email>", "print an ID token for a seeded user"}}, tokenCommand},
 		"trigger":   {[][2]string{{"trigger <Function> <Event>", "fire a schedule of the running app now and print what it did"}}, triggerCommand},
 		"occasions": {[][2]string{{"occasions [--region TW] YEAR", "print the year's greeting occasions"}}, occasionsCommand},

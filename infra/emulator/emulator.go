@@ -132,6 +132,15 @@ func Start(ctx context.Context, endpoint string, log io.Writer) (*Server, error)
 	return s, nil
 }
 
+// Pid returns the process id of the emulator this process started (the
+// leader of its process group), or 0 for one that was already running.
+func (s *Server) Pid() int {
+	if !s.Started || s.cmd == nil || s.cmd.Process == nil {
+		return 0
+	}
+	return s.cmd.Process.Pid
+}
+
 // Stop stops the emulator if this process started it.
 func (s *Server) Stop() error {
 	if !s.Started || s.cmd == nil {

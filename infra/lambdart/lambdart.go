@@ -18,6 +18,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/cardloop/cardloop/infra/childproc"
@@ -378,4 +379,27 @@ func newRequestID() string {
 
 func childProcStop(cmd *exec.Cmd, exited <-chan struct{}) error {
 	return childproc.Stop(cmd, exited, 2*time.Second)
+}
+
+// KillBusy kills, with SIGKILL, every process of the function that is
+// running an invocation right now, as a crash would: each such Invoke returns
+// a Runtime.ExitError, its event source retries, and the next invocation
+// starts a fresh process. It returns how many processes it killed (the load
+// tool's fault scenario uses it).
+func (f *Function) KillBusy() int {
+	f.mu.Lock()
+	var busy []*instance
+	for in := range f.all {
+		in.mu.Lock()
+		if in.current != nil && in.cmd != nil && in.cmd.Process != nil && in.alive() {
+			busy = append(busy, in)
+		}
+		in.mu.Unlock()
+	}
+	f.mu.Unlock()
+	for _, in := range busy {
+		fmt.Fprintf(f.log, "process %d killed mid-invocation (fault injection)\n", in.cmd.Process.Pid)
+		_ = syscall.Kill(-in.cmd.Process.Pid, syscall.SIGKILL)
+	}
+	return len(busy)
 }

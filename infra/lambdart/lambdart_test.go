@@ -147,3 +147,43 @@ func TestInvoke(t *testing.T) {
 		t.Errorf("log: got %q, want lines prefixed [EchoFunction]", logs.String())
 	}
 }
+
+// TestKillBusy: killing the function's busy process fails the invocation it
+// was running as a crash does (Runtime.ExitError), leaves idle processes
+// alone, and the next invocation runs in a new process.
+func TestKillBusy(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs a Lambda binary")
+	}
+	fn := lambdart.New(lambdart.Config{Name: "local-Echo", Binary: buildEcho(t), Timeout: 30 * time.Second, MaxConcurrency: 2})
+	defer fn.Close()
+	ctx := context.Background()
+	if n := fn.KillBusy(); n != 0 {
+		t.Errorf("with nothing running: got %d killed, want 0", n)
+	}
+	errc := make(chan error, 1)
+	go func() {
+		_, err := fn.Invoke(ctx, []byte(`{"sleepMs":20000}`))
+		errc <- err
+	}()
+	killed := 0
+	for killed == 0 {
+		select {
+		case err := <-errc:
+			t.Fatalf("the invocation ended before it was killed: %v", err)
+		default:
+		}
+		killed = fn.KillBusy()
+		time.Sleep(5 * time.Millisecond)
+	}
+	if killed != 1 {
+		t.Errorf("got %d killed, want 1", killed)
+	}
+	var fe *lambdart.FunctionError
+	if err := <-errc; !errors.As(err, &fe) || fe.Type != "Runtime.ExitError" {
+		t.Errorf("the killed invocation: got %v, want a Runtime.ExitError", err)
+	}
+	if got, err := fn.Invoke(ctx, []byte(`{"body":"again"}`)); err != nil || !strings.Contains(string(got), "again") {
+		t.Errorf("next invocation: got %s, %v; want the event back", got, err)
+	}
+}

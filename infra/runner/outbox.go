@@ -56,9 +56,25 @@ func outbox(endpoint string) http.Handler {
 	})
 }
 
+// Mail is one e-mail the emulator's SES accepted, parsed as the outbox page
+// shows it: From, To, Subject, Text and HTML.
+type Mail = outboxMail
+
+// ReadOutbox returns every e-mail the emulator at endpoint has accepted,
+// newest first (for tools that check what was sent, such as the load run).
+// It waits as long as ctx lets it: the emulator answers with its whole
+// state, which takes minutes once it holds thousands of items.
+func ReadOutbox(ctx context.Context, endpoint string) ([]Mail, error) {
+	return fetchOutbox(ctx, endpoint)
+}
+
 func readOutbox(ctx context.Context, endpoint string) ([]outboxMail, error) {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
+	return fetchOutbox(ctx, endpoint)
+}
+
+func fetchOutbox(ctx context.Context, endpoint string) ([]outboxMail, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, endpoint+"/moto-api/data.json", nil)
 	if err != nil {
 		return nil, fmt.Errorf("outbox: %w", err)

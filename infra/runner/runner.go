@@ -43,6 +43,9 @@ type Options struct {
 	Log io.Writer
 	// Ready, when set, is called with the base URL once everything runs.
 	Ready func(baseURL string)
+	// Running, when set, is called with the running functions by logical
+	// id once everything runs (the load tool kills one mid-batch).
+	Running func(map[string]*lambdart.Function)
 }
 
 // Run runs the project until ctx ends, then stops everything it started.
@@ -195,6 +198,9 @@ func (p *Project) Run(ctx context.Context, opts Options) error {
 	go func() { serveErr <- srv.Serve(ln) }()
 
 	fmt.Fprint(opts.Log, idx.banner())
+	if opts.Running != nil {
+		opts.Running(fns)
+	}
 	if opts.Ready != nil {
 		opts.Ready(baseURL)
 	}

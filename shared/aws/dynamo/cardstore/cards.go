@@ -72,10 +72,12 @@ func (cs *Cards) SaveCard(ctx context.Context, c card.Card) (card.Card, bool, er
 			tx = append(tx, m)
 		}
 	}
-	_, err = cs.t.API.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{
-		TransactItems:      tx,
-		ClientRequestToken: aws.String(c.ID), // the SDK's own retries are idempotent too
-	})
+	// No ClientRequestToken: the condition already makes the SDK's retries
+	// and replays write nothing, and a token would make DynamoDB answer a
+	// replay within 10 minutes (its SubmittedAt differs) with
+	// IdempotentParameterMismatchException, and one racing the first with
+	// TransactionInProgressException, instead of the stored card.
+	_, err = cs.t.API.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: tx})
 	var cancelled *types.TransactionCanceledException
 	if errors.As(err, &cancelled) && len(cancelled.CancellationReasons) > 0 &&
 		aws.ToString(cancelled.CancellationReasons[0].Code) == "ConditionalCheckFailed" {

@@ -131,7 +131,7 @@ func (s *Consent) sendOptIn(ctx context.Context, b brand.Brand, p diner.Profile)
 	if s.mailer == nil {
 		return fmt.Errorf("send confirmation e-mail: this consent service sends no e-mail")
 	}
-	msg := OptInMessage(p.Email, p.Name, lang, b.DisplayName(lang), storeName, s.baseURL+"/o/"+token+"?lang="+string(lang))
+	msg := OptInMessage(p.Email, p.Name, lang, b.DisplayName(lang), storeName, s.baseURL+"/o/"+token+"?lang="+string(lang), MyDataURL(s.baseURL, p.BrandID, lang))
 	if _, err := s.mailer.Send(ctx, msg); err != nil {
 		return fmt.Errorf("send confirmation e-mail: %w", err)
 	}

@@ -274,7 +274,7 @@ func (d *Desk) render(ctx context.Context, c Campaign, s Sample, to string) (cma
 	}
 	return c.Message(Recipient{Key: "sample:" + name, Email: to, Name: name, Language: lang}, lang, Letter{
 		Brand: b.DisplayName(lang), Store: st.DisplayName(lang),
-		UnsubscribeURL: d.baseURL + "/u/preview",
+		UnsubscribeURL: d.baseURL + "/u/preview", MyDataURL: MyDataURL(d.baseURL, c.BrandID, lang),
 	}), lang, nil
 }
 

@@ -162,7 +162,8 @@ func TestMessage(t *testing.T) {
 	c.CouponPrefix = "MOON"
 	c.Content[i18n.En] = Content{Subject: "Happy {occasion}, {name}", Body: "Dear {name},\n\nCode {coupon}."}
 	m := c.Message(Recipient{Key: "tel:+886900000000", Email: "d@example.com", Name: "<b>Bo</b>"}, i18n.En,
-		Letter{Brand: "Wang", Store: "Xinyi", UnsubscribeURL: "https://cards.example.com/u/T", UnsubscribeMailto: UnsubscribeMailto("cards@example.com", "T")})
+		Letter{Brand: "Wang", Store: "Xinyi", UnsubscribeURL: "https://cards.example.com/u/T", UnsubscribeMailto: UnsubscribeMailto("cards@example.com", "T"),
+			MyDataURL: MyDataURL("https://cards.example.com", "wang", i18n.En)})
 	if m.Subject != "Happy Mid-Autumn Festival, <b>Bo</b>" {
 		t.Errorf("subject: %q", m.Subject)
 	}
@@ -182,6 +183,13 @@ func TestMessage(t *testing.T) {
 	}
 	if !strings.Contains(m.HTML, `href="https://cards.example.com/u/T"`) {
 		t.Error("no visible unsubscribe link")
+	}
+	if !strings.Contains(m.HTML, `href="https://cards.example.com/d?b=wang&amp;lang=en">My data</a>`) || !strings.Contains(m.Text, "My data: https://cards.example.com/d?b=wang&lang=en") {
+		t.Error("no \"My data\" link in the footer")
+	}
+	o := OptInMessage("d@example.com", "Bo", i18n.ZhTW, "Wang", "Xinyi", "https://cards.example.com/o/T", MyDataURL("https://cards.example.com", "wang", i18n.ZhTW))
+	if !strings.Contains(o.HTML, `href="https://cards.example.com/d?b=wang&amp;lang=zh-TW">我的資料</a>`) {
+		t.Error("no \"My data\" link in the opt-in e-mail")
 	}
 	for _, l := range i18n.All {
 		if got := c.Language(l, i18n.ZhTW); got != i18n.En {

@@ -23,6 +23,15 @@ type Letter struct {
 	// UnsubscribeURL is the one-click link (RFC 8058); UnsubscribeMailto
 	// the mailto alternative.
 	UnsubscribeURL, UnsubscribeMailto string
+	// MyDataURL is the diner's "My data" page (MyDataURL), linked in the
+	// footer; "" leaves it out.
+	MyDataURL string
+}
+
+// MyDataURL is the address of a brand's "My data" request page in lang,
+// linked from every e-mail to a diner.
+func MyDataURL(baseURL, brandID string, lang i18n.Lang) string {
+	return baseURL + "/d?" + url.Values{"b": {brandID}, "lang": {string(lang)}}.Encode()
 }
 
 // Language picks the campaign's language for a diner: theirs when the
@@ -64,6 +73,10 @@ func (c Campaign) Message(r Recipient, lang i18n.Lang, l Letter) mail.Message {
 		text.WriteString("\n" + i18n.T(lang, "greeting.coupon", map[string]string{"coupon": coupon}) + "\n")
 	}
 	text.WriteString("\n--\n" + footer + "\n" + unsub + ": " + l.UnsubscribeURL + "\n")
+	mine := i18n.T(lang, "mydata.footer", nil)
+	if l.MyDataURL != "" {
+		text.WriteString(mine + ": " + l.MyDataURL + "\n")
+	}
 
 	var html strings.Builder
 	html.WriteString(`<!doctype html><html lang="` + string(lang) + `"><head><meta charset="utf-8"><title>` + template.HTMLEscapeString(subject) + `</title></head>`)
@@ -75,7 +88,11 @@ func (c Campaign) Message(r Recipient, lang i18n.Lang, l Letter) mail.Message {
 		html.WriteString(`<p style="font-size:1.2em"><strong>` + template.HTMLEscapeString(i18n.T(lang, "greeting.coupon", map[string]string{"coupon": coupon})) + `</strong></p>`)
 	}
 	html.WriteString(`<hr><p style="font-size:.85em;color:#555">` + template.HTMLEscapeString(footer) +
-		` <a href="` + template.HTMLEscapeString(l.UnsubscribeURL) + `">` + template.HTMLEscapeString(unsub) + `</a></p></body></html>`)
+		` <a href="` + template.HTMLEscapeString(l.UnsubscribeURL) + `">` + template.HTMLEscapeString(unsub) + `</a>`)
+	if l.MyDataURL != "" {
+		html.WriteString(` · <a href="` + template.HTMLEscapeString(l.MyDataURL) + `">` + template.HTMLEscapeString(mine) + `</a>`)
+	}
+	html.WriteString(`</p></body></html>`)
 
 	list := "<" + l.UnsubscribeURL + ">"
 	if l.UnsubscribeMailto != "" {
@@ -111,8 +128,9 @@ func tagValue(s string) string {
 	}, s)
 }
 
-// OptInMessage renders the confirmation e-mail of double opt-in.
-func OptInMessage(to, name string, lang i18n.Lang, brandName, storeName, confirmURL string) mail.Message {
+// OptInMessage renders the confirmation e-mail of double opt-in; its
+// footer links the diner's "My data" page (myDataURL, "" for none).
+func OptInMessage(to, name string, lang i18n.Lang, brandName, storeName, confirmURL, myDataURL string) mail.Message {
 	if strings.TrimSpace(name) == "" {
 		name = i18n.T(lang, "greeting.dinerFallback", nil)
 	}
@@ -121,11 +139,16 @@ func OptInMessage(to, name string, lang i18n.Lang, brandName, storeName, confirm
 	hello, body, button, ignore := i18n.T(lang, "optin.hello", p), i18n.T(lang, "optin.body", p), i18n.T(lang, "optin.button", p), i18n.T(lang, "optin.ignore", p)
 	text := hello + "\n\n" + body + "\n\n" + button + ": " + confirmURL + "\n\n" + ignore + "\n"
 	e := template.HTMLEscapeString
+	mine := ""
+	if myDataURL != "" {
+		text += "\n--\n" + i18n.T(lang, "mydata.footer", nil) + ": " + myDataURL + "\n"
+		mine = `<p style="font-size:.85em;color:#555"><a href="` + e(myDataURL) + `">` + e(i18n.T(lang, "mydata.footer", nil)) + `</a></p>`
+	}
 	html := `<!doctype html><html lang="` + string(lang) + `"><head><meta charset="utf-8"><title>` + e(subject) + `</title></head>` +
 		`<body style="font-family:sans-serif;line-height:1.6;color:#222;max-width:36em;margin:auto;padding:1em">` +
 		`<p>` + e(hello) + `</p><p>` + e(body) + `</p>` +
 		`<p><a href="` + e(confirmURL) + `" style="display:inline-block;background:#8b1a1a;color:#fff;padding:.6em 1.2em;border-radius:4px;text-decoration:none">` + e(button) + `</a></p>` +
-		`<p style="font-size:.85em;color:#555">` + e(ignore) + `</p></body></html>`
+		`<p style="font-size:.85em;color:#555">` + e(ignore) + `</p>` + mine + `</body></html>`
 	return mail.Message{To: []string{to}, Subject: subject, Text: text, HTML: html,
 		Headers: map[string]string{"X-Cardloop-Kind": "opt-in"}, Tags: map[string]string{"kind": "optin"}}
 }

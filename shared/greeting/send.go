@@ -238,6 +238,7 @@ func (s *Sender) sendOne(ctx context.Context, c Campaign, b brand.Brand, st bran
 	msg := c.Message(r, lang, Letter{
 		Brand: b.DisplayName(lang), Store: st.DisplayName(lang),
 		UnsubscribeURL: s.baseURL + "/u/" + token, UnsubscribeMailto: UnsubscribeMailto(s.from, token),
+		MyDataURL: MyDataURL(s.baseURL, j.BrandID, lang),
 	})
 	backoff := s.Backoff
 	for attempt := 0; ; attempt++ {

@@ -402,7 +402,8 @@ func (h *CardHandler) thanks(w http.ResponseWriter, r *http.Request) {
 	}
 	p := page.Message{Page: page.New(r, st, lang, "card.thanks.title"), Heading: i18n.T(lang, "card.thanks.title", nil),
 		Paragraphs: []string{i18n.T(lang, "card.thanks.body", nil)},
-		LinkURL:    "/c/" + url.PathEscape(st.ID) + "?lang=" + string(lang), LinkText: i18n.T(lang, "card.thanks.another", nil)}
+		LinkURL:    "/c/" + url.PathEscape(st.ID) + "?lang=" + string(lang), LinkText: i18n.T(lang, "card.thanks.another", nil),
+		MoreLinks: []page.Anchor{{URL: "/d?" + url.Values{"b": {st.BrandID}, "lang": {string(lang)}}.Encode(), Text: i18n.T(lang, "mydata.footer", nil)}}}
 	if r.URL.Query().Get("sorry") == "1" {
 		p.Paragraphs = append(p.Paragraphs, i18n.T(lang, "card.thanks.sorry", nil))
 	}

@@ -88,6 +88,12 @@ func Invalid(class, errMsg string) string {
 	return class + " invalid"
 }
 
+// Anchor is a link: where it goes and its text.
+type Anchor struct {
+	URL  string
+	Text string
+}
+
 // Message is a short page: thanks, not found, or an error.
 type Message struct {
 	Page
@@ -95,6 +101,8 @@ type Message struct {
 	Paragraphs []string
 	LinkURL    string
 	LinkText   string
+	// MoreLinks follow the link (the thanks page's "My data").
+	MoreLinks []Anchor
 	// Subtitle replaces the card's title under the header's name.
 	Subtitle string
 	// FormAction, when set, adds a one-button form posting there.

@@ -163,7 +163,7 @@ func TestProjectTemplate(t *testing.T) {
 	}
 	routes := map[string][]string{}
 	// Their own timeouts and memory; the rest take the globals' 10 s and 256 MB.
-	timeouts := map[string]int{"TriageFunction": 60, "EscalateFunction": 120, "ConsentFunction": 60, "FeedbackFunction": 30, "PlannerFunction": 900, "SenderFunction": 150, "ConsoleFunction": 29, "CaseFunction": 29, "ScanFunction": 900, "DigestFunction": 300, "InsightFunction": 60, "RollupFunction": 300, "ReconcileFunction": 120, "RetentionFunction": 900}
+	timeouts := map[string]int{"TriageFunction": 60, "EscalateFunction": 120, "ConsentFunction": 60, "FeedbackFunction": 30, "PlannerFunction": 900, "SenderFunction": 150, "ConsoleFunction": 29, "MyDataFunction": 29, "ScanFunction": 900, "DigestFunction": 300, "InsightFunction": 60, "RollupFunction": 300, "ReconcileFunction": 120, "RetentionFunction": 900}
 	memory := map[string]int{"PlannerFunction": 512, "ScanFunction": 2048}
 	for _, f := range fns {
 		want, mem := timeouts[f.LogicalID], memory[f.LogicalID]

@@ -31,6 +31,7 @@ import (
 	escalatewire "github.com/cardloop/cardloop/functions/escalate/wire"
 	feedbackwire "github.com/cardloop/cardloop/functions/feedback/wire"
 	insightwire "github.com/cardloop/cardloop/functions/insight/wire"
+	mydatawire "github.com/cardloop/cardloop/functions/mydata/wire"
 	plannerwire "github.com/cardloop/cardloop/functions/planner/wire"
 	reconcilewire "github.com/cardloop/cardloop/functions/reconcile/wire"
 	retentionwire "github.com/cardloop/cardloop/functions/retention/wire"
@@ -133,6 +134,16 @@ func TestEveryEventFixture(t *testing.T) {
 			var resp events.APIGatewayV2HTTPResponse
 			err := invoke(t, handler(t, app, casewire.Build), rawFixture(t, "case/open-with-bad-link.json"), &resp)
 			if err != nil || resp.StatusCode != http.StatusForbidden || !strings.Contains(resp.Body, "此連結無效") {
+				t.Errorf("got %d %.200s, %v; want 403 with the zh-TW explanation", resp.StatusCode, resp.Body, err)
+			}
+		}},
+
+		{"mydata/open-with-tampered-link.json", "MyDataFunction", func(t *testing.T, app *setup.App, _ testenv.Env) {
+			// A My data link whose signature does not verify: a 403 page in
+			// the diner's language that shows nothing and uses nothing.
+			var resp events.APIGatewayV2HTTPResponse
+			err := invoke(t, handler(t, app, mydatawire.Build), rawFixture(t, "mydata/open-with-tampered-link.json"), &resp)
+			if err != nil || resp.StatusCode != http.StatusForbidden || !strings.Contains(resp.Body, "這個連結無效") {
 				t.Errorf("got %d %.200s, %v; want 403 with the zh-TW explanation", resp.StatusCode, resp.Body, err)
 			}
 		}},

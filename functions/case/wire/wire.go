@@ -7,54 +7,22 @@ package wire
 import (
 	"context"
 	"net/http"
-	"time"
-
-	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
-	"github.com/cardloop/cardloop/functions/internal/privacywire"
 	"github.com/cardloop/cardloop/shared/aws/dynamo"
 	"github.com/cardloop/cardloop/shared/aws/dynamo/brandstore"
 	"github.com/cardloop/cardloop/shared/aws/dynamo/cardstore"
 	"github.com/cardloop/cardloop/shared/aws/dynamo/casestore"
 	"github.com/cardloop/cardloop/shared/aws/dynamo/greetstore"
-	"github.com/cardloop/cardloop/shared/aws/dynamo/limitstore"
-	"github.com/cardloop/cardloop/shared/aws/sesmail"
 	"github.com/cardloop/cardloop/shared/aws/ssmparam"
 	"github.com/cardloop/cardloop/shared/casework"
-	"github.com/cardloop/cardloop/shared/diner/phone"
 	"github.com/cardloop/cardloop/shared/greeting"
 	"github.com/cardloop/cardloop/shared/http/cases"
 	"github.com/cardloop/cardloop/shared/http/edge"
-	"github.com/cardloop/cardloop/shared/http/limit"
-	mydatahttp "github.com/cardloop/cardloop/shared/http/mydata"
 	"github.com/cardloop/cardloop/shared/http/preferences"
-	"github.com/cardloop/cardloop/shared/link"
-	"github.com/cardloop/cardloop/shared/mydata"
 	"github.com/cardloop/cardloop/shared/setup"
 )
-
-// myData builds the diner's "My data" pages: the privacy service staff use
-// (privacywire), the link-use records, SES for the link, and two limits —
-// per client on the request form, one link per diner per 10 minutes.
-func myData(app *setup.App, signer *link.Signer, table *dynamo.Table, consent *greeting.Consent) http.Handler {
-	priv := privacywire.Build(app, signer, app.Env.ScanBucket, phone.Normalize)
-	counts := limitstore.New(table)
-	greets := greetstore.New(table)
-	desk := mydata.NewDesk(mydata.Deps{
-		Privacy: priv.Service, Diners: struct {
-			*cardstore.Cards
-			*greetstore.Greetings
-		}{cardstore.New(table), greets},
-		Brands: brandstore.New(table), Consent: consent, Uses: priv.Index,
-		Mailer:     sesmail.New(sesv2.NewFromConfig(app.AWS), app.Env.Sender, app.Env.ConfigurationSet),
-		PerAddress: limit.New(counts, signer, limit.Rule{Max: 1, Window: 10 * time.Minute}, app.Now, app.Log),
-		Signer:     signer, Phone: phone.Normalize, BaseURL: app.Env.PublicBaseURL, Now: app.Now, Log: app.Log,
-	})
-	perClient := limit.New(counts, signer, limit.Rule{Max: 10, Window: 10 * time.Minute}, app.Now, app.Log)
-	return mydatahttp.NewHandler(desk, perClient, app.Env.DefaultBrand, app.Log)
-}
 
 // Build makes CaseFunction's handler, once, at cold start.
 func Build(ctx context.Context, app *setup.App) (any, error) {
@@ -81,8 +49,5 @@ func Build(ctx context.Context, app *setup.App) (any, error) {
 	prefs := preferences.NewHandler(consent, app.Log)
 	mux.Handle("/o/", prefs)
 	mux.Handle("/u/", prefs)
-	md := myData(app, signer, table, consent)
-	mux.Handle("/d", md)
-	mux.Handle("/d/", md)
 	return httpadapter.NewV2(edge.Wrap(mux, edge.Options{Stage: app.Env.Stage})).ProxyWithContext, nil
 }

@@ -17,11 +17,11 @@ func loadCommand(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("load", flag.ContinueOnError)
 	root, config := projectFlags(fs)
 	o := load.Options{}
-	fs.IntVar(&o.Cards, "cards", 2000, "cards per scenario")
+	fs.IntVar(&o.Cards, "cards", 400, "cards per scenario")
 	fs.IntVar(&o.Concurrency, "concurrency", 30, "submissions in flight at once")
 	fs.IntVar(&o.LowEvery, "low-every", 5, "every n-th card is low (a 1 on service)")
 	fs.IntVar(&o.ReplayEvery, "replay-every", 10, "every n-th card is sent again with the same Idempotency-Key (0: none)")
-	fs.DurationVar(&o.Drain, "drain", 0, "longest wait for the pipeline to drain after the last card (default 5m)")
+	fs.DurationVar(&o.Drain, "drain", 0, "longest wait for the pipeline to drain after the last card (default 20m)")
 	fs.IntVar(&o.EmulatorPort, "emulator-port", 0, "port of the run's own emulator on 127.0.0.1 (default: a free one)")
 	scenarios := fs.String("scenarios", strings.Join(load.AllScenarios, ","), "scenarios to run, in order")
 	if err := fs.Parse(args); err != nil {

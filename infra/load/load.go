@@ -174,7 +174,7 @@ func Run(ctx context.Context, p *runner.Project, o Options) error {
 
 func (o Options) withDefaults() Options {
 	if o.Cards <= 0 {
-		o.Cards = 2000
+		o.Cards = 400
 	}
 	if o.Concurrency <= 0 {
 		o.Concurrency = 30
@@ -183,7 +183,7 @@ func (o Options) withDefaults() Options {
 		o.LowEvery = 5
 	}
 	if o.Drain <= 0 {
-		o.Drain = 5 * time.Minute
+		o.Drain = 20 * time.Minute
 	}
 	if len(o.Scenarios) == 0 {
 		o.Scenarios = AllScenarios

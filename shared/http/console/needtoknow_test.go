@@ -31,7 +31,7 @@ import (
 // diner with a phone, an e-mail and a case at S001.
 type needToKnowEnv struct {
 	*insightEnv
-	card card.Card
+	card  card.Card
 	case_ string
 }
 

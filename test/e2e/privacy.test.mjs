@@ -37,9 +37,10 @@ async function caseLink() {
   for (let i = 0; i < 60; i++) {
     const r = await fetch(BASE + '/local/outbox?format=json&to=' + encodeURIComponent(MANAGER));
     const mails = r.ok ? ((await r.json().catch(() => null)) || []) : []; // the emulator may be busy: try again
-    const mine = mails.find((m) => (m.html || '').includes(NAME) && (m.html || '').includes(BASE + '/k/'));
+    const all = (m) => [m.subject, m.text, m.html].join('\n');
+    const mine = mails.find((m) => all(m).includes(NAME) && all(m).includes(BASE + '/k/'));
     if (mine) {
-      const links = [...mine.html.matchAll(/href="([^"]*\/k\/[^"]*)"/g)].map((m) => m[1].replaceAll('&amp;', '&'));
+      const links = [...all(mine).matchAll(/(http[^\s"<>]*\/k\/[^\s"<>]*)/g)].map((m) => m[1].replaceAll('&amp;', '&'));
       const open = links.find((u) => u.includes('a=open')) || links[0];
       if (open) return open;
     }

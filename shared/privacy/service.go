@@ -238,7 +238,7 @@ func (s *Service) Find(ctx context.Context, brandID, by string, who Who) (Lookup
 }
 
 func (s *Service) subjectHash(brandID, key string) string {
-	return s.hash.Keyed("diner", brandID+"\x00"+key)
+	return SubjectHash(s.hash, brandID, key)
 }
 
 // newRequest makes a request about key, due by the law of the diner's last

@@ -15,6 +15,7 @@ import (
 	"github.com/cardloop/cardloop/shared/aws/dynamo/cardstore"
 	"github.com/cardloop/cardloop/shared/aws/dynamo/casestore"
 	"github.com/cardloop/cardloop/shared/aws/dynamo/greetstore"
+	"github.com/cardloop/cardloop/shared/aws/dynamo/privacystore"
 	"github.com/cardloop/cardloop/shared/aws/ssmparam"
 	"github.com/cardloop/cardloop/shared/casework"
 	"github.com/cardloop/cardloop/shared/greeting"
@@ -43,7 +44,7 @@ func Build(ctx context.Context, app *setup.App) (any, error) {
 	casePages := cases.NewCaseHandler(caseService, struct {
 		*brandstore.Brands
 		*cardstore.Cards
-	}{brands, cards}, signer, app.Log)
+	}{brands, cards}, signer, app.Log).WithReveal(privacystore.New(table))
 	mux := http.NewServeMux()
 	mux.Handle("/k/", casePages)
 	prefs := preferences.NewHandler(consent, app.Log)

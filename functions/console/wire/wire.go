@@ -22,6 +22,7 @@ import (
 	"github.com/cardloop/cardloop/shared/aws/dynamo/exportstore"
 	"github.com/cardloop/cardloop/shared/aws/dynamo/greetstore"
 	"github.com/cardloop/cardloop/shared/aws/dynamo/insightstore"
+	"github.com/cardloop/cardloop/shared/aws/dynamo/privacystore"
 	"github.com/cardloop/cardloop/shared/aws/dynamo/scanstore"
 	"github.com/cardloop/cardloop/shared/aws/s3bucket"
 	"github.com/cardloop/cardloop/shared/aws/sesmail"
@@ -84,6 +85,7 @@ func Build(ctx context.Context, app *setup.App) (any, error) {
 		WithDigestPrefs(digeststore.New(table)).
 		WithInsight(insight.NewReports(insightstore.New(table))).
 		WithBrandInsight(insight.NewRankings(insightstore.New(table))).
-		WithPrivacy(privacywire.Build(app, signer, bucket, phone.Normalize))
+		WithPrivacy(privacywire.Build(app, signer, bucket, phone.Normalize)).
+		WithNeedToKnow(privacystore.New(table), signer)
 	return httpadapter.NewV2(edge.Wrap(h, edge.Options{Stage: app.Env.Stage})).ProxyWithContext, nil
 }

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/a-h/templ"
 
@@ -22,6 +23,7 @@ import (
 	"github.com/cardloop/cardloop/shared/http/respond"
 	"github.com/cardloop/cardloop/shared/i18n"
 	"github.com/cardloop/cardloop/shared/link"
+	"github.com/cardloop/cardloop/shared/privacy"
 	"github.com/cardloop/cardloop/shared/triage"
 )
 
@@ -51,8 +53,22 @@ type CaseHandler struct {
 	cases  caseWorker
 	data   caseData
 	signer *link.Signer
+	audit  revealAudit // WithReveal
 	log    *slog.Logger
 	mux    *http.ServeMux
+}
+
+// revealAudit writes the privacy audit log (privacystore).
+type revealAudit interface {
+	// Audit appends an entry; errors are fault.Unavailable.
+	Audit(ctx context.Context, e privacy.AuditEntry) error
+}
+
+// WithReveal lets the link holder show the diner's full number, each time
+// written to the audit log; without it the number stays masked.
+func (h *CaseHandler) WithReveal(a revealAudit) *CaseHandler {
+	h.audit = a
+	return h
 }
 
 // NewCaseHandler returns the case page's HTTP handler.
@@ -129,6 +145,10 @@ func (h *CaseHandler) post(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	lang := i18n.Negotiate(r.PostForm.Get("lang"), r.Header.Get("Accept-Language"), st.Language)
+	if r.PostForm.Get("action") == "reveal" {
+		h.reveal(w, r, rec, st, lang, tok)
+		return
+	}
 	version, _ := strconv.Atoi(r.PostForm.Get("version"))
 	a := casework.Action{Kind: r.PostForm.Get("action"), By: st.ManagerEmail, Version: version, Note: r.PostForm.Get("note"),
 		Contact: casework.Contact{
@@ -159,6 +179,33 @@ func (h *CaseHandler) post(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// reveal shows the diner's full number to the link holder, once the reveal
+// is in the audit log (who: the manager the link was mailed to; what: the
+// phone of the case's diner; why: the reason chosen). The answer is the
+// page itself, never a redirect, so the number is in no URL or history.
+func (h *CaseHandler) reveal(w http.ResponseWriter, r *http.Request, rec casework.Record, st brand.Store, lang i18n.Lang, tok caseToken) {
+	k := rec.Case
+	reason := r.PostForm.Get("reason")
+	switch {
+	case !slices.Contains(privacy.RevealReasons, reason):
+		h.show(w, r, http.StatusUnprocessableEntity, rec, st, lang, tok, "", map[string]string{"reveal-reason": i18n.T(lang, "rule.one_of", nil)})
+		return
+	case k.NoContact || k.DinerPhone == "":
+		h.failure(w, lang, fault.New(fault.NotFound, "The case has no number to show."))
+		return
+	case h.audit == nil:
+		h.failure(w, lang, fault.New(fault.Unavailable, "Showing numbers is not set up."))
+		return
+	}
+	e := privacy.RevealEntry(h.signer, k.BrandID, k.DinerKey, "case link: "+st.ManagerEmail, "phone", k.StoreID, k.ID, "", reason, time.Now())
+	if err := h.audit.Audit(r.Context(), e); err != nil {
+		h.failure(w, lang, err)
+		return
+	}
+	h.log.Info("contact revealed", "case", k.ID, "field", "phone")
+	h.showPage(w, r, http.StatusOK, rec, st, lang, tok, i18n.T(lang, "case.reveal.done", nil), nil, true)
+}
+
 func (h *CaseHandler) load(w http.ResponseWriter, r *http.Request, id string) (casework.Record, brand.Store, bool) {
 	lang := i18n.Negotiate(r.URL.Query().Get("lang"), r.Header.Get("Accept-Language"), i18n.En)
 	rec, err := h.cases.Record(r.Context(), id)
@@ -182,6 +229,7 @@ type casePage struct {
 	// followed the e-mail's acknowledge link to an open case.
 	AckFirst             bool
 	TelURL               string
+	RevealReasons        []string // empty: the number cannot be revealed here
 	NoContact, Escalated bool
 	Level, Version       int
 	Reasons              []string
@@ -238,6 +286,12 @@ func (e caseEvent) Line() string {
 }
 
 func (h *CaseHandler) show(w http.ResponseWriter, r *http.Request, status int, rec casework.Record, st brand.Store, lang i18n.Lang, tok caseToken, notice string, errs map[string]string) {
+	h.showPage(w, r, status, rec, st, lang, tok, notice, errs, false)
+}
+
+// showPage renders the case page; the diner's number is masked unless
+// revealed (and audited) by this very request.
+func (h *CaseHandler) showPage(w http.ResponseWriter, r *http.Request, status int, rec casework.Record, st brand.Store, lang i18n.Lang, tok caseToken, notice string, errs map[string]string, revealed bool) {
 	k := rec.Case
 	loc, err := st.Location()
 	if err != nil {
@@ -265,8 +319,15 @@ func (h *CaseHandler) show(w http.ResponseWriter, r *http.Request, status int, r
 	if p.DinerName == "" {
 		p.DinerName = i18n.T(lang, "case.anonymous", nil)
 	}
-	if !k.NoContact && strings.HasPrefix(k.DinerPhone, "+") {
+	switch {
+	case k.NoContact || k.DinerPhone == "":
+	case revealed && strings.HasPrefix(k.DinerPhone, "+"):
 		p.Phone, p.TelURL = k.DinerPhone, "tel:"+k.DinerPhone // E.164 from the card's validation
+	default:
+		p.Phone = privacy.MaskPhone(k.DinerPhone)
+	}
+	if h.audit != nil {
+		p.RevealReasons = privacy.RevealReasons
 	}
 	for _, reason := range k.Reasons {
 		detail := reason.Detail

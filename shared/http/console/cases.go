@@ -8,6 +8,7 @@ import (
 	"github.com/cardloop/cardloop/shared/fault"
 	"github.com/cardloop/cardloop/shared/http/respond"
 	"github.com/cardloop/cardloop/shared/i18n"
+	"github.com/cardloop/cardloop/shared/privacy"
 	"github.com/cardloop/cardloop/shared/staff"
 )
 
@@ -29,6 +30,10 @@ func (h *Handler) storeCases(w http.ResponseWriter, r *http.Request, p staff.Pri
 	if err != nil {
 		respond.WriteProblem(w, err, lang, h.log)
 		return
+	}
+	how := contactsFor(p, q.StoreID)
+	for i := range cases {
+		cases[i] = privacy.MaskCase(cases[i], how)
 	}
 	respond.JSON(w, http.StatusOK, map[string]any{"storeId": q.StoreID, "from": q.From, "to": q.To, "cases": cases})
 }

@@ -61,6 +61,13 @@ func (h *Handler) storeExport(w http.ResponseWriter, r *http.Request, p staff.Pr
 		respond.WriteProblem(w, err, lang, h.log)
 		return
 	}
+	if res.Contacts {
+		// Personal data leaves the system: audited before it is handed over.
+		if err := h.auditExport(r.Context(), p, st.ID, kind, res.ID, res.Rows); err != nil {
+			respond.WriteProblem(w, err, lang, h.log)
+			return
+		}
+	}
 	h.log.Info("export", "export", res.ID, "store", st.ID, "kind", kind, "from", from, "to", to, "rows", res.Rows, "bytes", res.Bytes, "delivery", res.Delivery, "contacts", res.Contacts)
 	if res.Delivery == export.Linked {
 		respond.JSON(w, http.StatusOK, map[string]any{

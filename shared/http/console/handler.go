@@ -17,6 +17,7 @@ import (
 	"github.com/cardloop/cardloop/shared/fault"
 	"github.com/cardloop/cardloop/shared/http/respond"
 	"github.com/cardloop/cardloop/shared/i18n"
+	"github.com/cardloop/cardloop/shared/privacy"
 	"github.com/cardloop/cardloop/shared/staff"
 )
 
@@ -59,6 +60,9 @@ type Handler struct {
 	brandInsight brandReporter
 	// Set by WithPrivacy.
 	privacy privacyDesk
+	// Set by WithNeedToKnow.
+	audit auditLog
+	hash  privacy.Hasher
 }
 
 // NewHandler returns the console's HTTP handler. signinURL is where a
@@ -186,6 +190,10 @@ func (h *Handler) storeCards(w http.ResponseWriter, r *http.Request, p staff.Pri
 		respond.WriteProblem(w, err, lang, h.log)
 		return
 	}
+	how := contactsFor(p, id)
+	for i := range page.Cards {
+		page.Cards[i] = privacy.MaskCard(page.Cards[i], how)
+	}
 	respond.JSON(w, http.StatusOK, map[string]any{
 		"storeId": id, "from": q.From, "to": q.To, "cards": page.Cards, "nextCursor": page.Next,
 	})
@@ -240,5 +248,5 @@ func (h *Handler) card(w http.ResponseWriter, r *http.Request, p staff.Principal
 		respond.WriteProblem(w, err, lang, h.log)
 		return
 	}
-	respond.JSON(w, http.StatusOK, c)
+	respond.JSON(w, http.StatusOK, privacy.MaskCard(c, contactsFor(p, c.StoreID)))
 }

@@ -98,23 +98,33 @@
     ? window.cardloopDashboard({ root: $('view-dashboard'), api, t, el, lang, me, stores: stores.stores, status })
     : null;
   $('nav-dashboard').hidden = !dashboard;
+  // The Privacy view: operations and admins (the audit trail: admins).
+  const handlesPrivacy = (me.groups || []).some((g) => g === 'operations' || g === 'admin');
+  const privacy = handlesPrivacy && window.cardloopPrivacy
+    ? window.cardloopPrivacy({ root: $('view-privacy'), api, t, el, lang, me, stores: stores.stores, status })
+    : null;
+  $('nav-privacy').hidden = !privacy;
   let cardsLoaded = false;
   async function route() {
     const onCampaigns = campaigns && location.hash.startsWith('#campaign');
     const onReviews = reviews && location.hash.startsWith('#review');
     const onComments = comments && location.hash.startsWith('#comments');
     const onCards = !dashboard || location.hash.startsWith('#cards');
-    const onDashboard = !onCampaigns && !onReviews && !onComments && !onCards;
+    const onPrivacy = privacy && location.hash.startsWith('#privacy');
+    const onDashboard = !onCampaigns && !onReviews && !onComments && !onPrivacy && !onCards;
     $('view-campaigns').hidden = !onCampaigns;
     $('view-reviews').hidden = !onReviews;
     $('view-comments').hidden = !onComments;
     $('view-dashboard').hidden = !onDashboard;
-    $('view-cards').hidden = !onCards || !!(onCampaigns || onReviews || onComments);
+    $('view-privacy').hidden = !onPrivacy;
+    $('view-cards').hidden = !onCards || !!(onCampaigns || onReviews || onComments || onPrivacy);
     $('nav-dashboard').toggleAttribute('aria-current', onDashboard);
     $('nav-cards').toggleAttribute('aria-current', !$('view-cards').hidden);
     $('nav-campaigns').toggleAttribute('aria-current', !!onCampaigns);
     $('nav-reviews').toggleAttribute('aria-current', !!onReviews);
     $('nav-comments').toggleAttribute('aria-current', !!onComments);
+    $('nav-privacy').toggleAttribute('aria-current', !!onPrivacy);
+    if (onPrivacy) { await privacy.show(); return; }
     if (onCampaigns) { await campaigns.show(location.hash); return; }
     if (onReviews) { await reviews.show(location.hash); return; }
     if (onComments) { await comments.show(location.hash); return; }

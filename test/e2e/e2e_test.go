@@ -5,7 +5,8 @@
 // double-marked paper card is uploaded to the run's scan bucket and read by
 // the running pipeline, so the review queue has a card waiting
 // (reviews.test.mjs), and a clean one with a handwritten comment is stored
-// (comments.test.mjs).
+// (comments.test.mjs). CardFunction's DynamoDB calls pass through a fault
+// proxy (fault_test.go) that retry.test.mjs tells to fail.
 package e2e
 
 import (
@@ -76,10 +77,26 @@ func TestBrowser(t *testing.T) {
 		}
 	}
 
+	endpoint := emulator.EnsureEndpoint(t)
+	// The card function reaches its table through a proxy the browser
+	// tests can tell to fail (retry.test.mjs); its other AWS calls go to the
+	// emulator directly.
+	faults := newFaultProxy(t, endpoint)
+	cardFn := p.Config.Functions["CardFunction"]
+	if cardFn.Environment == nil {
+		cardFn.Environment = map[string]string{}
+	}
+	cardFn.Environment["AWS_ENDPOINT_URL_DYNAMODB"] = faults.URL
+	if p.Config.Functions == nil {
+		p.Config.Functions = map[string]struct {
+			Environment map[string]string `yaml:"environment"`
+		}{}
+	}
+	p.Config.Functions["CardFunction"] = cardFn
+
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan string, 1)
 	done := make(chan error, 1)
-	endpoint := emulator.EnsureEndpoint(t)
 	go func() {
 		done <- p.Run(ctx, runner.Options{Endpoint: endpoint, KeepEmulatorData: true,
 			Seed: seed.WithHistory, Log: testLog{t}, Ready: func(u string) { ready <- u }})
@@ -104,7 +121,8 @@ func TestBrowser(t *testing.T) {
 	args := append([]string{"--test", "--test-reporter=spec"}, strings.Fields(os.Getenv("E2E_FILES"))...)
 	cmd := exec.CommandContext(ctx, "node", args...)
 	cmd.Env = append(os.Environ(), "BASE_URL="+base, "CHROMIUM="+chromium, "REVIEW_SERIAL="+serial, "UPLOAD_FILE="+scanFile,
-		"PAPER_CARD="+paperCard)
+		"PAPER_CARD="+paperCard, "FAULT_URL="+faults.URL, "DYNAMODB_ENDPOINT="+endpoint,
+		"TABLE_NAME="+provision.Placeholders(p.Template, p.Config.Stack, endpoint)["Table"].Name)
 	out, err := cmd.CombinedOutput()
 	t.Logf("node --test:\n%s", out)
 	if err != nil {

@@ -123,9 +123,8 @@ func TestBrowser(t *testing.T) {
 	cmd.Env = append(os.Environ(), "BASE_URL="+base, "CHROMIUM="+chromium, "REVIEW_SERIAL="+serial, "UPLOAD_FILE="+scanFile,
 		"PAPER_CARD="+paperCard, "FAULT_URL="+faults.URL, "DYNAMODB_ENDPOINT="+endpoint,
 		"TABLE_NAME="+provision.Placeholders(p.Template, p.Config.Stack, endpoint)["Table"].Name)
-	out, err := cmd.CombinedOutput()
-	t.Logf("node --test:\n%s", out)
-	if err != nil {
+	cmd.Stdout, cmd.Stderr = testLog{t}, testLog{t} // as it goes: a hung test shows how far it got
+	if err := cmd.Run(); err != nil {
 		t.Fatalf("browser tests failed: %v", err)
 	}
 }

@@ -63,10 +63,12 @@ async function storedCards(store, comment) {
   return ids;
 }
 
-// mail waits up to 60 s for an e-mail to `to` whose text or HTML matches re
-// and returns the first match of re.
+// mail waits up to 3 minutes for an e-mail to `to` whose text or HTML
+// matches re and returns the first match of re. (A case e-mail took 3
+// minutes in a run where the reconciler's first pass triaged the seeded
+// history's 1,400 marked cards on the same emulator.)
 async function mail(to, re) {
-  for (let i = 0; i < 120; i++) {
+  for (let i = 0; i < 360; i++) {
     const r = await fetch(`${BASE}/local/outbox?format=json&to=${encodeURIComponent(to)}`);
     for (const m of (r.ok && await r.json()) || []) { // the outbox answers 502 while the emulator is busy
       const hit = ((m.text || '') + (m.html || '')).match(re);
@@ -74,7 +76,7 @@ async function mail(to, re) {
     }
     await new Promise((res) => setTimeout(res, 500));
   }
-  assert.fail(`no e-mail to ${to} matching ${re} within 60 s`);
+  assert.fail(`no e-mail to ${to} matching ${re} within 3 minutes`);
 }
 
 const RETRY_TITLE = { 'zh-TW': '稍等一下，我們再試一次', 'zh-CN': '稍等一下，我们再试一次', en: 'One moment, let\'s try again' };
@@ -88,7 +90,7 @@ for (const c of [
   { lang: 'en', mode: 'hang', js: false },
 ]) {
   const how = c.js ? 'by itself after Retry-After' : 'with its button (JavaScript off)';
-  test(`${c.lang}: the table ${c.mode === 'fail' ? 'fails' : 'hangs'}, the retry page sends the card again ${how}: one thanks page, one card`, { timeout: 120000 }, async () => {
+  test(`${c.lang}: the table ${c.mode === 'fail' ? 'fails' : 'hangs'}, the retry page sends the card again ${how}: one thanks page, one card`, { timeout: 300000 }, async () => {
     const store = STORES[c.lang];
     const comment = `retry ${c.lang} ${RUN}`;
     const email = `retry-${c.lang.toLowerCase()}-${RUN}@example.com`;

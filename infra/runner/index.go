@@ -77,3 +77,19 @@ func (x *index) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	_ = indexTmpl.Execute(w, map[string]any{"Links": x.links(), "Routes": x.routes, "Jobs": x.jobs, "Sources": x.sources})
 }
+
+// ownPageCSP is the policy of the runner's own pages (index, schedules,
+// outbox, sign-in): no script at all; their inline style sheets and the
+// e-mails the outbox shows in srcdoc frames (which inherit the policy) keep
+// their inline styles and inline images.
+const ownPageCSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; " +
+	"base-uri 'none'; frame-ancestors 'none'"
+
+// ownPage sends the runner's own pages with ownPageCSP. The functions' pages
+// behind the gateway keep theirs.
+func ownPage(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Security-Policy", ownPageCSP)
+		h.ServeHTTP(w, r)
+	})
+}

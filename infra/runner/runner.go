@@ -162,17 +162,17 @@ func (p *Project) Run(ctx context.Context, opts Options) error {
 	idx := &index{base: baseURL, endpoint: opts.Endpoint, routes: routes, jobs: clock.Jobs()}
 	gw, err := gateway.New(routes, invokers, verifiers, gateway.Options{
 		APIID:    res[apiOf(p.Template)].Ref,
-		NotFound: idx,
+		NotFound: ownPage(idx),
 		Log:      log.New(opts.Log, "[gateway] ", log.Ltime),
 	})
 	if err != nil {
 		return err
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/local/schedules", clock.Handler())
-	mux.Handle("/local/schedules/", clock.Handler())
-	mux.Handle("/local/outbox", outbox(opts.Endpoint))
-	mux.Handle("/local/", localauth.Handler(issuer, demo.Users))
+	mux.Handle("/local/schedules", ownPage(clock.Handler()))
+	mux.Handle("/local/schedules/", ownPage(clock.Handler()))
+	mux.Handle("/local/outbox", ownPage(outbox(opts.Endpoint)))
+	mux.Handle("/local/", ownPage(localauth.Handler(issuer, demo.Users)))
 	mux.Handle("/", gw)
 
 	// Background work: clock and event sources stop with bgCtx.

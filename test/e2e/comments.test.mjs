@@ -10,10 +10,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { BASE, SHOTS, launch, signedIn } from './browser.mjs';
+import { BASE, SHOTS, launch, signedIn, seriousOrWorse } from './browser.mjs';
 
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 const CARD = process.env.PAPER_CARD;
 let browser;
 
@@ -39,15 +37,6 @@ const call = (page, path, method = 'GET', body) => page.evaluate(async ([p, m, b
   });
   return { status: r.status, type: r.headers.get('Content-Type'), body: await r.json() };
 }, [path, method, body]);
-
-// seriousOrWorse runs axe-core on the page and returns the serious and
-// critical violations, each as "rule: target".
-async function seriousOrWorse(page) {
-  if (!(await page.evaluate(() => !!window.axe))) await page.addScriptTag({ path: AXE });
-  const res = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
-  return res.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .flatMap((v) => v.nodes.map((n) => v.id + ': ' + n.target.join(' ')));
-}
 
 // parseCSV reads RFC 4180 CSV into rows of cells.
 function parseCSV(text) {

@@ -7,10 +7,8 @@
 // as table" view against the chart, and the page with axe-core.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
-import { BASE, SHOTS, launch, signedIn } from './browser.mjs';
+import { BASE, SHOTS, launch, signedIn, seriousOrWorse } from './browser.mjs';
 
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 let browser;
 
 before(async () => { browser = await launch(); });
@@ -36,15 +34,6 @@ const insight = (page, query) => page.evaluate(async (q) => {
   const r = await fetch('/api/v1/stores/S001/insight?' + q, { headers: { Authorization: 'Bearer ' + sessionStorage.getItem('cardloop.idToken') } });
   return { status: r.status, body: await r.json() };
 }, query);
-
-// seriousOrWorse runs axe-core on the page and returns the serious and
-// critical violations, each as "rule: target".
-async function seriousOrWorse(page) {
-  if (!(await page.evaluate(() => !!window.axe))) await page.addScriptTag({ path: AXE });
-  const res = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
-  return res.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .flatMap((v) => v.nodes.map((n) => v.id + ': ' + n.target.join(' ')));
-}
 
 test('the dashboard at 390 px in zh-TW shows the API\'s numbers, tables match charts, axe finds nothing serious', async () => {
   const { ctx, page } = await signedIn(browser, 'manager.s001@example.com', 'zh-TW');

@@ -59,7 +59,24 @@ func TestBrowser(t *testing.T) {
 		t.Fatal("playwright-core is not installed: run `make e2e-deps` (make test does)")
 	}
 
-	p, base, endpoint := startPipeline(t, seed.WithHistory, testLog{t})
+	// The card function reaches its table through a proxy the browser tests
+	// can tell to fail (retry.test.mjs); its other AWS calls go to the
+	// emulator directly.
+	var faults *faultProxy
+	p, base, endpoint := startPipeline(t, seed.WithHistory, testLog{t}, func(p *runner.Project, endpoint string) {
+		faults = newFaultProxy(t, endpoint)
+		if p.Config.Functions == nil {
+			p.Config.Functions = map[string]struct {
+				Environment map[string]string `yaml:"environment"`
+			}{}
+		}
+		cardFn := p.Config.Functions["CardFunction"]
+		if cardFn.Environment == nil {
+			cardFn.Environment = map[string]string{}
+		}
+		cardFn.Environment["AWS_ENDPOINT_URL_DYNAMODB"] = faults.URL
+		p.Config.Functions["CardFunction"] = cardFn
+	})
 	ctx := context.Background()
 
 	serial, scanFile := seedReview(ctx, t, p, endpoint)
@@ -69,10 +86,10 @@ func TestBrowser(t *testing.T) {
 	args := append([]string{"--test", "--test-reporter=spec"}, strings.Fields(os.Getenv("E2E_FILES"))...)
 	cmd := exec.CommandContext(ctx, "node", args...)
 	cmd.Env = append(os.Environ(), "BASE_URL="+base, "CHROMIUM="+chromium, "REVIEW_SERIAL="+serial, "UPLOAD_FILE="+scanFile,
-		"PAPER_CARD="+paperCard)
-	out, err := cmd.CombinedOutput()
-	t.Logf("node --test:\n%s", out)
-	if err != nil {
+		"PAPER_CARD="+paperCard, "FAULT_URL="+faults.URL, "DYNAMODB_ENDPOINT="+endpoint,
+		"TABLE_NAME="+provision.Placeholders(p.Template, p.Config.Stack, endpoint)["Table"].Name)
+	cmd.Stdout, cmd.Stderr = testLog{t}, testLog{t} // as it goes: a hung test shows how far it got
+	if err := cmd.Run(); err != nil {
 		t.Fatalf("browser tests failed: %v", err)
 	}
 }
@@ -80,8 +97,9 @@ func TestBrowser(t *testing.T) {
 // startPipeline runs the whole local pipeline (every function of
 // template.yaml, the gateway, the emulator's resources seeded by fill) on
 // a free port, its output to log, until the test ends. It returns the
-// project, the app's base URL and the emulator's endpoint.
-func startPipeline(t *testing.T, fill func(context.Context, aws.Config, string) error, log io.Writer) (*runner.Project, string, string) {
+// project, the app's base URL and the emulator's endpoint. Each configure
+// hook may change the project (e.g. a function's environment) before it runs.
+func startPipeline(t *testing.T, fill func(context.Context, aws.Config, string) error, log io.Writer, configure ...func(p *runner.Project, endpoint string)) (*runner.Project, string, string) {
 	t.Helper()
 	root := testenv.Root()
 	p, err := runner.LoadProject(root, filepath.Join(root, "infra", "local.yaml"))
@@ -101,10 +119,13 @@ func startPipeline(t *testing.T, fill func(context.Context, aws.Config, string) 
 			p.Config.Functions[id] = fn
 		}
 	}
+	endpoint := emulator.EnsureEndpoint(t)
+	for _, c := range configure {
+		c(p, endpoint)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan string, 1)
 	done := make(chan error, 1)
-	endpoint := emulator.EnsureEndpoint(t)
 	go func() {
 		done <- p.Run(ctx, runner.Options{Endpoint: endpoint, KeepEmulatorData: true,
 			Seed: fill, Log: log, Ready: func(u string) { ready <- u }})

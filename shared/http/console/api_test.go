@@ -224,18 +224,24 @@ func TestIdempotencyKeyReuse(t *testing.T) {
 func TestConsoleAccess(t *testing.T) {
 	e := newLambdaEnv(t)
 	ev := fixture(t, "console/get-store-cards.json")
+	bearer := ev.Headers["authorization"]
 	tests := []struct {
 		name   string
 		claims map[string]string
 		store  string
 		status int
+		auth   string // the Authorization header; the fixture's "Bearer <token>" when empty
 	}{
-		{"manager of S001 sees S001", ev.RequestContext.Authorizer.JWT.Claims, "S001", 200},
-		{"manager of S002 may not see S001", map[string]string{"sub": "u2", "email": "manager.s002@example.com", "cognito:groups": "[store_manager]", "custom:stores": "S002"}, "S001", 403},
-		{"area manager of S002,S003 sees S003", map[string]string{"sub": "u3", "cognito:groups": "[area_manager]", "custom:stores": "S002,S003"}, "S003", 200},
-		{"operations sees every store", map[string]string{"sub": "u4", "cognito:groups": "[operations]"}, "S002", 200},
-		{"no claims", nil, "S001", 401},
-		{"unknown store", map[string]string{"sub": "u4", "cognito:groups": "[operations]"}, "S999", 404},
+		{"manager of S001 sees S001", ev.RequestContext.Authorizer.JWT.Claims, "S001", 200, ""},
+		// API Gateway's JWT authorizer passes these; the console refuses them itself.
+		{"bare token", ev.RequestContext.Authorizer.JWT.Claims, "S001", 401, strings.TrimPrefix(bearer, "Bearer ")},
+		{"lower-case bearer", ev.RequestContext.Authorizer.JWT.Claims, "S001", 401, "bearer " + strings.TrimPrefix(bearer, "Bearer ")},
+		{"no header", ev.RequestContext.Authorizer.JWT.Claims, "S001", 401, "-"},
+		{"manager of S002 may not see S001", map[string]string{"sub": "u2", "email": "manager.s002@example.com", "cognito:groups": "[store_manager]", "custom:stores": "S002"}, "S001", 403, ""},
+		{"area manager of S002,S003 sees S003", map[string]string{"sub": "u3", "cognito:groups": "[area_manager]", "custom:stores": "S002,S003"}, "S003", 200, ""},
+		{"operations sees every store", map[string]string{"sub": "u4", "cognito:groups": "[operations]"}, "S002", 200, ""},
+		{"no claims", nil, "S001", 401, ""},
+		{"unknown store", map[string]string{"sub": "u4", "cognito:groups": "[operations]"}, "S999", 404, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -247,9 +253,19 @@ func TestConsoleAccess(t *testing.T) {
 			if tt.claims == nil {
 				req.RequestContext.Authorizer = nil
 			}
+			switch tt.auth {
+			case "":
+			case "-":
+				delete(req.Headers, "authorization")
+			default:
+				req.Headers["authorization"] = tt.auth
+			}
 			resp, err := e.console.ProxyWithContext(context.Background(), req)
 			if err != nil || resp.StatusCode != tt.status {
 				t.Errorf("got %d %s, %v; want %d", resp.StatusCode, resp.Body, err, tt.status)
+			}
+			if tt.status == http.StatusUnauthorized && (resp.Headers["Content-Type"] != "application/problem+json" || !strings.Contains(resp.Body, `"status":401`)) {
+				t.Errorf("got %s %s, want a 401 problem document", resp.Headers["Content-Type"], resp.Body)
 			}
 		})
 	}

@@ -126,7 +126,9 @@ type staffHandler func(w http.ResponseWriter, r *http.Request, p staff.Principal
 // signedIn passes the principal whose claims the JWT authorizer put in the
 // request context. The authorizer has already refused unsigned requests; a
 // request without claims here means the route was deployed without it, so it
-// is refused too.
+// is refused too. API Gateway's JWT authorizer also takes a bare token (and
+// any case of "bearer"), so the header's scheme is checked here again with
+// staff.BearerToken: the console answers exactly what the local gateway does.
 func (h *Handler) signedIn(next staffHandler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		lang := i18n.Negotiate(r.URL.Query().Get("lang"), r.Header.Get("Accept-Language"), i18n.En)
@@ -135,6 +137,9 @@ func (h *Handler) signedIn(next staffHandler) http.HandlerFunc {
 		ok := false
 		if rc, found := core.GetAPIGatewayV2ContextFromContext(r.Context()); found && rc.Authorizer != nil && rc.Authorizer.JWT != nil {
 			p, ok = staff.FromClaims(rc.Authorizer.JWT.Claims)
+		}
+		if _, bearer := staff.BearerToken(r.Header.Get("Authorization")); !bearer {
+			ok = false
 		}
 		if !ok {
 			respond.WriteProblem(w, fault.New(fault.Unauthorized, "Sign in to use the console."), lang, h.log)

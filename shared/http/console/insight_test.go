@@ -88,6 +88,7 @@ func get(t *testing.T, a *httpadapter.HandlerAdapterV2, path, query, user, group
 		},
 	}
 	if user != "" {
+		req.Headers["authorization"] = "Bearer " + user + ".token"
 		req.RequestContext.Authorizer = &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
 			JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{Claims: map[string]string{
 				"sub": "local-" + user, "email": user + "@example.com", "cognito:groups": "[" + groups + "]", "custom:stores": "[" + stores + "]",

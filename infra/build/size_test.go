@@ -23,7 +23,9 @@ var (
 		// the protobuf runtime are 6 MiB, and protobuf's reflective
 		// formatting (reflect.Value.MethodByName) makes the linker keep
 		// every exported method of the AWS SDK's types, about 2.5 MiB more.
-		"CardFunction":   18.5,
+		// 18.1 → 18.5 MiB on 2026-11-27 with strict JSON, the request
+		// deadline, the per-client limiter and the privacy work.
+		"CardFunction":   18.7,
 		"TriageFunction": 12,
 		// The chart's rasteriser and the Go font (digits only) beside
 		// DynamoDB and SES v2.

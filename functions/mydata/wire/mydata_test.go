@@ -92,7 +92,7 @@ func (r myDataRig) do(t *testing.T, method, path string, form url.Values) *httpt
 // mailedLinks returns the "My data" links the emulator's SES sent to to.
 func mailedLinks(t *testing.T, to string) []string {
 	t.Helper()
-	resp, err := http.Get(emulator.Endpoint() + "/moto-api/data.json")
+	resp, err := http.Get(emulator.EnsureEndpoint(t) + "/moto-api/data.json")
 	if err != nil {
 		t.Fatal(err)
 	}

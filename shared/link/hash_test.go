@@ -2,6 +2,7 @@ package link_test
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 	"time"
 
@@ -21,5 +22,33 @@ func TestKeyed(t *testing.T) {
 		if other == h {
 			t.Errorf("%s: got the same hash", name)
 		}
+	}
+}
+
+// TestKeyedClientAddress: the per-client limiter counts by a keyed hash of
+// the source address (shared/http/limit), never the address itself.
+func TestKeyedClientAddress(t *testing.T) {
+	a, _ := link.NewSigner(bytes.Repeat([]byte{1}, 32), time.Now)
+	b, _ := link.NewSigner(bytes.Repeat([]byte{2}, 32), time.Now)
+	p := a.Keyed("client-ip", "203.0.113.7")
+	for _, tc := range []struct {
+		name string
+		got  string
+		same bool
+	}{
+		{"same key, purpose and value", a.Keyed("client-ip", "203.0.113.7"), true},
+		{"another value", a.Keyed("client-ip", "203.0.113.8"), false},
+		{"another purpose", a.Keyed("other", "203.0.113.7"), false},
+		{"another key", b.Keyed("client-ip", "203.0.113.7"), false},
+		{"purpose and value run together", a.Keyed("client-ip2", "03.0.113.7"), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if (tc.got == p) != tc.same {
+				t.Errorf("got %s against %s, want same=%v", tc.got, p, tc.same)
+			}
+		})
+	}
+	if len(p) != 52 || strings.Contains(p, "203") {
+		t.Errorf("keyed hash: got %q, want 52 base32 characters that do not show the address", p)
 	}
 }

@@ -46,7 +46,7 @@ type counter interface {
 
 // pseudonymizer turns an address into a keyed hash (link.Signer).
 type pseudonymizer interface {
-	Pseudonym(purpose, value string) string
+	Keyed(purpose, value string) string
 }
 
 // Limiter counts each client's requests against one Rule.
@@ -82,7 +82,7 @@ func (l *Limiter) Allow(ctx context.Context, addr string) (bool, time.Duration) 
 	end := start.Add(l.rule.Window)
 	// Kept one window past its end: the item is never read after it, and
 	// the table's TTL may take days to delete it anyway.
-	n, err := l.counts.Count(ctx, l.ids.Pseudonym("client-ip", addr), start, end.Add(l.rule.Window))
+	n, err := l.counts.Count(ctx, l.ids.Keyed("client-ip", addr), start, end.Add(l.rule.Window))
 	if err != nil {
 		l.log.Warn("client request count not kept; request let through", "err", err)
 		return true, 0

@@ -38,7 +38,7 @@ func (f *fakeCounts) Count(_ context.Context, client string, start, expires time
 
 type fakeIDs struct{}
 
-func (fakeIDs) Pseudonym(purpose, value string) string { return "h(" + purpose + "," + value + ")" }
+func (fakeIDs) Keyed(purpose, value string) string { return "h(" + purpose + "," + value + ")" }
 
 // ok is the wrapped handler: it answers 201 and counts its calls.
 type ok struct{ calls int }

@@ -51,6 +51,10 @@ const (
 	CodeTooLarge = "too_large"
 	// CodeBadImage: the file is not a readable JPEG, PNG or TIFF image.
 	CodeBadImage = "bad_image"
+	// CodeBlank: the page is blank paper (the back of a card scanned on a
+	// duplex scanner): no registration marks and next to no ink. Ingestion
+	// skips it silently; it is not a card that failed.
+	CodeBlank = "blank"
 )
 
 // Error is why a page could not be read as a card. Code is one of the Code

@@ -15,11 +15,11 @@ import (
 	"github.com/cardloop/cardloop/infra/lambdart"
 )
 
-// buildEcho builds ../testdata/fns/echo for this machine.
+// buildEcho builds ../testdata/functions/echo for this machine.
 func buildEcho(t *testing.T) string {
 	t.Helper()
 	out := filepath.Join(t.TempDir(), "bootstrap")
-	cmd := exec.Command("go", "build", "-tags", "lambda.norpc", "-o", out, "../testdata/fns/echo")
+	cmd := exec.Command("go", "build", "-tags", "lambda.norpc", "-o", out, "../testdata/functions/echo")
 	cmd.Env = append(cmd.Environ(), "CGO_ENABLED=0")
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("build echo: %v\n%s", err, b)

@@ -130,9 +130,24 @@ func (f *Function) Warm(ctx context.Context) error {
 // before the function answers, Invoke returns ctx's error and the invocation
 // runs on to its end (or timeout) in the background, as in Lambda.
 func (f *Function) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
+	out, _, err := f.invoke(ctx, payload, false)
+	return out, err
+}
+
+// InvokeTail is Invoke that also returns the end of what the function logged
+// during the invocation (its last 4 KB), like Lambda's Invoke with LogType
+// Tail.
+func (f *Function) InvokeTail(ctx context.Context, payload []byte) ([]byte, string, error) {
+	return f.invoke(ctx, payload, true)
+}
+
+func (f *Function) invoke(ctx context.Context, payload []byte, tail bool) ([]byte, string, error) {
 	in, err := f.acquire(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("invoke %s: %w", f.cfg.Name, err)
+		return nil, "", fmt.Errorf("invoke %s: %w", f.cfg.Name, err)
+	}
+	if tail {
+		in.log.capture()
 	}
 	inv := &invocation{
 		id:       newRequestID(),
@@ -144,41 +159,45 @@ func (f *Function) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 	case in.next <- inv:
 	case <-in.exited:
 		f.drop(in)
-		return nil, f.exitError(inv, in)
+		return nil, in.log.take(), f.exitError(inv, in)
 	case <-ctx.Done():
+		in.log.take()
 		f.release(in)
-		return nil, ctx.Err()
+		return nil, "", ctx.Err()
 	}
-	finish := func() ([]byte, error) {
+	// finish waits for the result; the log is taken before the process is
+	// released to other work.
+	type outcome struct {
+		body []byte
+		log  string
+		err  error
+	}
+	finish := func() outcome {
 		timer := time.NewTimer(time.Until(inv.deadline))
 		defer timer.Stop()
 		select {
 		case r := <-inv.result:
+			o := outcome{r.body, in.log.take(), r.err}
 			f.release(in)
-			return r.body, r.err
+			return o
 		case <-in.exited:
+			o := outcome{nil, in.log.take(), f.exitError(inv, in)}
 			f.drop(in)
-			return nil, f.exitError(inv, in)
+			return o
 		case <-timer.C:
-			fmt.Fprintf(f.log, "RequestId: %s Task timed out after %.2f seconds\n", inv.id, f.cfg.Timeout.Seconds())
+			fmt.Fprintf(in.log, "RequestId: %s Task timed out after %.2f seconds\n", inv.id, f.cfg.Timeout.Seconds())
+			o := outcome{nil, in.log.take(), &FunctionError{Type: "Sandbox.Timedout", Message: fmt.Sprintf("RequestId: %s Error: Task timed out after %.2f seconds", inv.id, f.cfg.Timeout.Seconds())}}
 			f.drop(in)
-			return nil, &FunctionError{Type: "Sandbox.Timedout", Message: fmt.Sprintf("RequestId: %s Error: Task timed out after %.2f seconds", inv.id, f.cfg.Timeout.Seconds())}
+			return o
 		}
 	}
-	type outcome struct {
-		body []byte
-		err  error
-	}
 	done := make(chan outcome, 1)
-	go func() {
-		b, err := finish()
-		done <- outcome{b, err}
-	}()
+	go func() { done <- finish() }()
 	select {
 	case o := <-done:
-		return o.body, o.err
+		return o.body, o.log, o.err
 	case <-ctx.Done():
-		return nil, ctx.Err()
+		return nil, "", ctx.Err()
 	}
 }
 
@@ -291,8 +310,9 @@ func (f *Function) spawn(ctx context.Context) (*instance, error) {
 	cmd := exec.Command(bin)
 	cmd.Dir = filepath.Dir(bin)
 	cmd.Env = f.environ(ln.Addr().String(), filepath.Dir(bin))
-	cmd.Stdout = f.log
-	cmd.Stderr = f.log
+	in.log = newTailWriter(f.log)
+	cmd.Stdout = in.log
+	cmd.Stderr = in.log
 	childproc.Prepare(cmd)
 	if err := cmd.Start(); err != nil {
 		_ = in.srv.Close()

@@ -187,3 +187,55 @@ func TestKillBusy(t *testing.T) {
 		t.Errorf("next invocation: got %s, %v; want the event back", got, err)
 	}
 }
+
+// TestInvokeTail: InvokeTail returns what the process logged during that
+// invocation only (not its start, not other invocations), for a success, a
+// function error and a crash, while the function's log still gets it all.
+func TestInvokeTail(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs a Lambda binary")
+	}
+	var logs syncBuffer
+	fn := lambdart.New(lambdart.Config{Name: "local-Echo", Label: "EchoFunction", Binary: buildEcho(t),
+		Timeout: 2 * time.Second, MaxConcurrency: 1, Log: &logs})
+	defer fn.Close()
+	ctx := context.Background()
+	tests := []struct {
+		name     string
+		payload  string
+		wantLog  []string // lines the tail has
+		wantErr  bool
+		notInLog string
+	}{
+		{"ok", `{"n":1}`, []string{"echo: got event 7 bytes\n"}, false, ""},
+		{"function error", `{"error":"boom"}`, []string{"echo: got event 16 bytes\n", `{"errorMessage":"boom","errorType":"errorString"}` + "\n"}, true, "got event 7 bytes"},
+		{"crash", `{"crash":true}`, []string{"echo: got event 14 bytes\n", "echo: crashing on purpose\n"}, true, "got event 7 bytes"},
+		{"after a crash, a new process", `{"n":22}`, []string{"echo: got event 8 bytes\n"}, false, "crashing"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, tail, err := fn.InvokeTail(ctx, []byte(tt.payload))
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("err = %v, want error: %v", err, tt.wantErr)
+			}
+			for _, want := range tt.wantLog {
+				if !strings.Contains(tail, want) {
+					t.Errorf("tail = %q, want it to have %q", tail, want)
+				}
+			}
+			if tt.notInLog != "" && strings.Contains(tail, tt.notInLog) {
+				t.Errorf("tail %q has %q from another invocation", tail, tt.notInLog)
+			}
+			if !strings.Contains(logs.String(), "[EchoFunction] "+tt.wantLog[0]) {
+				t.Errorf("the function's log lacks %q", tt.wantLog[0])
+			}
+		})
+	}
+	// Invoke (no tail) keeps nothing for a later InvokeTail.
+	if _, err := fn.Invoke(ctx, []byte(`{"n":333}`)); err != nil {
+		t.Fatal(err)
+	}
+	if _, tail, err := fn.InvokeTail(ctx, []byte(`{"n":4444}`)); err != nil || tail != "echo: got event 10 bytes\n" {
+		t.Errorf("InvokeTail after Invoke = %q, %v; want only its own line", tail, err)
+	}
+}

@@ -35,6 +35,7 @@ type result struct {
 type instance struct {
 	arn      string
 	cmd      *exec.Cmd
+	log      *tailWriter // the process's output
 	srv      *http.Server
 	next     chan *invocation
 	ready    chan struct{}

@@ -237,6 +237,7 @@ func (p *Project) Run(ctx context.Context, opts Options) error {
 		defer bg.Done()
 		clock.Run(bgCtx)
 	}()
+	t = time.Now()
 	sources, err := eventsource.Start(bgCtx, eventsource.Stack{
 		Config: awsCfg, Template: p.Template, Resolver: r, Resources: res, Functions: sourceInvokers,
 		Prefix: p.Config.Stack, Log: log.New(opts.Log, "[events] ", log.Ltime),
@@ -245,6 +246,7 @@ func (p *Project) Run(ctx context.Context, opts Options) error {
 		return err
 	}
 	idx.sources = sources.Descriptions
+	phase("event sources", t)
 
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	serveErr := make(chan error, 1)
@@ -292,7 +294,7 @@ func (p *Project) buildFunctions(ctx context.Context, fns []sam.Function, logger
 	logger.Printf("building %d functions in one go build on %d cores into %s (%s)", len(ids), runtime.NumCPU(), binDir, firstBuild)
 	bins, sum, err := build.All(ctx, p.Root, ids, binDir, runtime.GOARCH, func(pr build.Progress) {
 		if pr.Function != "" {
-			logger.Printf("building %d/%d %s… %s (%d packages compiled)", pr.Done, pr.Total, pr.Function, seconds(pr.Elapsed), pr.Packages)
+			logger.Printf("built %d/%d %s (%s, %d packages compiled)", pr.Done, pr.Total, pr.Function, seconds(pr.Elapsed), pr.Packages)
 		} else {
 			logger.Printf("building… %s (%d packages compiled, %d/%d functions)", seconds(pr.Elapsed), pr.Packages, pr.Done, pr.Total)
 		}

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -20,11 +21,26 @@ import (
 	"github.com/cardloop/cardloop/infra/runner"
 )
 
-type testLog struct{ t *testing.T }
+type testLog struct {
+	t    *testing.T
+	mu   *sync.Mutex
+	kept *strings.Builder // when not nil, everything written
+}
 
 func (l testLog) Write(p []byte) (int, error) {
 	l.t.Log(strings.TrimRight(string(p), "\n"))
+	if l.kept != nil {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		l.kept.Write(p)
+	}
 	return len(p), nil
+}
+
+func (l testLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.kept.String()
 }
 
 // TestRun runs the test template end to end: build, provision, gateway,
@@ -47,16 +63,29 @@ func TestRun(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	logs := testLog{t: t, mu: &sync.Mutex{}, kept: &strings.Builder{}}
 	ready := make(chan string, 1)
 	done := make(chan error, 1)
 	go func() {
-		done <- p.Run(ctx, runner.Options{Endpoint: endpoint, KeepEmulatorData: true, Log: testLog{t}, Ready: func(u string) { ready <- u }})
+		done <- p.Run(ctx, runner.Options{Endpoint: endpoint, KeepEmulatorData: true, Log: logs, Ready: func(u string) { ready <- u }})
 	}()
 	var base string
 	select {
 	case base = <-ready:
 	case err := <-done:
 		t.Fatalf("run: %v", err)
+	}
+
+	// The start says what it is doing: each function as it is linked (the
+	// run directory is new, so both are), then the time of each phase.
+	for _, want := range []string{
+		"building 2 functions in one go build",
+		"built 1/2 ", "built 2/2 ",
+		"ready in ", "emulator ", "provisioning ", "build ", "starting functions ",
+	} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("the runner's log lacks %q", want)
+		}
 	}
 
 	get := func(path, token string) (int, []byte) {

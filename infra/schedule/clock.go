@@ -3,6 +3,7 @@ package schedule
 import (
 	"context"
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -140,6 +141,16 @@ type Invoker interface {
 	Invoke(ctx context.Context, payload []byte) ([]byte, error)
 }
 
+// tailInvoker is an Invoker that also returns what the function logged
+// during the run (lambdart.Function.InvokeTail, Lambda's LogType Tail).
+type tailInvoker interface {
+	InvokeTail(ctx context.Context, payload []byte) ([]byte, string, error)
+}
+
+// LogHeader carries, base64-encoded, what the function logged during a run
+// triggered through the API (Lambda's X-Amz-Log-Result).
+const LogHeader = "X-Log-Result"
+
 // ErrUnknown is returned by Trigger for a schedule the template lacks.
 var ErrUnknown = errors.New("no such schedule")
 
@@ -244,12 +255,43 @@ func (c *Clock) fire(ctx context.Context, j Job, t time.Time) ([]byte, error) {
 // Trigger fires the job of function's event now and returns the function's
 // response.
 func (c *Clock) Trigger(ctx context.Context, function, event string) ([]byte, error) {
-	for _, j := range c.jobs {
-		if j.Function == function && j.Event == event {
-			return c.fire(ctx, j, c.now())
-		}
+	run, err := c.runNow(ctx, function, event)
+	if err != nil {
+		return nil, err
 	}
-	return nil, fmt.Errorf("trigger %s/%s: %w", function, event, ErrUnknown)
+	return run.Output, run.Err
+}
+
+// runNow fires the job of function's event now and returns what the run
+// did: the function's response or error, and what it logged when its
+// invoker can say. The error is ErrUnknown's, for a schedule the template
+// lacks.
+func (c *Clock) runNow(ctx context.Context, function, event string) (Run, error) {
+	for _, j := range c.jobs {
+		if j.Function != function || j.Event != event {
+			continue
+		}
+		run := Run{Function: function, Event: event, At: time.Now()}
+		t, ok := c.functions[j.Function].(tailInvoker)
+		if !ok {
+			run.Output, run.Err = c.fire(ctx, j, c.now())
+			run.Took = time.Since(run.At)
+			return run, nil
+		}
+		payload, err := j.Payload(c.now())
+		if err != nil {
+			return Run{}, err
+		}
+		c.log.Printf("schedule %s/%s: invoking now", j.Function, j.Event)
+		run.Output, run.Log, run.Err = t.InvokeTail(ctx, payload)
+		run.Tailed = true
+		run.Took = time.Since(run.At)
+		if run.Err != nil {
+			run.Err = fmt.Errorf("invoke %s for %s: %w", j.Function, j.Event, run.Err)
+		}
+		return run, nil
+	}
+	return Run{}, fmt.Errorf("trigger %s/%s: %w", function, event, ErrUnknown)
 }
 
 // Handler serves POST /local/schedules/{function}/{event}, which triggers
@@ -261,27 +303,29 @@ func (c *Clock) Trigger(ctx context.Context, function, event string) ([]byte, er
 func (c *Clock) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /local/schedules/{function}/{event}", func(w http.ResponseWriter, r *http.Request) {
-		fn, ev := r.PathValue("function"), r.PathValue("event")
-		start := time.Now()
-		out, err := c.Trigger(r.Context(), fn, ev)
+		run, err := c.runNow(r.Context(), r.PathValue("function"), r.PathValue("event"))
 		if wantsHTML(r) {
-			if errors.Is(err, ErrUnknown) {
+			if err != nil {
 				http.Error(w, err.Error(), http.StatusNotFound)
 				return
 			}
-			id := c.record(Run{Function: fn, Event: ev, At: start, Took: time.Since(start), Output: out, Err: err})
+			id := c.record(run)
 			http.Redirect(w, r, "/local/schedules?run="+strconv.Itoa(id), http.StatusSeeOther)
 			return
 		}
 		w.Header().Set("Content-Type", "application/json")
+		if run.Log != "" {
+			w.Header().Set(LogHeader, base64.StdEncoding.EncodeToString([]byte(run.Log)))
+		}
 		switch {
-		case errors.Is(err, ErrUnknown):
+		case err != nil:
 			w.WriteHeader(http.StatusNotFound)
 			_ = json.NewEncoder(w).Encode(map[string]string{"message": err.Error()})
-		case err != nil:
+		case run.Err != nil:
 			w.WriteHeader(http.StatusBadGateway)
-			_ = json.NewEncoder(w).Encode(map[string]string{"message": err.Error()})
+			_ = json.NewEncoder(w).Encode(map[string]string{"message": run.Err.Error()})
 		default:
+			out := run.Output
 			if len(out) == 0 || !json.Valid(out) {
 				out = []byte("null")
 			}

@@ -16,6 +16,8 @@ type Run struct {
 	At              time.Time
 	Took            time.Duration
 	Output          []byte // the function's response
+	Log             string // what the function logged during the run
+	Tailed          bool   // whether Log is known (the invoker can tell)
 	Err             error
 }
 
@@ -101,6 +103,7 @@ button{font:inherit;min-height:2.75rem;padding:.4rem 1rem;cursor:pointer}
 <h2 id="result-h">{{.Summary}}</h2>
 <p>Started {{.At.UTC.Format "2006-01-02 15:04:05"}} UTC.</p>
 {{if .Err}}<p>Error:</p><pre>{{.Err}}</pre>{{else if .Response}}<p>Response:</p><pre>{{.Response}}</pre>{{else}}<p>The function returned no response.</p>{{end}}
+{{if .Log}}<p>What it logged (the last 4 KB):</p><pre>{{.Log}}</pre>{{else if .Tailed}}<p>It logged nothing.</p>{{end}}
 </section>{{end}}
 {{if .Missing}}<p role="status">Run {{.Missing}} is no longer remembered (the runner keeps the last few, until it restarts).</p>{{end}}
 <p>Each schedule of template.yaml. <strong>Run now</strong> fires it at once, with the event its schedule would send, and shows what the function did.</p>

@@ -2,6 +2,7 @@ package schedule
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"io"
@@ -71,6 +72,76 @@ func (r *recorder) Invoke(_ context.Context, p []byte) ([]byte, error) {
 	defer r.mu.Unlock()
 	r.payloads = append(r.payloads, p)
 	return []byte(`{"ok":true}`), nil
+}
+
+// tailing is an invoker that also says what the function logged.
+type tailing struct {
+	log string
+	err error
+}
+
+func (f *tailing) Invoke(ctx context.Context, p []byte) ([]byte, error) {
+	out, _, err := f.InvokeTail(ctx, p)
+	return out, err
+}
+
+func (f *tailing) InvokeTail(context.Context, []byte) ([]byte, string, error) {
+	return nil, f.log, f.err
+}
+
+// TestTriggerAPI: an API client gets the function's response as the body and
+// what it logged in LogHeader (base64), also when the function fails.
+func TestTriggerAPI(t *testing.T) {
+	tpl, err := sam.Load("../testdata/template.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := sam.NewResolver(tpl, nil, "sched")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id, res := range provision.Placeholders(tpl, "sched", "") {
+		r.Resources[id] = res.Values()
+	}
+	jobs, err := Jobs(tpl, r, "sched")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name       string
+		invoker    Invoker
+		wantStatus int
+		wantBody   string
+		wantLog    string
+	}{
+		{"logged", &tailing{log: "planned 3\n"}, 200, "null", "planned 3\n"},
+		{"failed, logged", &tailing{log: "no table\n", err: errors.New("boom")}, 502, `{"message":"invoke EchoFunction for Nightly: boom"}` + "\n", "no table\n"},
+		{"logged nothing", &tailing{}, 200, "null", ""},
+		{"cannot tell", &recorder{}, 200, `{"ok":true}`, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			clock, err := New(jobs, map[string]Invoker{"EchoFunction": tt.invoker}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv := httptest.NewServer(clock.Handler())
+			defer srv.Close()
+			resp, err := http.Post(srv.URL+"/local/schedules/EchoFunction/Nightly", "", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			logged, err := base64.StdEncoding.DecodeString(resp.Header.Get(LogHeader))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if resp.StatusCode != tt.wantStatus || string(body) != tt.wantBody || string(logged) != tt.wantLog {
+				t.Errorf("got %d %q log %q, want %d %q log %q", resp.StatusCode, body, logged, tt.wantStatus, tt.wantBody, tt.wantLog)
+			}
+		})
+	}
 }
 
 func TestTrigger(t *testing.T) {
@@ -196,6 +267,9 @@ func TestPage(t *testing.T) {
 	}{
 		{"ok", &recorder{}, []string{"EchoFunction ran (Nightly): ok in ", "Response:", "&#34;ok&#34;: true"}},
 		{"error", failing{}, []string{"EchoFunction ran (Nightly): failed in ", "Error:", "planner: table is missing"}},
+		{"ok, with its log", &tailing{log: "planned 3 greetings for S001\n"}, []string{"EchoFunction ran (Nightly): ok in ", "What it logged (the last 4 KB):", "<pre>planned 3 greetings for S001\n</pre>"}},
+		{"ok, logged nothing", &tailing{}, []string{"EchoFunction ran (Nightly): ok in ", "The function returned no response.", "It logged nothing."}},
+		{"error, with its log", &tailing{log: "table missing <S001>\n", err: errors.New("boom")}, []string{"failed in ", "boom", "<pre>table missing &lt;S001&gt;\n</pre>"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

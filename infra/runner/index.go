@@ -53,14 +53,14 @@ func (x *index) banner() string {
 var indexTmpl = template.Must(template.New("index").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>cardloop (local)</title>
-<style>body{font-family:system-ui,sans-serif;max-width:48rem;margin:2rem auto;padding:0 1rem;line-height:1.5}code{background:#f3f3f3;padding:0 .25rem}td,th{padding:.2rem .6rem;text-align:left}</style>
+<style>body{font-family:system-ui,sans-serif;max-width:48rem;margin:2rem auto;padding:0 1rem;line-height:1.5}code{background:#f3f3f3;padding:0 .25rem;overflow-wrap:anywhere}td,th{padding:.2rem .6rem;text-align:left}.wide{overflow-x:auto}button{font:inherit;min-height:2.75rem;padding:.2rem .8rem}</style>
 </head><body><main>
 <h1>cardloop — local run</h1>
 <ul>{{range .Links}}<li><a href="{{index . 1}}">{{index . 0}}</a> <code>{{index . 1}}</code></li>{{end}}</ul>
-<h2>Routes</h2>
-<table><thead><tr><th scope="col">Route</th><th scope="col">Function</th><th scope="col">Authorizer</th></tr></thead><tbody>
+<h2 id="routes-h">Routes</h2>
+<div class="wide" role="region" aria-labelledby="routes-h" tabindex="0"><table><thead><tr><th scope="col">Route</th><th scope="col">Function</th><th scope="col">Authorizer</th></tr></thead><tbody>
 {{range .Routes}}<tr><td><code>{{.Key}}</code></td><td>{{.Function}}</td><td>{{if .Authorizer}}{{.Authorizer}}{{else}}none{{end}}</td></tr>{{end}}
-</tbody></table>
+</tbody></table></div>
 {{if .Jobs}}<h2><a href="/local/schedules">Schedules</a></h2><ul>{{range .Jobs}}<li>{{.Function}}/{{.Event}} <code>{{.Expression}}</code>
 <form method="post" action="/local/schedules/{{.Function}}/{{.Event}}" style="display:inline"><button type="submit" aria-label="Run now: {{.Function}} {{.Event}}">Run now</button></form></li>{{end}}</ul>{{end}}
 {{if .Sources}}<h2>Event sources</h2><ul>{{range .Sources}}<li>{{.}}</li>{{end}}</ul>{{end}}

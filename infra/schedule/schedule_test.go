@@ -74,6 +74,41 @@ func (r *recorder) Invoke(_ context.Context, p []byte) ([]byte, error) {
 	return []byte(`{"ok":true}`), nil
 }
 
+// testJobs returns the schedules of the test template, with placeholder
+// resource names under the stack "sched".
+func testJobs(t *testing.T) []Job {
+	t.Helper()
+	tpl, err := sam.Load("../testdata/template.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := sam.NewResolver(tpl, nil, "sched")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id, res := range provision.Placeholders(tpl, "sched", "") {
+		r.Resources[id] = res.Values()
+	}
+	jobs, err := Jobs(tpl, r, "sched")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return jobs
+}
+
+// serve serves the schedules of jobs, all run by invoker as EchoFunction,
+// until the test ends.
+func serve(t *testing.T, jobs []Job, invoker Invoker) *httptest.Server {
+	t.Helper()
+	clock, err := New(jobs, map[string]Invoker{"EchoFunction": invoker}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(clock.Handler())
+	t.Cleanup(srv.Close)
+	return srv
+}
+
 // tailing is an invoker that also says what the function logged.
 type tailing struct {
 	log string
@@ -92,21 +127,7 @@ func (f *tailing) InvokeTail(context.Context, []byte) ([]byte, string, error) {
 // TestTriggerAPI: an API client gets the function's response as the body and
 // what it logged in LogHeader (base64), also when the function fails.
 func TestTriggerAPI(t *testing.T) {
-	tpl, err := sam.Load("../testdata/template.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := sam.NewResolver(tpl, nil, "sched")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for id, res := range provision.Placeholders(tpl, "sched", "") {
-		r.Resources[id] = res.Values()
-	}
-	jobs, err := Jobs(tpl, r, "sched")
-	if err != nil {
-		t.Fatal(err)
-	}
+	jobs := testJobs(t)
 	tests := []struct {
 		name       string
 		invoker    Invoker
@@ -121,12 +142,7 @@ func TestTriggerAPI(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			clock, err := New(jobs, map[string]Invoker{"EchoFunction": tt.invoker}, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			srv := httptest.NewServer(clock.Handler())
-			defer srv.Close()
+			srv := serve(t, jobs, tt.invoker)
 			resp, err := http.Post(srv.URL+"/local/schedules/EchoFunction/Nightly", "", nil)
 			if err != nil {
 				t.Fatal(err)
@@ -145,21 +161,7 @@ func TestTriggerAPI(t *testing.T) {
 }
 
 func TestTrigger(t *testing.T) {
-	tpl, err := sam.Load("../testdata/template.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := sam.NewResolver(tpl, nil, "sched")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for id, res := range provision.Placeholders(tpl, "sched", "") {
-		r.Resources[id] = res.Values()
-	}
-	jobs, err := Jobs(tpl, r, "sched")
-	if err != nil {
-		t.Fatal(err)
-	}
+	jobs := testJobs(t)
 	if len(jobs) != 2 {
 		t.Fatalf("jobs: got %d, want 2", len(jobs))
 	}
@@ -222,21 +224,7 @@ func (failing) Invoke(context.Context, []byte) ([]byte, error) {
 // TestPage walks the browser's way through /local/schedules: the list,
 // a Run now form post, the redirect and the page saying what the run did.
 func TestPage(t *testing.T) {
-	tpl, err := sam.Load("../testdata/template.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := sam.NewResolver(tpl, nil, "sched")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for id, res := range provision.Placeholders(tpl, "sched", "") {
-		r.Resources[id] = res.Values()
-	}
-	jobs, err := Jobs(tpl, r, "sched")
-	if err != nil {
-		t.Fatal(err)
-	}
+	jobs := testJobs(t)
 	const browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	do := func(t *testing.T, base, method, path, accept string) (*http.Response, string) {

@@ -46,35 +46,47 @@ func (t *tailWriter) Write(b []byte) (int, error) {
 	return t.w.Write(b)
 }
 
-// capture starts keeping the output.
+// capture starts keeping the output, once what the process wrote before
+// (for an earlier invocation) has settled.
 func (t *tailWriter) capture() {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.capturing, t.buf = true, nil
+	t.settle(func() { t.capturing, t.buf = true, nil })
+}
+
+// settle calls f, under the lock, once nothing has been written for
+// settleQuiet since settle was called or since the last write, or after
+// settleMax.
+func (t *tailWriter) settle(f func()) {
+	start := time.Now()
+	for {
+		t.mu.Lock()
+		if now := time.Now(); (now.Sub(start) >= settleQuiet && now.Sub(t.last) >= settleQuiet) || now.Sub(start) >= settleMax {
+			f()
+			t.mu.Unlock()
+			return
+		}
+		t.mu.Unlock()
+		time.Sleep(settleQuiet / 3)
+	}
 }
 
 // take stops capturing, once the output has settled, and returns the last
 // tailLimit bytes kept ("" when not capturing).
 func (t *tailWriter) take() string {
-	start := time.Now()
-	deadline := start.Add(settleMax)
-	for {
-		t.mu.Lock()
-		if !t.capturing {
-			t.mu.Unlock()
-			return ""
-		}
-		quiet := time.Since(start) >= settleQuiet && time.Since(t.last) >= settleQuiet
-		if quiet || time.Now().After(deadline) {
-			b := t.buf
-			t.capturing, t.buf = false, nil
-			t.mu.Unlock()
-			if len(b) > tailLimit {
-				b = b[len(b)-tailLimit:]
-			}
-			return string(b)
-		}
-		t.mu.Unlock()
-		time.Sleep(settleQuiet / 3)
+	t.mu.Lock()
+	capturing := t.capturing
+	t.mu.Unlock()
+	if !capturing { // the usual invocation: nothing to wait for
+		return ""
 	}
+	var b []byte
+	t.settle(func() {
+		if t.capturing {
+			b = t.buf
+		}
+		t.capturing, t.buf = false, nil
+	})
+	if len(b) > tailLimit {
+		b = b[len(b)-tailLimit:]
+	}
+	return string(b)
 }

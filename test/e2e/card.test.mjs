@@ -99,3 +99,23 @@ test('an invalid phone number is shown next to the field and nothing is stored',
   await ctx.close();
   await manager.ctx.close();
 });
+
+// The quick path, measured at 390 × 844: with only the required answers,
+// how many screens of scrolling reach Submit (its bottom edge past the
+// first screen, in screens), and how tall the whole card is.
+test('the quick path reaches Submit within two screens at 390 × 844', async () => {
+  const ctx = await browser.newContext({ locale: 'en', viewport: { width: 390, height: 844 } });
+  const page = await ctx.newPage();
+  await page.goto(BASE + '/c/S001?lang=en');
+  await page.locator('label[for="ratings-overall-4"]').click();
+  const m = await page.evaluate(() => {
+    const b = document.querySelector('form button[type=submit]').getBoundingClientRect();
+    const bottom = b.bottom + window.scrollY;
+    return { screens: Math.max(0, bottom - window.innerHeight) / window.innerHeight, height: document.documentElement.scrollHeight,
+      controls: document.querySelectorAll('form input:not([type=hidden]), form select, form textarea, form button').length };
+  });
+  console.log(`MEASURE quick path: ${m.screens.toFixed(2)} screens of scrolling to Submit, card ${m.height} px tall, ${m.controls} controls`);
+  await page.screenshot({ path: SHOTS + 'card-quick.png', fullPage: true });
+  assert.ok(m.screens <= 2, `${m.screens.toFixed(2)} screens to Submit`);
+  await ctx.close();
+});

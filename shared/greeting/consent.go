@@ -26,9 +26,13 @@ type ConsentStore interface {
 	SyncMarketing(ctx context.Context, p diner.Profile, state diner.MarketingState) (bool, error)
 	// ClaimOptInMail claims the confirmation e-mail of the profile's
 	// current consent for lease, if the stored profile is still the one
-	// read (its updatedAt and its last confirmation e-mail) and no claim
-	// runs; else it fails with fault.Conflict.
+	// read (its updatedAt and its last confirmation e-mail), no claim runs,
+	// and no other profile with the same address has a confirmation e-mail
+	// awaiting an answer or being sent; else it fails with fault.Conflict.
 	ClaimOptInMail(ctx context.Context, p diner.Profile, now time.Time, lease time.Duration) error
+	// SameAddress returns the brand's other profiles with p's e-mail
+	// address (a diner known under two keys).
+	SameAddress(ctx context.Context, p diner.Profile) ([]diner.Profile, error)
 	// OptInMailSent records the claimed e-mail sent at at, for the
 	// profile's consent, and ends the claim.
 	OptInMailSent(ctx context.Context, p diner.Profile, at time.Time) error
@@ -74,6 +78,10 @@ const ConfirmTTL = 30 * 24 * time.Hour
 // record made stale by a later write (a second card, the e-mail recorded)
 // fails the claim and sends nothing, replayed or not; the current one sends
 // at most once, and records after it see that e-mail awaiting an answer.
+// The claim also fails while another profile with the same address (the
+// same diner known under another key) has a confirmation e-mail awaiting
+// an answer or being sent: one pending confirmation per address, and that
+// e-mail's link confirms both (Confirm).
 // An SES failure releases the claim and returns the error, so the stream
 // retries it.
 func (s *Consent) Sync(ctx context.Context, p diner.Profile) error {
@@ -168,13 +176,41 @@ func (s *Consent) Peek(ctx context.Context, token, action string) (Answer, error
 // tick of the box (a second card while the e-mail awaits an answer sends no
 // new link). Confirming twice is fine; a link for a consent that has since
 // been withdrawn confirms nothing, even after the diner ticks the box again
-// (that tick gets its own e-mail).
+// (that tick gets its own e-mail). The link proves the address: the
+// brand's other profiles with it (a card with a phone number, another
+// without), whose own e-mail waited for this one, are confirmed too.
 func (s *Consent) Confirm(ctx context.Context, token string) (Answer, error) {
 	t, err := s.signer.Open(token, "confirm")
 	if err != nil {
 		return Answer{}, err
 	}
-	return s.change(ctx, t, func(p diner.Profile, b brand.Brand) (string, *diner.Consent, diner.MarketingState, string) {
+	a, err := s.change(ctx, t, s.confirmation(t))
+	if err != nil || a.Result != "done" {
+		return a, err
+	}
+	p, err := s.store.Diner(ctx, t.Brand, t.Subject)
+	if err != nil {
+		return a, nil // erased meanwhile: nothing more to confirm
+	}
+	others, err := s.store.SameAddress(ctx, p)
+	if err != nil {
+		return a, err
+	}
+	for _, o := range others {
+		if o.MarketingConsent == nil {
+			continue
+		}
+		ot := link.Token{Brand: t.Brand, Subject: o.Key, At: o.MarketingConsent.At.UnixMilli()}
+		if _, err := s.change(ctx, ot, s.confirmation(ot)); err != nil {
+			return a, fmt.Errorf("confirm a profile of the same address: %w", err)
+		}
+	}
+	return a, nil
+}
+
+// confirmation decides what confirming the consent of t does to a profile.
+func (s *Consent) confirmation(t link.Token) func(diner.Profile, brand.Brand) (string, *diner.Consent, diner.MarketingState, string) {
+	return func(p diner.Profile, b brand.Brand) (string, *diner.Consent, diner.MarketingState, string) {
 		if p.MarketingConsent == nil || p.MarketingConsent.At.UnixMilli() < t.At ||
 			p.MarketingWithdrawn != nil && p.MarketingWithdrawn.At.UnixMilli() >= t.At {
 			return "withdrawn", nil, "", ""
@@ -189,7 +225,7 @@ func (s *Consent) Confirm(ctx context.Context, token string) (Answer, error) {
 		next := p
 		next.MarketingConfirmed = c
 		return "done", c, next.Marketing(b.DoubleOptIn()), "marketingConsentConfirmed"
-	})
+	}
 }
 
 // Unsubscribe withdraws the consent of the diner an unsubscribe link names,

@@ -444,3 +444,8 @@ func (f *fakeConsentStore) SetMarketing(_ context.Context, p diner.Profile, whic
 	f.diners[p.Key] = cur
 	return nil
 }
+
+// SameAddress: the fake's diners each have their own address.
+func (f *fakeConsentStore) SameAddress(context.Context, diner.Profile) ([]diner.Profile, error) {
+	return nil, nil
+}

@@ -45,6 +45,7 @@ test('a diner fills a card, then asks for, downloads, corrects and erases their 
   for (const item of ['bread', 'soup', 'salad', 'appetizer', 'main', 'dessert', 'drink', 'service', 'cleanliness', 'overall']) {
     await page.locator(`label[for="ratings-${item}-4"]`).click();
   }
+  await page.click('#step-you > summary');
   await page.fill('#diner-name', '陳先生');
   await page.fill('#diner-email', EMAIL);
   await page.selectOption('#birthday-month', '11');

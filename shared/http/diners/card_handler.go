@@ -64,7 +64,8 @@ func NewCardHandler(cards cardSubmitter, stores storeFinder, log *slog.Logger) *
 	h.mux.HandleFunc("POST /c/{storeId}", h.formPost)
 	h.mux.HandleFunc("GET /c/{storeId}/thanks", h.thanks)
 	h.mux.HandleFunc("POST /api/v1/cards", h.postCard)
-	h.mux.HandleFunc("GET /static/card-retry.js", serveRetryScript)
+	h.mux.HandleFunc("GET /static/card-retry.js", serveScript(retryScript))
+	h.mux.HandleFunc("GET /static/card-form.js", serveScript(formScript))
 	return h
 }
 
@@ -74,15 +75,22 @@ func (h *CardHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.mux.ServeHTTP(w, r)
 }
 
-//go:embed static/card-retry.js
-var retryScript []byte
+// The pages' scripts: the retry page's and the card form's (files, as the
+// pages' policy runs no inline script).
+var (
+	//go:embed static/card-retry.js
+	retryScript []byte
+	//go:embed static/card-form.js
+	formScript []byte
+)
 
-// serveRetryScript is GET /static/card-retry.js, the retry page's script
-// (a file, as the pages' policy runs no inline script).
-func serveRetryScript(w http.ResponseWriter, _ *http.Request) {
-	w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
-	w.Header().Set("Cache-Control", "public, max-age=3600")
-	_, _ = w.Write(retryScript)
+// serveScript answers GET /static/…js with script.
+func serveScript(script []byte) http.HandlerFunc {
+	return func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		_, _ = w.Write(script)
+	}
 }
 
 // postCard is POST /api/v1/cards: the card as JSON (docs/api.md).

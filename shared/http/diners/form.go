@@ -55,6 +55,30 @@ func (p formPage) Checked(field, value string) bool { return p.values.Get(field)
 // Err returns the message for a field, if it is wrong.
 func (p formPage) Err(field string) string { return p.Errors[field] }
 
+// optionalParts are the fields of the card's collapsed parts; prefilled
+// lists those the page fills itself (today, the QR code's table, the
+// page's language), which do not open a part.
+var (
+	optionalParts = map[string][]string{
+		"visit": {"visitDate", "meal", "table", "server", "firstVisit", "visitCount", "reason", "heardFrom", "mainCourse"},
+		"you": {"diner.name", "diner.phone", "diner.email", "diner.birthday", "birthday.month", "birthday.day", "birthday.year",
+			"diner.language", "consent.contact", "consent.marketing"},
+	}
+	prefilled = map[string]bool{"visitDate": true, "table": true, "diner.language": true}
+)
+
+// Open reports whether an optional part of the card is shown unfolded: one
+// of its fields is wrong, or the diner answered one (a form re-shown after
+// an error or a language switch).
+func (p formPage) Open(part string) bool {
+	for _, f := range optionalParts[part] {
+		if p.Errors[f] != "" || !prefilled[f] && p.values.Get(f) != "" {
+			return true
+		}
+	}
+	return false
+}
+
 type fieldView struct {
 	Name, ID, Type, Label, Value, Error, Autocomplete string
 }
@@ -225,6 +249,10 @@ func (h *CardHandler) formPost(w http.ResponseWriter, r *http.Request) {
 	if l, ok := i18n.Parse(r.PostForm.Get("lang")); ok {
 		lang = l
 	}
+	if to, ok := i18n.Parse(r.PostForm.Get("switchLang")); ok {
+		h.switchLanguage(w, r, st, lang, to)
+		return
+	}
 	sub, parseErrs := submissionFromForm(st.ID, r.PostForm)
 	meta := card.Meta{Source: card.SourceQR, Language: lang, Now: time.Now()}
 	if h.printedCard(st.ID, r.PostForm.Get("cardSerial"), r.PostForm.Get("cardVersion"), r.PostForm.Get("cardSig")) {
@@ -271,6 +299,9 @@ func (h *CardHandler) formPost(w http.ResponseWriter, r *http.Request) {
 			continue
 		}
 		msg := i18n.T(lang, "rule."+f.Rule, f.Params)
+		if field == "diner.birthday" {
+			msg = i18n.T(lang, birthdayMessage(r.PostForm), nil) // in the words of the menus, not MM-DD
+		}
 		if _, seen := p.Errors[field]; seen {
 			continue
 		}
@@ -278,6 +309,33 @@ func (h *CardHandler) formPost(w http.ResponseWriter, r *http.Request) {
 		p.ErrorList = append(p.ErrorList, errorLink{ID: page.ID(field), Label: fieldLabel(lang, field), Message: msg})
 	}
 	h.render(w, http.StatusUnprocessableEntity, cardForm(p))
+}
+
+// switchLanguage is the language switch of the card (a submit button
+// named switchLang): the same card, in the language to, with every answer
+// kept and nothing stored or checked. A preferred language left at the
+// page's language follows the switch.
+func (h *CardHandler) switchLanguage(w http.ResponseWriter, r *http.Request, st brand.Store, from, to i18n.Lang) {
+	values := url.Values{}
+	for k, v := range r.PostForm {
+		if k != "switchLang" {
+			values[k] = v
+		}
+	}
+	values.Set("lang", string(to))
+	if values.Get("diner.language") == string(from) {
+		values.Set("diner.language", string(to))
+	}
+	h.render(w, http.StatusOK, cardForm(h.newFormPage(r, st, to, values)))
+}
+
+// birthdayMessage is the form's birthday error: a month without a day (or
+// the reverse), or a day the month does not have (02-30).
+func birthdayMessage(f url.Values) string {
+	if f.Get("birthday.month") == "" || f.Get("birthday.day") == "" {
+		return "card.birthday.partial"
+	}
+	return "card.birthday.invalid"
 }
 
 // fieldLabel names a field in the reader's language for the error summary.

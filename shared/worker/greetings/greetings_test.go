@@ -625,3 +625,69 @@ func confirmNewest(t *testing.T, r *greetRig, email, key string) {
 		t.Fatalf("after confirming: got state %q (%v), want confirmed", p.MarketingStatus, err)
 	}
 }
+
+// TestOneConfirmationPerAddress: one diner, known under two keys — a card
+// with a mobile number and the address, another card with the address
+// alone, within a minute — is two profiles with one address; they get one
+// confirmation e-mail, however the stream delivers the records, and its
+// link confirms both profiles.
+func TestOneConfirmationPerAddress(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		name string
+		// syncFirst reads the stream between the two cards.
+		syncFirst bool
+	}{
+		{"stream read between the cards", true},
+		{"both cards before the stream is read", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newGreetRig(t, taipei10)
+			email := "twokeys." + r.tag + "@example.net"
+			submit := func(id, phone string) string {
+				res, err := r.cards.Submit(ctx, card.Submission{
+					SubmissionID: id + r.tag, StoreID: "S001", Ratings: map[string]int{"overall": 5},
+					Diner: card.DinerInput{Name: "Lin", Email: email, Phone: phone}, Consent: card.ConsentInput{Marketing: true},
+				}, card.Meta{Source: card.SourceQR})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return res.Card.Diner.Key
+			}
+			withPhone := submit("phone", "0912 345 678")
+			if tt.syncFirst {
+				r.syncStream(t)
+			}
+			*r.clock = r.clock.Add(40 * time.Second)
+			alone := submit("alone", "")
+			if withPhone == alone {
+				t.Fatalf("one key %q for both cards: the test needs two profiles", alone)
+			}
+			r.syncStream(t)
+			r.syncStream(t) // the stream delivered again
+			msgs := mailsTo(t, email)
+			if len(msgs) != 1 {
+				t.Fatalf("confirmation e-mails to one address from two profiles: got %d, want 1", len(msgs))
+			}
+			m := regexp.MustCompile(`/o/([A-Za-z0-9_-]+)`).FindStringSubmatch(msgs[0])
+			if m == nil {
+				t.Fatal("no confirmation link")
+			}
+			*r.clock = r.clock.Add(5 * time.Minute) // the diner opens the e-mail
+			if a, err := r.consent.Confirm(ctx, m[1]); err != nil || a.Result != "done" {
+				t.Fatalf("confirm: got %+v %v, want done", a, err)
+			}
+			r.syncStream(t)
+			for _, key := range []string{withPhone, alone} {
+				p, err := r.db.Diner(ctx, "wang", key)
+				if err != nil || p.MarketingStatus != diner.MarketingConfirmed {
+					t.Errorf("profile %s after confirming: got %q (%v), want confirmed", key[:4], p.MarketingStatus, err)
+				}
+			}
+			if n := len(mailsTo(t, email)); n != 1 {
+				t.Errorf("confirmation e-mails after confirming: got %d, want 1", n)
+			}
+		})
+	}
+}

@@ -275,29 +275,128 @@ func (gs *Greetings) addToCampaign(ctx context.Context, campaignID, field string
 // other claim runs (optInLease absent or past). Whether an e-mail is due
 // was decided on that profile (diner.Profile.NeedsOptInMail); the
 // condition makes the decision hold at the write. fault.Conflict otherwise.
+//
+// One pending confirmation per address, too: a diner known under two keys
+// (a card with a phone number, another with the e-mail address alone) is
+// two profiles with one address. When another profile of the brand with
+// the same address has a confirmation e-mail awaiting an answer or being
+// sent, there is no claim (fault.Conflict); else the claim is written in
+// one transaction with a check that each such profile is still without an
+// e-mail since it was read and without a claim — so of two profiles
+// claiming at once, one wins.
 func (gs *Greetings) ClaimOptInMail(ctx context.Context, p diner.Profile, now time.Time, lease time.Duration) error {
+	others, err := gs.sameAddress(ctx, p)
+	if err != nil {
+		return err
+	}
+	var checks []types.TransactWriteItem
+	for _, o := range others {
+		if o.profile.OptInMailAwaitsAnswer(now, greeting.ConfirmTTL) || o.lease.After(now) {
+			return fault.New(fault.Conflict, "A confirmation e-mail to this address awaits an answer.")
+		}
+		expr, err := expression.NewBuilder().WithCondition(expression.Name("pk").AttributeExists().
+			And(sameStamp("optInMailAt", o.profile.OptInMailAt)).And(noLease(now))).Build()
+		if err != nil {
+			return fmt.Errorf("build confirmation e-mail claim check: %w", err)
+		}
+		checks = append(checks, types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
+			TableName: &gs.t.Name, Key: dynamo.Key(dynamo.DinerPK(o.profile.BrandID, o.profile.Key), "PROFILE"),
+			ConditionExpression: expr.Condition(), ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values(),
+		}})
+	}
 	cond := expression.Name("pk").AttributeExists().And(sameVersion(p)).
-		And(sameStamp("optInMailFor", p.OptInMailFor)).And(sameStamp("optInMailAt", p.OptInMailAt)).
-		And(expression.Or(expression.AttributeNotExists(expression.Name("optInLease")), expression.Name("optInLease").LessThan(expression.Value(dynamo.Stamp(now)))))
+		And(sameStamp("optInMailFor", p.OptInMailFor)).And(sameStamp("optInMailAt", p.OptInMailAt)).And(noLease(now))
 	expr, err := expression.NewBuilder().
 		WithUpdate(expression.Set(expression.Name("optInLease"), expression.Value(dynamo.Stamp(now.Add(lease))))).
 		WithCondition(cond).Build()
 	if err != nil {
 		return fmt.Errorf("build confirmation e-mail claim: %w", err)
 	}
-	_, err = gs.t.API.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+	claim := types.TransactWriteItem{Update: &types.Update{
 		TableName: &gs.t.Name, Key: dynamo.Key(dynamo.DinerPK(p.BrandID, p.Key), "PROFILE"),
 		UpdateExpression: expr.Update(), ConditionExpression: expr.Condition(),
 		ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values(),
-	})
-	var ccf *types.ConditionalCheckFailedException
-	if errors.As(err, &ccf) {
+	}}
+	_, err = gs.t.API.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: append([]types.TransactWriteItem{claim}, checks...)})
+	var cancelled *types.TransactionCanceledException
+	if errors.As(err, &cancelled) {
 		return fault.New(fault.Conflict, "The confirmation e-mail is sent or being sent, or the diner changed meanwhile.")
 	}
 	if err != nil {
 		return dynamo.Unavailable("claim confirmation e-mail", err)
 	}
 	return nil
+}
+
+// noLease is the condition that no confirmation e-mail claim runs at now.
+func noLease(now time.Time) expression.ConditionBuilder {
+	return expression.Or(expression.AttributeNotExists(expression.Name("optInLease")), expression.Name("optInLease").LessThan(expression.Value(dynamo.Stamp(now))))
+}
+
+// SameAddress returns the brand's other profiles with p's e-mail address
+// (a diner known under two keys), read consistently.
+func (gs *Greetings) SameAddress(ctx context.Context, p diner.Profile) ([]diner.Profile, error) {
+	others, err := gs.sameAddress(ctx, p)
+	out := make([]diner.Profile, 0, len(others))
+	for _, o := range others {
+		out = append(out, o.profile)
+	}
+	return out, err
+}
+
+// addressProfile is a profile with its confirmation e-mail claim (zero
+// when none).
+type addressProfile struct {
+	profile diner.Profile
+	lease   time.Time
+}
+
+// sameAddress reads, consistently, the brand's other profiles with p's
+// e-mail address (found through dynamo.GSI1, EMAIL#brand#address).
+func (gs *Greetings) sameAddress(ctx context.Context, p diner.Profile) ([]addressProfile, error) {
+	if p.Email == "" {
+		return nil, nil
+	}
+	out, err := gs.t.API.Query(ctx, &dynamodb.QueryInput{
+		TableName: &gs.t.Name, IndexName: aws.String(dynamo.GSI1),
+		KeyConditionExpression:    aws.String("gsi1pk = :p"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":p": &types.AttributeValueMemberS{Value: "EMAIL#" + p.BrandID + "#" + p.Email}},
+		ProjectionExpression:      aws.String("pk, sk"),
+	})
+	if err != nil {
+		return nil, dynamo.Unavailable("find the profiles of an address", err)
+	}
+	self := dynamo.DinerPK(p.BrandID, p.Key)
+	var others []addressProfile
+	for _, k := range out.Items {
+		pk, _ := k["pk"].(*types.AttributeValueMemberS)
+		sk, _ := k["sk"].(*types.AttributeValueMemberS)
+		if pk == nil || sk == nil || pk.Value == self || sk.Value != "PROFILE" {
+			continue
+		}
+		got, err := gs.t.API.GetItem(ctx, &dynamodb.GetItemInput{TableName: &gs.t.Name, Key: dynamo.Key(pk.Value, "PROFILE"), ConsistentRead: aws.Bool(true)})
+		if err != nil {
+			return nil, dynamo.Unavailable("read a profile of the same address", err)
+		}
+		if got.Item == nil {
+			continue // erased since the index was written
+		}
+		var o struct {
+			diner.Profile
+			Lease string `dynamodbav:"optInLease"`
+		}
+		if err := attributevalue.UnmarshalMap(got.Item, &o); err != nil {
+			return nil, fmt.Errorf("unmarshal diner: %w", err)
+		}
+		ap := addressProfile{profile: o.Profile}
+		if o.Lease != "" {
+			if ap.lease, err = time.Parse(time.RFC3339Nano, o.Lease); err != nil {
+				return nil, fmt.Errorf("read a confirmation e-mail claim: %w", err)
+			}
+		}
+		others = append(others, ap)
+	}
+	return others, nil
 }
 
 // sameStamp is the condition that a time attribute (written with

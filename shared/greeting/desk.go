@@ -13,6 +13,7 @@ import (
 	"github.com/cardloop/cardloop/shared/diner"
 	"github.com/cardloop/cardloop/shared/fault"
 	"github.com/cardloop/cardloop/shared/i18n"
+	"github.com/cardloop/cardloop/shared/link"
 	cmail "github.com/cardloop/cardloop/shared/mail"
 )
 
@@ -40,6 +41,7 @@ type Desk struct {
 	mailer  Mailer
 	baseURL string
 	now     func() time.Time
+	signer  *link.Signer // seals test recipients' links (WithSigner)
 }
 
 // NewDesk returns a Desk; baseURL is the public address greetings link to.
@@ -75,10 +77,14 @@ func (d *Desk) Create(ctx context.Context, brandID, author string, in Campaign) 
 	c.ID, c.BrandID, c.Status = newCampaignID(now), brandID, Draft
 	c.CreatedBy, c.CreatedAt, c.UpdatedAt = author, now, now
 	c.ApprovedBy, c.ApprovedAt, c.Results, c.Version = "", nil, Results{}, 0
+	c.SubmittedBy, c.SubmittedAt, c.NotifiedAt = "", nil, nil
 	if err := d.checkStores(ctx, c); err != nil {
 		return c, err
 	}
 	if err := c.Validate(); err != nil {
+		return c, err
+	}
+	if err := d.checkNotPast(ctx, c); err != nil {
 		return c, err
 	}
 	return d.store.SaveCampaign(ctx, c, true)
@@ -91,7 +97,10 @@ func (d *Desk) Edit(ctx context.Context, brandID, id string, version int, next C
 		if err := c.Edit(next, d.now().UTC()); err != nil {
 			return err
 		}
-		return d.checkStores(ctx, *c)
+		if err := d.checkStores(ctx, *c); err != nil {
+			return err
+		}
+		return d.checkNotPast(ctx, *c)
 	})
 }
 
@@ -103,13 +112,21 @@ func (d *Desk) Approve(ctx context.Context, brandID, id string, version int, app
 		return Campaign{}, fmt.Errorf("approve campaign %s: %w", id, err)
 	}
 	return d.change(ctx, brandID, id, version, func(c *Campaign) error {
-		return c.Approve(approver, len(stores), d.now().UTC())
+		if err := c.Approve(approver, len(stores), d.now().UTC()); err != nil {
+			return err
+		}
+		return d.checkNotPast(ctx, *c)
 	})
 }
 
 // Schedule hands an approved campaign to the planner.
 func (d *Desk) Schedule(ctx context.Context, brandID, id string, version int) (Campaign, error) {
-	return d.change(ctx, brandID, id, version, func(c *Campaign) error { return c.Schedule(d.now().UTC()) })
+	return d.change(ctx, brandID, id, version, func(c *Campaign) error {
+		if err := c.Schedule(d.now().UTC()); err != nil {
+			return err
+		}
+		return d.checkNotPast(ctx, *c)
+	})
 }
 
 // Cancel stops a campaign.
@@ -153,40 +170,6 @@ func (d *Desk) checkStores(ctx context.Context, c Campaign) error {
 	return nil
 }
 
-// SegmentCount is how many diners a campaign's segment matches today.
-type SegmentCount struct {
-	Diners int            `json:"diners"`
-	Stores map[string]int `json:"stores"`
-}
-
-// Segment counts the greetable diners the campaign's segment matches
-// today, store by store (for a birthday campaign: all who would be greeted
-// over a year).
-func (d *Desk) Segment(ctx context.Context, brandID, id string) (SegmentCount, error) {
-	c, err := d.Get(ctx, brandID, id)
-	if err != nil {
-		return SegmentCount{}, err
-	}
-	stores, err := d.reached(ctx, c)
-	if err != nil {
-		return SegmentCount{}, err
-	}
-	out := SegmentCount{Stores: map[string]int{}}
-	for _, st := range stores {
-		today, err := st.Today(d.now())
-		if err != nil {
-			return out, fmt.Errorf("segment of campaign %s: %w", id, err)
-		}
-		n, err := d.store.SegmentSize(ctx, c, []string{st.ID}, func(p diner.Profile, _ string) bool { return c.Reaches(p, st, today) })
-		if err != nil {
-			return out, fmt.Errorf("segment of campaign %s at %s: %w", id, st.ID, err)
-		}
-		out.Stores[st.ID] = n
-		out.Diners += n
-	}
-	return out, nil
-}
-
 // reached returns the brand's stores the campaign reaches.
 func (d *Desk) reached(ctx context.Context, c Campaign) ([]brand.Store, error) {
 	all, err := d.store.Stores(ctx, c.BrandID)
@@ -207,7 +190,8 @@ type Sample struct {
 }
 
 // Preview renders the campaign's greeting for a sample diner, exactly as
-// the sender would, except that its unsubscribe link leads nowhere.
+// the sender would, except that its unsubscribe link is a test
+// recipient's (it opens a working page and changes no diner).
 func (d *Desk) Preview(ctx context.Context, brandID, id string, s Sample) (cmail.Message, error) {
 	c, err := d.Get(ctx, brandID, id)
 	if err != nil {
@@ -272,9 +256,11 @@ func (d *Desk) render(ctx context.Context, c Campaign, s Sample, to string) (cma
 	if to == "" {
 		to = "diner@example.com"
 	}
+	// The links work, for a test recipient: unsubscribing answers as for a
+	// diner and changes nothing (preferences.Handler, IsTest).
 	return c.Message(Recipient{Key: "sample:" + name, Email: to, Name: name, Language: lang}, lang, Letter{
 		Brand: b.DisplayName(lang), Store: st.DisplayName(lang),
-		UnsubscribeURL: d.baseURL + "/u/preview", MyDataURL: MyDataURL(d.baseURL, c.BrandID, lang),
+		UnsubscribeURL: d.testUnsubscribeURL(c.BrandID, to), MyDataURL: MyDataURL(d.baseURL, c.BrandID, lang),
 	}), lang, nil
 }
 

@@ -1,6 +1,9 @@
 package greeting
 
 import (
+	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/cardloop/cardloop/shared/brand"
@@ -105,4 +108,23 @@ func (c Campaign) Submitted() bool { return c.Status == Draft && c.SubmittedAt !
 func (c Campaign) CanApprove(by string, brandStores int) bool {
 	probe := c
 	return probe.Approve(by, brandStores, time.Time{}) == nil
+}
+
+// ParseQuietHours reads quiet hours written "21-9" (from 21:00 to 09:00
+// local time); "" is DefaultQuietHours, "off" none at all (a local demo
+// that greets at any hour).
+func ParseQuietHours(s string) (QuietHours, error) {
+	switch strings.TrimSpace(s) {
+	case "":
+		return DefaultQuietHours, nil
+	case "off":
+		return QuietHours{}, nil
+	}
+	from, till, ok := strings.Cut(s, "-")
+	f, err1 := strconv.Atoi(strings.TrimSpace(from))
+	t, err2 := strconv.Atoi(strings.TrimSpace(till))
+	if !ok || err1 != nil || err2 != nil || f < 0 || f > 23 || t < 0 || t > 23 {
+		return QuietHours{}, fmt.Errorf("quiet hours %q: want FROM-TILL in hours (21-9), or off", s)
+	}
+	return QuietHours{From: f, Till: t}, nil
 }

@@ -59,7 +59,7 @@ func (d *Desk) Review(ctx context.Context, c Campaign, reader string) (Review, e
 	}
 	r := Review{Warnings: c.LanguageWarnings(stores), CanApprove: c.CanApprove(reader, len(all))}
 	if !c.Status.Active() && c.Status != Done && c.Status != Cancelled {
-		n, err := d.segment(ctx, c, stores, 0)
+		n, err := d.segment(ctx, c, stores, 0, 1)
 		if err != nil {
 			return r, err
 		}
@@ -180,7 +180,7 @@ func (d *Desk) Segment(ctx context.Context, brandID, id string) (SegmentCount, e
 	if err != nil {
 		return SegmentCount{}, err
 	}
-	return d.segment(ctx, c, stores, SampleSize)
+	return d.segment(ctx, c, stores, SampleSize, 0)
 }
 
 // SampleSize is how many names a segment preview shows.
@@ -194,8 +194,13 @@ type SegmentCount struct {
 	Sample    []string       `json:"sample"`
 }
 
-func (d *Desk) segment(ctx context.Context, c Campaign, stores []brand.Store, sample int) (SegmentCount, error) {
+// segment counts who c reaches at stores, keeping up to sample names; with
+// enough > 0 it stops reading once that many are found (a warning needs to
+// know only whether anyone is), by cancelling the store's reads.
+func (d *Desk) segment(ctx context.Context, c Campaign, stores []brand.Store, sample, enough int) (SegmentCount, error) {
 	out := SegmentCount{Stores: map[string]int{}, Languages: map[string]int{}, Sample: []string{}}
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
 	for _, st := range stores {
 		today, err := st.Today(d.now())
 		if err != nil {
@@ -210,13 +215,18 @@ func (d *Desk) segment(ctx context.Context, c Campaign, stores []brand.Store, sa
 			if name := strings.TrimSpace(p.Name); name != "" && len(out.Sample) < sample {
 				out.Sample = append(out.Sample, name)
 			}
+			if out.Diners++; enough > 0 && out.Diners >= enough {
+				stop()
+			}
 			return true
 		})
+		if enough > 0 && out.Diners >= enough {
+			return out, nil // read no further: the counts are partial
+		}
 		if err != nil {
 			return out, fmt.Errorf("segment of campaign %s at %s: %w", c.ID, st.ID, err)
 		}
 		out.Stores[st.ID] = n
-		out.Diners += n
 	}
 	return out, nil
 }

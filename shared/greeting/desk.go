@@ -78,13 +78,17 @@ func (d *Desk) Create(ctx context.Context, brandID, author string, in Campaign) 
 	c.CreatedBy, c.CreatedAt, c.UpdatedAt = author, now, now
 	c.ApprovedBy, c.ApprovedAt, c.Results, c.Version = "", nil, Results{}, 0
 	c.SubmittedBy, c.SubmittedAt, c.NotifiedAt = "", nil, nil
-	if err := d.checkStores(ctx, c); err != nil {
+	all, err := d.brandStores(ctx, c)
+	if err != nil {
+		return c, err
+	}
+	if err := checkStores(c, all); err != nil {
 		return c, err
 	}
 	if err := c.Validate(); err != nil {
 		return c, err
 	}
-	if err := d.checkNotPast(ctx, c); err != nil {
+	if err := c.CheckNotPast(reach(c, all), d.now()); err != nil {
 		return c, err
 	}
 	return d.store.SaveCampaign(ctx, c, true)
@@ -97,10 +101,14 @@ func (d *Desk) Edit(ctx context.Context, brandID, id string, version int, next C
 		if err := c.Edit(next, d.now().UTC()); err != nil {
 			return err
 		}
-		if err := d.checkStores(ctx, *c); err != nil {
+		all, err := d.brandStores(ctx, *c)
+		if err != nil {
 			return err
 		}
-		return d.checkNotPast(ctx, *c)
+		if err := checkStores(*c, all); err != nil {
+			return err
+		}
+		return c.CheckNotPast(reach(*c, all), d.now())
 	})
 }
 
@@ -115,7 +123,7 @@ func (d *Desk) Approve(ctx context.Context, brandID, id string, version int, app
 		if err := c.Approve(approver, len(stores), d.now().UTC()); err != nil {
 			return err
 		}
-		return d.checkNotPast(ctx, *c)
+		return c.CheckNotPast(reach(*c, stores), d.now())
 	})
 }
 
@@ -150,14 +158,7 @@ func (d *Desk) change(ctx context.Context, brandID, id string, version int, fn f
 }
 
 // checkStores refuses a segment naming a store the brand does not have.
-func (d *Desk) checkStores(ctx context.Context, c Campaign) error {
-	if len(c.Segment.Stores) == 0 {
-		return nil
-	}
-	stores, err := d.store.Stores(ctx, c.BrandID)
-	if err != nil {
-		return fmt.Errorf("check campaign stores: %w", err)
-	}
+func checkStores(c Campaign, stores []brand.Store) error {
 	var bad []fault.FieldError
 	for i, id := range c.Segment.Stores {
 		if !slices.ContainsFunc(stores, func(s brand.Store) bool { return s.ID == id }) {
@@ -170,16 +171,30 @@ func (d *Desk) checkStores(ctx context.Context, c Campaign) error {
 	return nil
 }
 
-// reached returns the brand's stores the campaign reaches.
-func (d *Desk) reached(ctx context.Context, c Campaign) ([]brand.Store, error) {
+// brandStores returns all the stores of the campaign's brand.
+func (d *Desk) brandStores(ctx context.Context, c Campaign) ([]brand.Store, error) {
 	all, err := d.store.Stores(ctx, c.BrandID)
 	if err != nil {
 		return nil, fmt.Errorf("stores of campaign %s: %w", c.ID, err)
 	}
-	if len(c.Segment.Stores) == 0 {
-		return all, nil
+	return all, nil
+}
+
+// reached returns the brand's stores the campaign reaches.
+func (d *Desk) reached(ctx context.Context, c Campaign) ([]brand.Store, error) {
+	all, err := d.brandStores(ctx, c)
+	if err != nil {
+		return nil, err
 	}
-	return slices.DeleteFunc(all, func(s brand.Store) bool { return !slices.Contains(c.Segment.Stores, s.ID) }), nil
+	return reach(c, all), nil
+}
+
+// reach returns those of the brand's stores (all) the campaign reaches.
+func reach(c Campaign, all []brand.Store) []brand.Store {
+	if len(c.Segment.Stores) == 0 {
+		return all
+	}
+	return slices.DeleteFunc(slices.Clone(all), func(s brand.Store) bool { return !slices.Contains(c.Segment.Stores, s.ID) })
 }
 
 // Sample is the made-up diner a preview or test send is written to.

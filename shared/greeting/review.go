@@ -49,14 +49,11 @@ type Review struct {
 // says whom it waits for and whether reader may approve it. The segment is
 // counted through the stores' greeting index (Segment), not a scan.
 func (d *Desk) Review(ctx context.Context, c Campaign, reader string) (Review, error) {
-	all, err := d.store.Stores(ctx, c.BrandID)
-	if err != nil {
-		return Review{}, fmt.Errorf("review campaign %s: %w", c.ID, err)
-	}
-	stores, err := d.reached(ctx, c)
+	all, err := d.brandStores(ctx, c)
 	if err != nil {
 		return Review{}, err
 	}
+	stores := reach(c, all)
 	r := Review{Warnings: c.LanguageWarnings(stores), CanApprove: c.CanApprove(reader, len(all))}
 	if !c.Status.Active() && c.Status != Done && c.Status != Cancelled {
 		n, err := d.segment(ctx, c, stores, 0, 1)

@@ -193,13 +193,16 @@ type reviewedCampaign struct {
 // answerCampaign writes a campaign with its review and its version as
 // ETag, or the error.
 func (h *Handler) answerCampaign(w http.ResponseWriter, r *http.Request, p staff.Principal, status int, c greeting.Campaign, err error, lang i18n.Lang) {
-	var rv greeting.Review
-	if err == nil {
-		rv, err = h.desk.Review(r.Context(), c, who(p))
-	}
 	if err != nil {
 		respond.WriteProblem(w, err, lang, h.log)
 		return
+	}
+	rv, rerr := h.desk.Review(r.Context(), c, who(p))
+	if rerr != nil {
+		// What was asked for is done (a save, an approval): answer it, and
+		// say the warnings could not be worked out, rather than fail it.
+		h.log.Warn("campaign review unavailable", "campaign", c.ID, "err", rerr)
+		rv = greeting.Review{Warnings: []greeting.Warning{{Code: "review_unavailable"}}}
 	}
 	for i, wn := range rv.Warnings {
 		rv.Warnings[i].Message = i18n.T(lang, "campaign.warning."+wn.Code, map[string]string{

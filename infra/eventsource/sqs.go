@@ -147,7 +147,9 @@ func (p *QueuePoller) deliver(ctx context.Context, msgs []sqstypes.Message) {
 		del = append(del, sqstypes.DeleteMessageBatchRequestEntry{Id: aws.String(fmt.Sprint(i)), ReceiptHandle: m.ReceiptHandle})
 	}
 	if len(failed) > 0 {
-		p.log.Printf("%s: %d of %d messages reported failed, leaving them for redelivery", p.cfg.Function, len(failed), len(msgs))
+		// Not "failed": a function also hands back messages it holds on
+		// purpose (the sender in quiet hours); its own log says which and why.
+		p.log.Printf("%s: %d of %d messages handed back for redelivery (see the function's log for why)", p.cfg.Function, len(failed), len(msgs))
 	}
 	for len(del) > 0 {
 		n := min(10, len(del))

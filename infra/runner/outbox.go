@@ -38,7 +38,7 @@ type outboxMail struct {
 // the same as JSON.
 func outbox(endpoint string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mails, err := readOutbox(r.Context(), endpoint)
+		mails, held, err := readOutbox(r.Context(), endpoint)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusBadGateway)
 			return
@@ -52,7 +52,10 @@ func outbox(endpoint string) http.Handler {
 			return
 		}
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		_ = outboxTmpl.Execute(w, mails)
+		_ = outboxTmpl.Execute(w, struct {
+			Mails []outboxMail
+			Held  []heldGreeting
+		}{mails, held})
 	})
 }
 
@@ -65,23 +68,76 @@ type Mail = outboxMail
 // It waits as long as ctx lets it: the emulator answers with its whole
 // state, which takes minutes once it holds thousands of items.
 func ReadOutbox(ctx context.Context, endpoint string) ([]Mail, error) {
-	return fetchOutbox(ctx, endpoint)
+	mails, _, err := fetchOutbox(ctx, endpoint, time.Now())
+	return mails, err
 }
 
-func readOutbox(ctx context.Context, endpoint string) ([]outboxMail, error) {
+func readOutbox(ctx context.Context, endpoint string) ([]outboxMail, []heldGreeting, error) {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	return fetchOutbox(ctx, endpoint)
+	return fetchOutbox(ctx, endpoint, time.Now())
 }
 
-func fetchOutbox(ctx context.Context, endpoint string) ([]outboxMail, error) {
+// heldGreeting is a greeting job the sender handed back to its queue,
+// hidden until the store's quiet hours end (greetings.Send): not sent, not
+// failed, held until a time shown in the store's own zone.
+type heldGreeting struct {
+	Campaign, Store string
+	Greetings       int
+	Until           string // "09:00 store time (Asia/Taipei), 2026-12-02"
+}
+
+// heldAfter is how far ahead a hidden message's return must be for the
+// page to call it held rather than being handled right now (the queue's
+// visibility timeout is shorter).
+const heldAfter = 5 * time.Minute
+
+// sqsMessage is one message of moto's SQS state; greeting jobs are told
+// from other queues' messages by their body.
+type sqsMessage struct {
+	ID        string  `json:"id"`
+	Body      string  `json:"body"`
+	Visible   bool    `json:"visible"`
+	VisibleAt float64 `json:"visible_at"` // Unix milliseconds
+}
+
+// heldGreetings returns the greeting jobs hidden until after now+heldAfter.
+func heldGreetings(msgs []sqsMessage, now time.Time) []heldGreeting {
+	var out []heldGreeting
+	seen := map[string]bool{}
+	for _, m := range msgs {
+		if seen[m.ID] || m.Visible {
+			continue
+		}
+		seen[m.ID] = true
+		at := time.UnixMilli(int64(m.VisibleAt))
+		var job struct {
+			CampaignID string            `json:"campaignId"`
+			StoreID    string            `json:"storeId"`
+			TimeZone   string            `json:"timeZone"`
+			Diners     []json.RawMessage `json:"diners"`
+		}
+		if json.Unmarshal([]byte(m.Body), &job) != nil || job.CampaignID == "" || job.StoreID == "" || !at.After(now.Add(heldAfter)) {
+			continue
+		}
+		until := at.UTC().Format("15:04") + " UTC, " + at.UTC().Format(time.DateOnly)
+		if loc, err := time.LoadLocation(job.TimeZone); err == nil && job.TimeZone != "" {
+			local := at.In(loc).Round(time.Minute)
+			until = local.Format("15:04") + " store time (" + job.TimeZone + "), " + local.Format(time.DateOnly)
+		}
+		out = append(out, heldGreeting{Campaign: job.CampaignID, Store: job.StoreID, Greetings: len(job.Diners), Until: until})
+	}
+	return out
+}
+
+func fetchOutbox(ctx context.Context, endpoint string, now time.Time) ([]outboxMail, []heldGreeting, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, endpoint+"/moto-api/data.json", nil)
 	if err != nil {
-		return nil, fmt.Errorf("outbox: %w", err)
+		return nil, nil, fmt.Errorf("outbox: %w", err)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("outbox: emulator unavailable: %w", err)
+		return nil, nil, fmt.Errorf("outbox: emulator unavailable: %w", err)
 	}
 	defer resp.Body.Close()
 	var data struct {
@@ -98,9 +154,12 @@ func fetchOutbox(ctx context.Context, endpoint string) ([]outboxMail, error) {
 				RawData      string `json:"raw_data"`
 			} `json:"RawMessage"`
 		} `json:"ses"`
+		SQS struct {
+			Message []sqsMessage `json:"Message"`
+		} `json:"sqs"`
 	}
 	if err := json.NewDecoder(resp.Body).Decode(&data); err != nil {
-		return nil, fmt.Errorf("outbox: emulator data unreadable: %w", err)
+		return nil, nil, fmt.Errorf("outbox: emulator data unreadable: %w", err)
 	}
 	var mails []outboxMail
 	for _, m := range data.SES.Message {
@@ -113,7 +172,7 @@ func fetchOutbox(ctx context.Context, endpoint string) ([]outboxMail, error) {
 		mails[i].N = i + 1
 	}
 	slices.Reverse(mails) // newest first
-	return mails, nil
+	return mails, heldGreetings(data.SQS.Message, now), nil
 }
 
 // addresses flattens moto's destinations (a list, or a map of To/Cc/Bcc
@@ -233,8 +292,11 @@ pre{white-space:pre-wrap;background:#f6f6f6;padding:.8rem;font-size:.9rem}
 details{margin:.4rem 0}
 </style></head><body><main>
 <h1>Outbox</h1>
-<p>Every e-mail the emulator's SES accepted, newest first ({{len .}}). <a href="/">Home</a> · <a href="?format=json">JSON</a></p>
-{{range .}}<article id="m{{.N}}">
+<p>Every e-mail the emulator's SES accepted, newest first ({{len .Mails}}). <a href="/">Home</a> · <a href="?format=json">JSON</a></p>
+{{if .Held}}<section id="held" aria-labelledby="held-h"><h2 id="held-h">Held by quiet hours</h2>
+<p>Greetings that reached the sender during the store's quiet hours: not sent and not failed, they go out when the hours end (GREETING_QUIET_HOURS in infra/local.yaml).</p>
+<ul>{{range .Held}}<li data-held="{{.Campaign}}">{{.Greetings}} greeting(s) of campaign {{.Campaign}} at store {{.Store}}: held until {{.Until}}</li>{{end}}</ul></section>{{end}}
+{{range .Mails}}<article id="m{{.N}}">
 <h2>#{{.N}} {{.Subject}}</h2>
 <dl><dt>From</dt><dd>{{.From}}</dd><dt>To</dt><dd>{{join .To ", "}}</dd>{{if .Date}}<dt>Date</dt><dd>{{.Date}}</dd>{{end}}</dl>
 {{if .Headers}}<details><summary>Headers</summary><dl>{{range $k, $v := .Headers}}<dt>{{$k}}</dt><dd>{{join $v ", "}}</dd>{{end}}</dl></details>{{end}}

@@ -21,6 +21,9 @@ type Brand struct {
 	Sender string               `json:"sender" dynamodbav:"sender"`
 	// OperationsEmail is told when a case is escalated past the area manager.
 	OperationsEmail string `json:"operationsEmail" dynamodbav:"operationsEmail"`
+	// CampaignApprovers are e-mailed when a greeting campaign waits for
+	// approval (none: OperationsEmail).
+	CampaignApprovers []string `json:"campaignApprovers,omitempty" dynamodbav:"campaignApprovers,omitempty"`
 	// SingleOptIn turns off double opt-in: greetings start as soon as the
 	// box is ticked, without a confirmation e-mail. Off by default.
 	SingleOptIn bool `json:"singleOptIn,omitempty" dynamodbav:"singleOptIn,omitempty"`

@@ -91,8 +91,13 @@ type Campaign struct {
 	UpdatedAt  time.Time  `json:"updatedAt" dynamodbav:"updatedAt"`
 	ApprovedBy string     `json:"approvedBy,omitempty" dynamodbav:"approvedBy,omitempty"`
 	ApprovedAt *time.Time `json:"approvedAt,omitempty" dynamodbav:"approvedAt,omitempty"`
-	Results    Results    `json:"results" dynamodbav:"results"`
-	Version    int        `json:"version" dynamodbav:"version"` // optimistic lock
+	// SubmittedBy asked for approval at SubmittedAt; the approvers were
+	// e-mailed at NotifiedAt (once per submission: Desk.Submit).
+	SubmittedBy string     `json:"submittedBy,omitempty" dynamodbav:"submittedBy,omitempty"`
+	SubmittedAt *time.Time `json:"submittedAt,omitempty" dynamodbav:"submittedAt,omitempty"`
+	NotifiedAt  *time.Time `json:"notifiedAt,omitempty" dynamodbav:"notifiedAt,omitempty"`
+	Results     Results    `json:"results" dynamodbav:"results"`
+	Version     int        `json:"version" dynamodbav:"version"` // optimistic lock
 }
 
 // BirthdayID is the occasion id of birthday campaigns.
@@ -243,6 +248,7 @@ func (c *Campaign) Edit(next Campaign, now time.Time) error {
 	c.Segment, c.Content, c.LeadDays, c.SendHour, c.SendHours = next.Segment, next.Content, next.LeadDays, next.SendHour, next.SendHours
 	c.CouponPrefix, c.Year = next.CouponPrefix, next.Year
 	c.Status, c.ApprovedBy, c.ApprovedAt, c.UpdatedAt = Draft, "", nil, now
+	c.SubmittedBy, c.SubmittedAt, c.NotifiedAt = "", nil, nil // the new text waits for approval anew
 	return c.Validate()
 }
 

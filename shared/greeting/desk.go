@@ -13,6 +13,7 @@ import (
 	"github.com/cardloop/cardloop/shared/diner"
 	"github.com/cardloop/cardloop/shared/fault"
 	"github.com/cardloop/cardloop/shared/i18n"
+	"github.com/cardloop/cardloop/shared/link"
 	cmail "github.com/cardloop/cardloop/shared/mail"
 )
 
@@ -40,6 +41,7 @@ type Desk struct {
 	mailer  Mailer
 	baseURL string
 	now     func() time.Time
+	signer  *link.Signer // seals test recipients' links (WithSigner)
 }
 
 // NewDesk returns a Desk; baseURL is the public address greetings link to.
@@ -75,10 +77,18 @@ func (d *Desk) Create(ctx context.Context, brandID, author string, in Campaign) 
 	c.ID, c.BrandID, c.Status = newCampaignID(now), brandID, Draft
 	c.CreatedBy, c.CreatedAt, c.UpdatedAt = author, now, now
 	c.ApprovedBy, c.ApprovedAt, c.Results, c.Version = "", nil, Results{}, 0
-	if err := d.checkStores(ctx, c); err != nil {
+	c.SubmittedBy, c.SubmittedAt, c.NotifiedAt = "", nil, nil
+	all, err := d.brandStores(ctx, c)
+	if err != nil {
+		return c, err
+	}
+	if err := checkStores(c, all); err != nil {
 		return c, err
 	}
 	if err := c.Validate(); err != nil {
+		return c, err
+	}
+	if err := c.CheckNotPast(reach(c, all), d.now()); err != nil {
 		return c, err
 	}
 	return d.store.SaveCampaign(ctx, c, true)
@@ -91,7 +101,14 @@ func (d *Desk) Edit(ctx context.Context, brandID, id string, version int, next C
 		if err := c.Edit(next, d.now().UTC()); err != nil {
 			return err
 		}
-		return d.checkStores(ctx, *c)
+		all, err := d.brandStores(ctx, *c)
+		if err != nil {
+			return err
+		}
+		if err := checkStores(*c, all); err != nil {
+			return err
+		}
+		return c.CheckNotPast(reach(*c, all), d.now())
 	})
 }
 
@@ -103,13 +120,21 @@ func (d *Desk) Approve(ctx context.Context, brandID, id string, version int, app
 		return Campaign{}, fmt.Errorf("approve campaign %s: %w", id, err)
 	}
 	return d.change(ctx, brandID, id, version, func(c *Campaign) error {
-		return c.Approve(approver, len(stores), d.now().UTC())
+		if err := c.Approve(approver, len(stores), d.now().UTC()); err != nil {
+			return err
+		}
+		return c.CheckNotPast(reach(*c, stores), d.now())
 	})
 }
 
 // Schedule hands an approved campaign to the planner.
 func (d *Desk) Schedule(ctx context.Context, brandID, id string, version int) (Campaign, error) {
-	return d.change(ctx, brandID, id, version, func(c *Campaign) error { return c.Schedule(d.now().UTC()) })
+	return d.change(ctx, brandID, id, version, func(c *Campaign) error {
+		if err := c.Schedule(d.now().UTC()); err != nil {
+			return err
+		}
+		return d.checkNotPast(ctx, *c)
+	})
 }
 
 // Cancel stops a campaign.
@@ -133,14 +158,7 @@ func (d *Desk) change(ctx context.Context, brandID, id string, version int, fn f
 }
 
 // checkStores refuses a segment naming a store the brand does not have.
-func (d *Desk) checkStores(ctx context.Context, c Campaign) error {
-	if len(c.Segment.Stores) == 0 {
-		return nil
-	}
-	stores, err := d.store.Stores(ctx, c.BrandID)
-	if err != nil {
-		return fmt.Errorf("check campaign stores: %w", err)
-	}
+func checkStores(c Campaign, stores []brand.Store) error {
 	var bad []fault.FieldError
 	for i, id := range c.Segment.Stores {
 		if !slices.ContainsFunc(stores, func(s brand.Store) bool { return s.ID == id }) {
@@ -153,50 +171,30 @@ func (d *Desk) checkStores(ctx context.Context, c Campaign) error {
 	return nil
 }
 
-// SegmentCount is how many diners a campaign's segment matches today.
-type SegmentCount struct {
-	Diners int            `json:"diners"`
-	Stores map[string]int `json:"stores"`
-}
-
-// Segment counts the greetable diners the campaign's segment matches
-// today, store by store (for a birthday campaign: all who would be greeted
-// over a year).
-func (d *Desk) Segment(ctx context.Context, brandID, id string) (SegmentCount, error) {
-	c, err := d.Get(ctx, brandID, id)
-	if err != nil {
-		return SegmentCount{}, err
-	}
-	stores, err := d.reached(ctx, c)
-	if err != nil {
-		return SegmentCount{}, err
-	}
-	out := SegmentCount{Stores: map[string]int{}}
-	for _, st := range stores {
-		today, err := st.Today(d.now())
-		if err != nil {
-			return out, fmt.Errorf("segment of campaign %s: %w", id, err)
-		}
-		n, err := d.store.SegmentSize(ctx, c, []string{st.ID}, func(p diner.Profile, _ string) bool { return c.Reaches(p, st, today) })
-		if err != nil {
-			return out, fmt.Errorf("segment of campaign %s at %s: %w", id, st.ID, err)
-		}
-		out.Stores[st.ID] = n
-		out.Diners += n
-	}
-	return out, nil
-}
-
-// reached returns the brand's stores the campaign reaches.
-func (d *Desk) reached(ctx context.Context, c Campaign) ([]brand.Store, error) {
+// brandStores returns all the stores of the campaign's brand.
+func (d *Desk) brandStores(ctx context.Context, c Campaign) ([]brand.Store, error) {
 	all, err := d.store.Stores(ctx, c.BrandID)
 	if err != nil {
 		return nil, fmt.Errorf("stores of campaign %s: %w", c.ID, err)
 	}
-	if len(c.Segment.Stores) == 0 {
-		return all, nil
+	return all, nil
+}
+
+// reached returns the brand's stores the campaign reaches.
+func (d *Desk) reached(ctx context.Context, c Campaign) ([]brand.Store, error) {
+	all, err := d.brandStores(ctx, c)
+	if err != nil {
+		return nil, err
 	}
-	return slices.DeleteFunc(all, func(s brand.Store) bool { return !slices.Contains(c.Segment.Stores, s.ID) }), nil
+	return reach(c, all), nil
+}
+
+// reach returns those of the brand's stores (all) the campaign reaches.
+func reach(c Campaign, all []brand.Store) []brand.Store {
+	if len(c.Segment.Stores) == 0 {
+		return all
+	}
+	return slices.DeleteFunc(slices.Clone(all), func(s brand.Store) bool { return !slices.Contains(c.Segment.Stores, s.ID) })
 }
 
 // Sample is the made-up diner a preview or test send is written to.
@@ -207,7 +205,8 @@ type Sample struct {
 }
 
 // Preview renders the campaign's greeting for a sample diner, exactly as
-// the sender would, except that its unsubscribe link leads nowhere.
+// the sender would, except that its unsubscribe link is a test
+// recipient's (it opens a working page and changes no diner).
 func (d *Desk) Preview(ctx context.Context, brandID, id string, s Sample) (cmail.Message, error) {
 	c, err := d.Get(ctx, brandID, id)
 	if err != nil {
@@ -272,9 +271,11 @@ func (d *Desk) render(ctx context.Context, c Campaign, s Sample, to string) (cma
 	if to == "" {
 		to = "diner@example.com"
 	}
+	// The links work, for a test recipient: unsubscribing answers as for a
+	// diner and changes nothing (preferences.Handler, IsTest).
 	return c.Message(Recipient{Key: "sample:" + name, Email: to, Name: name, Language: lang}, lang, Letter{
 		Brand: b.DisplayName(lang), Store: st.DisplayName(lang),
-		UnsubscribeURL: d.baseURL + "/u/preview", MyDataURL: MyDataURL(d.baseURL, c.BrandID, lang),
+		UnsubscribeURL: d.testUnsubscribeURL(c.BrandID, to), MyDataURL: MyDataURL(d.baseURL, c.BrandID, lang),
 	}), lang, nil
 }
 

@@ -177,7 +177,7 @@ func (p *Planner) planStore(ctx context.Context, c Campaign, st brand.Store, due
 				continue
 			}
 			if len(jobs) == 0 || len(jobs[len(jobs)-1].Diners) == JobSize {
-				jobs = append(jobs, Job{CampaignID: c.ID, BrandID: c.BrandID, StoreID: st.ID, Occasion: c.SendKey(), Year: due.Year, Date: k.Date})
+				jobs = append(jobs, Job{CampaignID: c.ID, BrandID: c.BrandID, StoreID: st.ID, Occasion: c.SendKey(), Year: due.Year, Date: k.Date, TimeZone: st.TimeZone})
 			}
 			j := &jobs[len(jobs)-1]
 			j.Diners = append(j.Diners, Recipient{Key: d.Key, Email: d.Email, Name: d.Name, Language: i18n.Lang(d.Language)})

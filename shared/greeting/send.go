@@ -19,13 +19,16 @@ import (
 // Job is one message on the greeting queue: one campaign's greetings for a
 // few diners of one store, due on one local date.
 type Job struct {
-	CampaignID string      `json:"campaignId"`
-	BrandID    string      `json:"brandId"`
-	StoreID    string      `json:"storeId"`
-	Occasion   string      `json:"occasion"` // the never-twice key's occasion (see SendKey)
-	Year       int         `json:"year"`
-	Date       string      `json:"date"` // the store's local date the greeting is due
-	Diners     []Recipient `json:"diners"`
+	CampaignID string `json:"campaignId"`
+	BrandID    string `json:"brandId"`
+	StoreID    string `json:"storeId"`
+	Occasion   string `json:"occasion"` // the never-twice key's occasion (see SendKey)
+	Year       int    `json:"year"`
+	Date       string `json:"date"` // the store's local date the greeting is due
+	// TimeZone is the store's, so a held job's time can be shown as the
+	// store's (the local outbox page); the sender reads the store itself.
+	TimeZone string      `json:"timeZone,omitempty"`
+	Diners   []Recipient `json:"diners"`
 }
 
 // JobSize is how many diners one queue message carries.

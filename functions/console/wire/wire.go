@@ -71,7 +71,7 @@ func Build(ctx context.Context, app *setup.App) (any, error) {
 		o.UsePathStyle = true
 		o.DisableLogOutputChecksumValidationSkipped = true
 	}), bucket)
-	desk := greeting.NewDesk(greets, sesmail.New(sesv2.NewFromConfig(app.AWS), app.Env.Sender, app.Env.ConfigurationSet), app.Env.PublicBaseURL, app.Now)
+	desk := greeting.NewDesk(greets, sesmail.New(sesv2.NewFromConfig(app.AWS), app.Env.Sender, app.Env.ConfigurationSet), app.Env.PublicBaseURL, app.Now).WithSigner(signer)
 	reviews := scan.NewReviews(scanRecords, brands, cardService, app.Now)
 	// Big CSV exports stream into the scan bucket under exports/, kept a day.
 	s3api := s3.NewFromConfig(app.AWS, func(o *s3.Options) { o.UsePathStyle = true })

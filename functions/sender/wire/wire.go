@@ -6,6 +6,7 @@ package wire
 
 import (
 	"context"
+	"os"
 
 	"github.com/aws/aws-sdk-go-v2/service/ses"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
@@ -47,6 +48,14 @@ func Build(ctx context.Context, app *setup.App) (any, error) {
 		*greetstore.Greetings
 	}{brandstore.New(table), greetstore.New(table)}
 	sender := greeting.NewSender(store, mailer, limiter, signer, app.Env.PublicBaseURL, app.Env.Sender, app.Now, app.Log)
+	// GREETING_QUIET_HOURS narrows the quiet hours (a local demo: "off");
+	// unset in AWS, where they are 21:00–09:00 at each store.
+	if sender.Quiet, err = greeting.ParseQuietHours(os.Getenv("GREETING_QUIET_HOURS")); err != nil {
+		return nil, err
+	}
+	if sender.Quiet != greeting.DefaultQuietHours {
+		app.Log.Info("greeting quiet hours narrowed", "from", sender.Quiet.From, "till", sender.Quiet.Till)
+	}
 	queue := sqsqueue.New[greeting.Job](sqs.NewFromConfig(app.AWS), url)
 	return greetings.NewSend(sender, queue, app.Now, app.Log).Handle, nil
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/cardloop/cardloop/shared/i18n"
 	"github.com/cardloop/cardloop/shared/mail"
 	"github.com/cardloop/cardloop/shared/occasion"
+	"github.com/cardloop/cardloop/shared/privacy"
 	"github.com/cardloop/cardloop/shared/staff"
 )
 
@@ -25,6 +26,8 @@ type campaignDesk interface {
 	Edit(ctx context.Context, brandID, id string, version int, next greeting.Campaign) (greeting.Campaign, error)
 	Approve(ctx context.Context, brandID, id string, version int, approver string) (greeting.Campaign, error)
 	Schedule(ctx context.Context, brandID, id string, version int) (greeting.Campaign, error)
+	Submit(ctx context.Context, brandID, id string, version int, by string) (greeting.Campaign, error)
+	Review(ctx context.Context, c greeting.Campaign, reader string) (greeting.Review, error)
 	Cancel(ctx context.Context, brandID, id string, version int) (greeting.Campaign, error)
 	Segment(ctx context.Context, brandID, id string) (greeting.SegmentCount, error)
 	Preview(ctx context.Context, brandID, id string, s greeting.Sample) (mail.Message, error)
@@ -77,7 +80,7 @@ func (h *Handler) campaignList(w http.ResponseWriter, r *http.Request, p staff.P
 
 func (h *Handler) campaignGet(w http.ResponseWriter, r *http.Request, p staff.Principal, lang i18n.Lang) {
 	c, err := h.desk.Get(r.Context(), p.Brand, r.PathValue("id"))
-	h.answerCampaign(w, http.StatusOK, c, err, lang)
+	h.answerCampaign(w, r, p, http.StatusOK, c, err, lang)
 }
 
 // campaignInput is what marketing sends to create or edit a campaign; the
@@ -97,7 +100,7 @@ func (h *Handler) campaignCreate(w http.ResponseWriter, r *http.Request, p staff
 	if err == nil {
 		w.Header().Set("Location", "/api/v1/campaigns/"+c.ID)
 	}
-	h.answerCampaign(w, http.StatusCreated, c, err, lang)
+	h.answerCampaign(w, r, p, http.StatusCreated, c, err, lang)
 }
 
 func (h *Handler) campaignEdit(w http.ResponseWriter, r *http.Request, p staff.Principal, lang i18n.Lang) {
@@ -111,10 +114,10 @@ func (h *Handler) campaignEdit(w http.ResponseWriter, r *http.Request, p staff.P
 		return
 	}
 	c, err := h.desk.Edit(r.Context(), p.Brand, r.PathValue("id"), *in.Version, in.Campaign)
-	h.answerCampaign(w, http.StatusOK, c, err, lang)
+	h.answerCampaign(w, r, p, http.StatusOK, c, err, lang)
 }
 
-// campaignAction is POST /api/v1/campaigns/{id}/{approve|schedule|cancel|preview|test-send}.
+// campaignAction is POST /api/v1/campaigns/{id}/{submit|approve|schedule|cancel|preview|test-send}.
 func (h *Handler) campaignAction(w http.ResponseWriter, r *http.Request, p staff.Principal, lang i18n.Lang) {
 	id, action := r.PathValue("id"), r.PathValue("action")
 	var in struct {
@@ -154,6 +157,8 @@ func (h *Handler) campaignAction(w http.ResponseWriter, r *http.Request, p staff
 	switch action {
 	case "approve":
 		c, err = h.desk.Approve(ctx, p.Brand, id, *in.Version, who(p))
+	case "submit":
+		c, err = h.desk.Submit(ctx, p.Brand, id, *in.Version, who(p))
 	case "schedule":
 		c, err = h.desk.Schedule(ctx, p.Brand, id, *in.Version)
 	case "cancel":
@@ -161,7 +166,7 @@ func (h *Handler) campaignAction(w http.ResponseWriter, r *http.Request, p staff
 	default:
 		err = fault.New(fault.NotFound, "There is no campaign action %q.", action)
 	}
-	h.answerCampaign(w, http.StatusOK, c, err, lang)
+	h.answerCampaign(w, r, p, http.StatusOK, c, err, lang)
 }
 
 func (h *Handler) campaignSegment(w http.ResponseWriter, r *http.Request, p staff.Principal, lang i18n.Lang) {
@@ -170,17 +175,41 @@ func (h *Handler) campaignSegment(w http.ResponseWriter, r *http.Request, p staf
 		respond.WriteProblem(w, err, lang, h.log)
 		return
 	}
+	// Marketing sees who, not their names: each is masked (林•••).
+	for i, name := range n.Sample {
+		n.Sample[i] = privacy.MaskName(name)
+	}
 	respond.JSON(w, http.StatusOK, n)
 }
 
-// answerCampaign writes a campaign with its version as ETag, or the error.
-func (h *Handler) answerCampaign(w http.ResponseWriter, status int, c greeting.Campaign, err error, lang i18n.Lang) {
+// reviewedCampaign is a campaign as the API answers it: with the desk's
+// warnings (their messages in the reader's language), who it waits for and
+// whether the reader may approve it.
+type reviewedCampaign struct {
+	greeting.Campaign
+	greeting.Review
+}
+
+// answerCampaign writes a campaign with its review and its version as
+// ETag, or the error.
+func (h *Handler) answerCampaign(w http.ResponseWriter, r *http.Request, p staff.Principal, status int, c greeting.Campaign, err error, lang i18n.Lang) {
 	if err != nil {
 		respond.WriteProblem(w, err, lang, h.log)
 		return
 	}
+	rv, rerr := h.desk.Review(r.Context(), c, who(p))
+	if rerr != nil {
+		// What was asked for is done (a save, an approval): answer it, and
+		// say the warnings could not be worked out, rather than fail it.
+		h.log.Warn("campaign review unavailable", "campaign", c.ID, "err", rerr)
+		rv = greeting.Review{Warnings: []greeting.Warning{{Code: "review_unavailable"}}}
+	}
+	for i, wn := range rv.Warnings {
+		rv.Warnings[i].Message = i18n.T(lang, "campaign.warning."+wn.Code, map[string]string{
+			"store": wn.Store, "language": i18n.T(lang, "campaign.lang."+string(wn.Language), nil), "fallback": i18n.T(lang, "campaign.lang."+string(wn.Fallback), nil)})
+	}
 	w.Header().Set("ETag", `"`+strconv.Itoa(c.Version)+`"`)
-	respond.JSON(w, status, c)
+	respond.JSON(w, status, reviewedCampaign{c, rv})
 }
 
 // occasions is GET /api/v1/occasions?year=YYYY&region=TW: the calendar's

@@ -20,7 +20,7 @@ import (
 
 // campaignRequest turns the create-campaign fixture into another campaign
 // request by user (a local-part of @example.com; "" for no sign-in).
-func campaignRequest(t *testing.T, method, path, body, user, groups string) events.APIGatewayV2HTTPRequest {
+func campaignRequest(t testing.TB, method, path, body, user, groups string) events.APIGatewayV2HTTPRequest {
 	t.Helper()
 	req := fixture(t, "console/create-campaign.json")
 	req.RawPath, req.RequestContext.HTTP.Path, req.RequestContext.HTTP.Method = path, path, method

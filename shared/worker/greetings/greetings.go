@@ -63,7 +63,9 @@ type delayer interface {
 // duplicate deliveries of a message, and duplicate messages, send nothing
 // more. Messages that fail are reported one by one
 // (ReportBatchItemFailures) and redelivered; a message that keeps failing
-// goes to the dead-letter queue.
+// goes to the dead-letter queue. A message held by the store's quiet hours
+// is handed back the same way, hidden until they end: it is held, not
+// failed, and takes one receive of the queue's ten.
 type Send struct {
 	sender deliverer
 	queue  delayer
@@ -95,9 +97,18 @@ func (h *Send) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEventR
 			h.log.Error("greeting job failed; it will be retried", "message", m.MessageId, "campaign", j.CampaignID, "err", err)
 			fail(m)
 		case !later.IsZero():
-			// Quiet hours at the store: hide the message until they end.
+			// Quiet hours at the store: not a failure. The message is hidden
+			// until they end (one ChangeMessageVisibility, up to 12 hours,
+			// rather than retries every visibility timeout) and handed back
+			// through the batch response, the only way a Lambda SQS trigger
+			// keeps a message; it counts in no result and its log line
+			// names no diner.
+			until := later.Format("15:04")
 			if err := h.queue.Delay(ctx, m.ReceiptHandle, later.Sub(h.now())); err != nil {
-				h.log.Error("could not delay a greeting job", "message", m.MessageId, "err", err)
+				h.log.Error("could not hold a greeting job until quiet hours end; the queue redelivers it after its visibility timeout", "message", m.MessageId, "err", err)
+			} else {
+				h.log.Info("greeting job held until "+until+" store time (quiet hours); handed back to the queue", "message", m.MessageId, "campaign", j.CampaignID,
+					"store", j.StoreID, "greetings", len(j.Diners), "heldUntil", later.Format(time.RFC3339))
 			}
 			fail(m)
 		default:

@@ -66,7 +66,8 @@ func (gs *Greetings) SaveCampaign(ctx context.Context, c greeting.Campaign, crea
 		for k, v := range item {
 			upd = upd.Set(expression.Name(k), expression.Value(v))
 		}
-		for _, k := range []string{"gsi2pk", "gsi2sk", "approvedBy", "approvedAt"} {
+		// Every omitempty attribute an edit may clear.
+		for _, k := range []string{"gsi2pk", "gsi2sk", "approvedBy", "approvedAt", "submittedBy", "submittedAt", "notifiedAt", "customDate", "customNames", "sendHours", "couponPrefix", "year"} {
 			if _, ok := item[k]; !ok {
 				upd = upd.Remove(expression.Name(k))
 			}

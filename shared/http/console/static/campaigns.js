@@ -167,11 +167,56 @@ window.cardloopCampaigns = function ({ root, api, t, el, lang, stores, status })
 
     const parts = [el('p', {}, el('a', { href: '#campaigns' }, '← ' + t('console.campaign.back'))),
       el('h2', {}, id ? c.name : t('console.campaign.new'))];
-    if (id) parts.push(await actions(c));
+    if (id) parts.push(warningsView(c.warnings), await actions(c));
     parts.push(form);
     if (id) parts.push(el('section', { 'aria-labelledby': 'results-h' }, el('h3', { id: 'results-h' }, t('console.campaign.results')), resultsView(c.results)));
     root.replaceChildren(...parts);
     status('');
+  }
+
+  // warningsView lists what the API warns about (a store's language
+  // without content, a segment of nobody): allowed, but likely a surprise.
+  function warningsView(ws) {
+    if (!ws || !ws.length) return el('span', { hidden: '' });
+    return el('section', { class: 'warnings', id: 'c-warnings', 'aria-labelledby': 'c-warnings-h' },
+      el('h3', { id: 'c-warnings-h' }, t('console.campaign.warnings')),
+      el('ul', {}, ...ws.map((w) => el('li', { 'data-warning': w.code }, w.message))));
+  }
+
+  // sendDay is the date LeadDays before an occasion's YYYY-MM-DD.
+  const sendDay = (date, lead) => {
+    const d = new Date(date + 'T00:00:00Z');
+    d.setUTCDate(d.getUTCDate() - (lead || 0));
+    return d.toISOString().slice(0, 10);
+  };
+
+  // confirmSchedule asks, in a dialog, whether to schedule: what, when and
+  // how many diners (the segment counted now); yes runs schedule.
+  async function confirmSchedule(c, path, schedule) {
+    let n;
+    try { n = String((await api(path + '/segment')).diners); } catch (e) { n = '?'; }
+    const hour = String(c.sendHour).padStart(2, '0') + ':00';
+    let when;
+    if (c.occasion === 'birthday') when = t('console.campaign.confirmBirthday', { days: String(c.leadDays), hour });
+    else {
+      const date = c.occasion === 'custom' ? c.customDate : ((await occasions(c.year)).find((o) => o.id === c.occasion) || {}).date;
+      when = t('console.campaign.confirmWhenDay', { date: date ? sendDay(date, c.leadDays) : '?', hour });
+    }
+    const yes = el('button', { type: 'button', id: 'c-confirm-yes' }, t('console.campaign.confirmYes'));
+    const no = el('button', { type: 'button', id: 'c-confirm-no', class: 'secondary' }, t('console.campaign.confirmNo'));
+    const dlg = el('dialog', { id: 'c-confirm', class: 'confirm', 'aria-labelledby': 'c-confirm-h' },
+      el('h2', { id: 'c-confirm-h' }, t('console.campaign.confirmTitle')),
+      el('dl', {},
+        el('dt', {}, t('console.campaign.confirmWhat')), el('dd', { id: 'c-confirm-what' }, c.name + ' · ' + occasionName(c) + (c.year ? ' ' + c.year : '')),
+        el('dt', {}, t('console.campaign.confirmWhen')), el('dd', { id: 'c-confirm-when' }, when),
+        el('dt', {}, t('console.campaign.confirmWho')), el('dd', { id: 'c-confirm-who' }, t('console.campaign.counted', { n }))),
+      el('div', { class: 'bar' }, yes, no));
+    no.addEventListener('click', () => dlg.close());
+    dlg.addEventListener('close', () => dlg.remove());
+    yes.addEventListener('click', () => { dlg.close(); schedule(); });
+    root.append(dlg);
+    dlg.showModal();
+    no.focus();
   }
 
   // actions is the panel of a saved campaign: its status and who did what,
@@ -200,8 +245,22 @@ window.cardloopCampaigns = function ({ root, api, t, el, lang, stores, status })
       el('span', {}, t('console.campaign.by', { who: c.createdBy })),
       c.approvedBy ? el('span', {}, t('console.campaign.approvedBy', { who: c.approvedBy })) : null);
     const buttons = el('div', { class: 'bar' });
-    if (c.status === 'draft') buttons.append(button('console.campaign.approve', 'approve'));
-    if (c.status === 'approved') buttons.append(button('console.campaign.schedule', 'schedule'));
+    // The Approve button only for who may approve; its author submits a
+    // campaign and reads whom it waits for.
+    if (c.status === 'draft' && c.canApprove) buttons.append(button('console.campaign.approve', 'approve'));
+    if (c.status === 'draft' && !c.submittedAt) buttons.append(button('console.campaign.submit', 'submit'));
+    if (c.status === 'approved') {
+      const b = el('button', { type: 'button', id: 'c-schedule' }, t('console.campaign.schedule'));
+      b.addEventListener('click', () => confirmSchedule(c, path, () => step('schedule')));
+      buttons.append(b);
+    }
+    let note = null;
+    if (c.status === 'draft' && c.submittedAt) {
+      note = el('p', { class: 'hint', id: 'c-waiting' }, (c.waitingFor && c.waitingFor.length)
+        ? t('console.campaign.waitingFor', { who: c.waitingFor.join(', ') }) : t('console.campaign.waitingNobody'));
+    } else if (c.status === 'draft') {
+      note = el('p', { class: 'hint', id: 'c-waiting' }, t('console.campaign.notSubmitted') + (c.canApprove ? '' : ' ' + t('console.campaign.approveNote')));
+    }
     if (!['done', 'cancelled'].includes(c.status)) buttons.append(button('console.campaign.cancel', 'cancel', 'console.campaign.cancelConfirm'));
 
     const countOut = el('output', { id: 'c-count-out' });
@@ -210,8 +269,11 @@ window.cardloopCampaigns = function ({ root, api, t, el, lang, stores, status })
       countOut.textContent = t('console.loading');
       try {
         const n = await api(path + '/segment');
-        countOut.textContent = t('console.campaign.counted', { n: n.diners }) + ' (' +
-          Object.entries(n.stores).map(([s, k]) => s + ': ' + k).join(', ') + ')';
+        const list = (o, name) => Object.entries(o || {}).map(([k, v]) => name(k) + ' ' + v).join(', ');
+        countOut.replaceChildren(el('span', {}, t('console.campaign.counted', { n: n.diners })),
+          el('span', {}, ' · ' + t('console.campaign.byStore') + ': ' + list(n.stores, (s) => s)),
+          el('span', {}, ' · ' + t('console.campaign.byLanguage') + ': ' + list(n.languages, (l) => t('campaign.lang.' + l))),
+          n.sample && n.sample.length ? el('span', { id: 'c-sample' }, ' · ' + t('console.campaign.sampleNames') + ': ' + n.sample.join(', ')) : null);
       } catch (e) { countOut.textContent = e.message; }
     });
 
@@ -249,7 +311,7 @@ window.cardloopCampaigns = function ({ root, api, t, el, lang, stores, status })
     });
 
     return el('section', { class: 'actions', 'aria-label': t('console.campaign.status') }, who, buttons,
-      c.status === 'draft' ? el('p', { class: 'hint' }, t('console.campaign.approveNote')) : null,
+      note,
       el('div', { class: 'bar' }, count, countOut),
       el('div', { class: 'row' }, field(t('console.campaign.sample'), pvName), field(t('console.campaign.previewStore'), pvStore),
         field(t('console.campaign.previewLang'), pvLang), pvButton),

@@ -167,7 +167,8 @@ type BubbleRead struct {
 	// "crossed_out".
 	State string
 
-	bare bool // its printed label had no reference on the page
+	bare  bool // its printed label had no reference on the page
+	light bool // marked by the light-instrument rule (tone, not Fill)
 }
 
 // Crop is an area of the card cut out of the scan, upright.

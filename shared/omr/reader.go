@@ -86,8 +86,8 @@ func (r *Reader) Read(img image.Image) (*Page, error) {
 	// A scan finer than the reader needs is reduced to about 200 dpi now,
 	// once, so that everything after costs what it costs at 200 dpi.
 	f := float64(wk.f)
+	sc := 1.0 // the scan's pixels per pixel of g
 	if ppm := q.ppm(lc, f); ppm > reduceAbove {
-		var sc float64
 		if g, sc = downsample(g, ppm); sc > 1 {
 			f /= sc
 			wk.bg.cell /= sc
@@ -226,13 +226,13 @@ func (r *Reader) Read(img image.Image) (*Page, error) {
 	page := &Page{
 		QR: text, Store: cu.store, Serial: cu.serial, Version: cu.version, Sig: cu.sig,
 		Rotation: 90 * found,
-		PxPerMM:  h.scale(pt{layout.Width / 2, layout.Height / 2}),
+		PxPerMM:  sc * h.scale(pt{layout.Width / 2, layout.Height / 2}),
 		Paper:    paperSum, Ink: inkSum,
 	}
 	s := &sampler{g: g, h: h, bg: &wk.bg, inkRefl: inkRefl, geo: geo}
 	page.Fields = s.readFields()
 
-	cropPPM := math.Min(r.CropPPM, page.PxPerMM)
+	cropPPM := math.Min(r.CropPPM, page.PxPerMM/sc)
 	for _, b := range layout.Boxes {
 		page.Boxes = append(page.Boxes, Crop{Name: b.Name, Image: rectify(g, &h, b.Rect, cropPPM)})
 	}

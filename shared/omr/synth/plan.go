@@ -301,8 +301,7 @@ func planHard(c *Card, seed uint64, n int) {
 	case x < shareBack:
 		// The blank back of this card, the front showing through.
 		c.Back = true
-		c.Truth.Cases = []string{CaseBack}
-		c.Truth.Problem = ""
+		c.Truth.Cases = append(c.Truth.Cases, CaseBack)
 		c.Damage.ShowThrough = 0.03 + 0.09*rng.Float64()
 	case x < shareBack+shareLightPage:
 		c.Ink, c.Style = "light_pencil", Fill

@@ -582,13 +582,14 @@ func labelKey(l *cardlayout.Layout, f *cardlayout.Field, b cardlayout.Bubble) st
 // its tone is at least LightTone of the page's mark tone, and at least
 // LightMinTone, and its Fill at least LightCoverage of its tone (filled,
 // not touched). A lone faint touch on a page marked in pen or pencil stays
-// faint (its tone is far below the page's marks), and so does a faint
-// touch on a light-pencil page: deliberate faint marks (darkness ≤ 0.22)
-// have a tone under LightMinTone.
+// faint (its tone is far below the page's marks, and such a page is not
+// light at all), and so does a faint touch on a light-pencil page: a touch
+// of darkness 0.22 has 0.73 of the tone of the lightest light-pencil fill
+// (0.30), and well under LightTone of a page's median.
 const (
 	LightPage     = 0.5
-	LightTone     = 0.72
-	LightMinTone  = 0.22
+	LightTone     = 0.78
+	LightMinTone  = 0.15
 	LightCoverage = 0.5
 	lightMin      = 0.12
 	lightMarks    = 5

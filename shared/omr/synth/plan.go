@@ -290,7 +290,7 @@ const (
 	CaseBlueTicks    = "blue_ticks"
 	lightPageMin     = 0.30
 	lightPageSpread  = 0.10
-	blueDarkMin      = 0.6
+	blueDarkMin      = 0.7
 	blueDarkSpread   = 0.2
 	blurred150Passes = 3 // [1 2 1] three times: a blur of about 1.2 px
 )

@@ -52,8 +52,10 @@ func (r *Reader) geometry(l *cardlayout.Layout) (*geometry, error) {
 }
 
 // Read reads one scanned page. A page that is not a readable card is an
-// *Error: CodeNoMarks, CodeNoQR, CodeBadQR or CodeUnknownLayout. Only a
-// probe layout without four marks gives another error.
+// *Error: CodeBlank (blank paper: no marks, next to no ink), CodeNoMarks,
+// CodeNoQR, CodeBadQR or CodeUnknownLayout. Only a probe layout without four
+// marks gives another error. A card whose QR code cannot be read but whose
+// ID code can is a Page with QR "" (see Page).
 func (r *Reader) Read(img image.Image) (*Page, error) {
 	g := toGray(img)
 	if g.w < 64 || g.h < 64 {

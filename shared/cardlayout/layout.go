@@ -9,8 +9,9 @@
 //
 // Fields added after the first draft, all optional in JSON so that older
 // files and readers keep working: Layout.Texts, Field.Label, Field.Words and
-// Bubble.Text. They only tell the printer where to write words; a reader
-// can ignore them.
+// Bubble.Text (they only tell the printer where to write words; a reader
+// can ignore them), and Layout.Code (the ID code, a reader's fallback when
+// the QR code cannot be read).
 //
 // Not on paper: visitDate (the reader uses the store's day of the scan),
 // table and server (optional online only).
@@ -45,6 +46,13 @@ type Layout struct {
 	Marks []Mark `json:"marks"`
 	// QR is where the card's QR code is printed (its quiet zone included).
 	QR Rect `json:"qr"`
+	// Code is where the card's ID code is printed: the serial and the
+	// layout version as IDRows × IDCols black or white cells with a check
+	// code (idcode.go), a second way to identify the card when its QR code
+	// cannot be read. Optional (nil: none printed). Every version keeps it
+	// where the first put it, as with the marks: the reader reads it before
+	// it knows the card's version.
+	Code *Rect `json:"code,omitempty"`
 	// Fields are the closed questions, each with its bubbles.
 	Fields []Field `json:"fields"`
 	// Boxes are the areas cropped and kept as images: handwriting (name,

@@ -188,6 +188,23 @@ func (l Layout) Validate() error {
 		}
 	}
 	obstacles = append(obstacles, l.QR)
+	if c := l.Code; c != nil {
+		if !c.inside(l.Width, l.Height) || c.W <= 0 || c.H <= 0 {
+			bad("ID code %+v: not inside the card", *c)
+		}
+		if c.W/IDCols < MinIDCell || c.H/IDRows < MinIDCell {
+			bad("ID code %+v: cells smaller than %g mm", *c, MinIDCell)
+		}
+		if c.overlaps(l.QR) {
+			bad("ID code overlaps the QR code")
+		}
+		for i, m := range l.Marks {
+			if c.overlaps(m.Square()) {
+				bad("ID code overlaps mark %d", i)
+			}
+		}
+		obstacles = append(obstacles, *c)
+	}
 
 	// Boxes.
 	seenBox := map[string]bool{}

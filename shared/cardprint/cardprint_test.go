@@ -174,6 +174,7 @@ func TestCards(t *testing.T) {
 				t.Errorf("page is %dx%d px, want 874x1240 (A5 at 150 dpi)", b.Dx(), b.Dy())
 			}
 			checkQR(t, img, l, s, serials[i])
+			checkIDCode(t, img, l, serials[i])
 			for j, m := range l.Marks {
 				if g := at(img, m.X, m.Y); g > 60 {
 					t.Errorf("mark %d centre: grey %d, want black", j, g)
@@ -204,6 +205,25 @@ func TestCards(t *testing.T) {
 				t.Errorf("unused item slot bubble: grey %d, want blank paper", g)
 			}
 		})
+	}
+}
+
+// checkIDCode reads the ID code's cells at their centres and checks they
+// decode to the card's serial and layout version.
+func checkIDCode(t *testing.T, img *image.Gray, l cardlayout.Layout, serial string) {
+	t.Helper()
+	if l.Code == nil {
+		t.Fatal("the layout has no ID code box")
+	}
+	r := *l.Code
+	cw, ch := r.W/cardlayout.IDCols, r.H/cardlayout.IDRows
+	cells := make([]bool, cardlayout.IDRows*cardlayout.IDCols)
+	for i := range cells {
+		cells[i] = at(img, r.X+(float64(i%cardlayout.IDCols)+0.5)*cw, r.Y+(float64(i/cardlayout.IDCols)+0.5)*ch) < 128
+	}
+	got, v, err := cardlayout.DecodeID(cells)
+	if err != nil || got != serial || v != l.Version {
+		t.Errorf("ID code: got %q v%d (%v), want %q v%d", got, v, err, serial, l.Version)
 	}
 }
 

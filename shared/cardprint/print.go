@@ -160,6 +160,9 @@ func (c *card) draw(serial, url string) error {
 	if err := c.qr(url); err != nil {
 		return err
 	}
+	if err := c.idCode(serial); err != nil {
+		return err
+	}
 	for _, t := range l.Texts {
 		params := func(lang i18n.Lang) map[string]string {
 			return map[string]string{"store": c.store.DisplayName(lang), "serial": FormatSerial(serial), "version": strconv.Itoa(l.Version)}
@@ -293,6 +296,37 @@ func (c *card) qr(url string) error {
 			}
 			// A hair taller than a module, so no light seam shows between rows.
 			c.pdf.Rect(box.X+float64(x0)*m, box.Y+float64(y)*m, float64(x-x0)*m, m+0.02, "F")
+		}
+	}
+	return nil
+}
+
+// idCode draws the serial and layout version as the layout's ID code
+// (cardlayout.EncodeID): the reader's way to identify the card when the QR
+// code cannot be read.
+func (c *card) idCode(serial string) error {
+	box := c.l.Code
+	if box == nil {
+		return nil
+	}
+	cells, err := cardlayout.EncodeID(serial, c.l.Version)
+	if err != nil {
+		return err
+	}
+	cw, ch := box.W/cardlayout.IDCols, box.H/cardlayout.IDRows
+	c.color(ink)
+	for r := 0; r < cardlayout.IDRows; r++ {
+		row := cells[r*cardlayout.IDCols : (r+1)*cardlayout.IDCols]
+		for x := 0; x < len(row); {
+			if !row[x] {
+				x++
+				continue
+			}
+			x0 := x
+			for x < len(row) && row[x] {
+				x++
+			}
+			c.pdf.Rect(box.X+float64(x0)*cw, box.Y+float64(r)*ch, float64(x-x0)*cw, ch+0.02, "F")
 		}
 	}
 	return nil

@@ -2,6 +2,7 @@ package omr_test
 
 import (
 	"bytes"
+	"fmt"
 	"runtime"
 	"testing"
 	"time"
@@ -47,6 +48,9 @@ func TestAccuracy(t *testing.T) {
 	if tl.problemsCaught != tl.problems {
 		t.Errorf("deliberate problems sent to review: got %d, want %d", tl.problemsCaught, tl.problems)
 	}
+	if tl.backsBlank != tl.backs {
+		t.Errorf("blank backs read as blank: got %d, want %d", tl.backsBlank, tl.backs)
+	}
 }
 
 // BenchmarkReadCorpus generates a corpus (1,000 cards; -corpus, -problems
@@ -60,6 +64,8 @@ func BenchmarkReadCorpus(b *testing.B) {
 	var tl tally
 	var readTime, read200Time, cpu time.Duration
 	var n200 int
+	cpuByDPI := map[int]time.Duration{}
+	nByDPI := map[int]int{}
 	for i := 0; i < b.N; i++ {
 		for first := 0; first < *corpusSize; first += batch {
 			b.StopTimer()
@@ -68,9 +74,13 @@ func BenchmarkReadCorpus(b *testing.B) {
 			b.StartTimer()
 			cpu0 := cpuTime()
 			for _, s := range scans {
-				start := time.Now()
+				start, c0 := time.Now(), cpuTime()
 				p, err := readScan(r, s)
 				d := time.Since(start)
+				if !s.Back {
+					cpuByDPI[s.Damage.DPI] += cpuTime() - c0
+					nByDPI[s.Damage.DPI]++
+				}
 				readTime += d
 				if s.Damage.DPI == 200 {
 					read200Time += d
@@ -99,35 +109,44 @@ func BenchmarkReadCorpus(b *testing.B) {
 	if cpu > 0 {
 		b.ReportMetric(cards/cpu.Seconds(), "cards/cpu-s")
 	}
+	for _, dpi := range []int{150, 200, 300} {
+		if c := cpuByDPI[dpi]; c > 0 {
+			b.Logf("  %d dpi: %d cards, %.1f cards per CPU-second (decode + read)", dpi, nByDPI[dpi], float64(nByDPI[dpi])/c.Seconds())
+			b.ReportMetric(float64(nByDPI[dpi])/c.Seconds(), fmt.Sprintf("cards/cpu-s@%ddpi", dpi))
+		}
+	}
 	b.ReportMetric(float64(runtime.GOMAXPROCS(0)), "GOMAXPROCS")
 	b.ReportMetric(0, "ns/op")
 }
 
-// BenchmarkRead reads one typical 200 dpi card (JPEG, quality 75, a little
-// rotation and noise): Read alone on the decoded image, and Decode + Read.
+// BenchmarkRead reads one typical card (JPEG, quality 75, a little rotation
+// and noise) at 200 and at 300 dpi: Read alone on the decoded image, and
+// Decode + Read.
 func BenchmarkRead(b *testing.B) {
 	l := testLayout(b)
-	c := cardWith(b, l, answers, synth.Fill, synth.Damage{DPI: 200, Rotate: 2, Noise: 3, Format: "jpeg", Quality: 75})
-	s := render(b, l, c)
 	r := newReader(l)
-	b.Run("read", func(b *testing.B) {
-		img, err := omr.Decode(bytes.NewReader(s.Data))
-		if err != nil {
-			b.Fatal(err)
-		}
-		for b.Loop() {
-			if _, err := r.Read(img); err != nil {
+	for _, dpi := range []int{200, 300} {
+		c := cardWith(b, l, answers, synth.Fill, synth.Damage{DPI: dpi, Rotate: 2, Noise: 3, Format: "jpeg", Quality: 75})
+		s := render(b, l, c)
+		b.Run(fmt.Sprintf("read/%ddpi", dpi), func(b *testing.B) {
+			img, err := omr.Decode(bytes.NewReader(s.Data))
+			if err != nil {
 				b.Fatal(err)
 			}
-		}
-		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "cards/s")
-	})
-	b.Run("decode+read", func(b *testing.B) {
-		for b.Loop() {
-			if _, err := readScan(r, s); err != nil {
-				b.Fatal(err)
+			for b.Loop() {
+				if _, err := r.Read(img); err != nil {
+					b.Fatal(err)
+				}
 			}
-		}
-		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "cards/s")
-	})
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "cards/s")
+		})
+		b.Run(fmt.Sprintf("decode+read/%ddpi", dpi), func(b *testing.B) {
+			for b.Loop() {
+				if _, err := readScan(r, s); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "cards/s")
+		})
+	}
 }

@@ -422,6 +422,9 @@ func printed(l *cardlayout.Layout, p pt, self cardlayout.Bubble) bool {
 			return true
 		}
 	}
+	if l.Code != nil && in(*l.Code) {
+		return true
+	}
 	return in(l.QR)
 }
 
@@ -486,7 +489,9 @@ func (s *sampler) readFields() []Field {
 	}
 	fills := make([]float64, len(all))
 	covers := make([]float64, len(all))
+	tones := make([]float64, len(all))
 	bare := make([]bool, len(all))
+	lf := make([]float64, n)
 	for i, br := range all {
 		ref := refs[br.key]
 		var sum float64
@@ -495,6 +500,7 @@ func (s *sampler) readFields() []Field {
 			if ref != nil {
 				d -= ref[k]
 			}
+			lf[k] = d
 			sum += d
 			if d > inkCut {
 				inked++
@@ -502,6 +508,7 @@ func (s *sampler) readFields() []Field {
 		}
 		fills[i] = sum / float64(n)
 		covers[i] = float64(inked) / float64(n)
+		tones[i] = tone(lf)
 		if ref == nil && br.key != "" {
 			covers[i] = math.Max(0, covers[i]-2*labelCover)
 			bare[i] = true
@@ -511,6 +518,8 @@ func (s *sampler) readFields() []Field {
 	// rendering) is the page's low percentile: most bubbles are empty.
 	baseFill := clamp(percentile(fills, 0.3), -0.1, 0.15)
 	baseCover := clamp(percentile(covers, 0.3), 0, 0.1)
+	light := lightLevel(tones, baseFill)
+	emptyFill := pageEmptyFill(fills, baseFill)
 
 	out := make([]Field, 0, len(l.Fields))
 	i := 0
@@ -523,6 +532,16 @@ func (s *sampler) readFields() []Field {
 			br := BubbleRead{Value: b.Value, Column: b.Column,
 				Fill: fills[i] - baseFill, Cover: math.Max(0, covers[i]-baseCover), bare: bare[i]}
 			br.State = classify(br.Fill, br.Cover, bare[i])
+			if br.State == stateEmpty && !bare[i] && br.Fill >= emptyFill {
+				// Clearly darker than this page's empty bubbles: a light
+				// tick, say, is not nothing.
+				br.State = stateFaint
+			}
+			if br.State == stateFaint && light > 0 && tones[i]-baseFill >= light && br.Fill >= LightCoverage*(tones[i]-baseFill) {
+				// As dark as this page's own marks, and filled like them:
+				// a mark of a light instrument.
+				br.State, br.light = stateMarked, true
+			}
 			if br.State == stateMarked && br.Fill >= SolidFill && br.Cover >= SolidCover && s.crossArms(&s.geo.bubbles[i], s.off[i]) >= 2 {
 				br.State = stateCrossedOut
 			}
@@ -559,6 +578,82 @@ func labelKey(l *cardlayout.Layout, f *cardlayout.Field, b cardlayout.Bubble) st
 	return "in:" + b.Value
 }
 
+// Light instruments. A page marked throughout with a light pencil has
+// marks whose Fill is below MarkFill, yet far darker than the page's empty
+// bubbles and printed rims. Each bubble's tone is the mean darkness of its
+// darkest third of samples (how dark the instrument is, whatever share of
+// the bubble it covers); the page's mark tone is the median tone of its clearly
+// non-empty bubbles (tone ≥ lightMin, at least lightMarks of them). On a
+// page whose mark tone is at most LightPage, a faint bubble is marked when
+// its tone is at least LightTone of the page's mark tone, and at least
+// LightMinTone, and its Fill at least LightCoverage of its tone (filled,
+// not touched). A lone faint touch on a page marked in pen or pencil stays
+// faint (its tone is far below the page's marks, and such a page is not
+// light at all), and so does a faint touch on a light-pencil page: a touch
+// of darkness 0.22 measured 0.70 of the median tone of a page marked at
+// 0.30 and 0.36, the page's lightest partial fills 0.76 (docs/omr.md).
+const (
+	LightPage     = 0.5
+	LightTone     = 0.73
+	LightMinTone  = 0.15
+	LightCoverage = 0.5
+	lightMin      = 0.12
+	lightMarks    = 5
+)
+
+// Empty bubbles, page by page. EmptyFill is the most an empty bubble's
+// Fill may be on a poor scan; on a page whose empty bubbles are uniform
+// (most are: low noise, little blur), a bubble more than emptySigmas robust
+// standard deviations above them, and at least MinEmptyFill, is faint
+// instead (a light, thin tick that reaches hardly any sample points).
+const (
+	MinEmptyFill = 0.05
+	emptySigmas  = 6
+)
+
+// pageEmptyFill is the Fill from which a bubble of this page is not empty.
+func pageEmptyFill(fills []float64, base float64) float64 {
+	med := percentile(fills, 0.5)
+	dev := make([]float64, len(fills))
+	for i, f := range fills {
+		dev[i] = math.Abs(f - med)
+	}
+	sigma := 1.4826 * percentile(dev, 0.5)
+	return clamp(med-base+emptySigmas*sigma, MinEmptyFill, EmptyFill)
+}
+
+// tone is the mean of the darkest third of a bubble's samples. It reorders
+// d.
+func tone(d []float64) float64 {
+	sort.Float64s(d)
+	h := d[len(d)*2/3:]
+	var s float64
+	for _, v := range h {
+		s += v
+	}
+	return s / float64(len(h))
+}
+
+// lightLevel is the least tone (less base) a faint bubble needs to count
+// as marked on this page, or 0 when the page is not marked with a light
+// instrument throughout.
+func lightLevel(tones []float64, base float64) float64 {
+	var marks []float64
+	for _, t := range tones {
+		if t-base >= lightMin {
+			marks = append(marks, t-base)
+		}
+	}
+	if len(marks) < lightMarks {
+		return 0
+	}
+	m := percentile(marks, 0.5)
+	if m > LightPage {
+		return 0
+	}
+	return math.Max(LightMinTone, LightTone*m)
+}
+
 func classify(fill, cover float64, bare bool) string {
 	emptyCover := EmptyCover
 	if bare {
@@ -584,6 +679,9 @@ func bubbleConfidence(b BubbleRead) float64 {
 		}
 		return clamp(math.Min((EmptyFill-b.Fill)/EmptyFill, (emptyCover-b.Cover)/emptyCover), 0, 1)
 	case stateMarked:
+		if b.light {
+			return 0.2 // read against the page's own marks
+		}
 		return clamp(math.Max((b.Fill-MarkFill)/0.3, (b.Cover-MarkCover)/0.3), 0, 1)
 	}
 	return 0

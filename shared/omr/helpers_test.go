@@ -101,6 +101,8 @@ type tally struct {
 	cards, noReview, clean, cleanNoReview        int
 	problems, problemsCaught                     int
 	pageErrors                                   int
+	backs, backsBlank                            int                // blank backs of duplex scans, and those read as CodeBlank
+	byIDCode                                     int                // cards identified by the ID code (QR not read)
 	byCase                                       map[string]*[2]int // case → cards, cards with no review
 	wrongs                                       []string
 	needless                                     []string
@@ -109,6 +111,19 @@ type tally struct {
 func (t *tally) add(s *synth.Scan, p *omr.Page, err error) {
 	if t.byCase == nil {
 		t.byCase = map[string]*[2]int{}
+	}
+	if s.Back {
+		// Not a card: the reader must say so, and ingestion skips it.
+		t.backs++
+		if omr.ErrorCode(err) == omr.CodeBlank {
+			t.backsBlank++
+		} else {
+			t.wrongs = append(t.wrongs, fmt.Sprintf("card %d: blank back read as %v (page %v)", s.N, err, p != nil))
+		}
+		return
+	}
+	if omr.ErrorCode(err) == omr.CodeBlank {
+		t.wrongs = append(t.wrongs, fmt.Sprintf("card %d: a card read as blank paper: %v", s.N, err))
 	}
 	t.cards++
 	clean := s.Truth.Problem == ""
@@ -140,8 +155,11 @@ func (t *tally) add(s *synth.Scan, p *omr.Page, err error) {
 		count(false)
 		return
 	}
-	if p.QR != s.QR {
-		t.wrongs = append(t.wrongs, fmt.Sprintf("card %d: QR %q, want %q", s.N, p.QR, s.QR))
+	switch {
+	case p.QR == "" && p.Serial == s.Serial && p.Version == s.Version:
+		t.byIDCode++ // the QR code failed; the ID code identified the card
+	case p.QR != s.QR:
+		t.wrongs = append(t.wrongs, fmt.Sprintf("card %d: QR %q (serial %q), want %q", s.N, p.QR, p.Serial, s.QR))
 	}
 	uncertain := false
 	caught := true
@@ -191,8 +209,9 @@ func (t *tally) cleanNoReviewPct() float64 {
 }
 
 func (t *tally) report(tb testing.TB) {
-	tb.Logf("cards %d (clean %d, with a deliberate problem %d, caught %d); page errors %d",
-		t.cards, t.clean, t.problems, t.problemsCaught, t.pageErrors)
+	tb.Logf("cards %d (clean %d, with a deliberate problem %d, caught %d); page errors %d; identified by the ID code %d",
+		t.cards, t.clean, t.problems, t.problemsCaught, t.pageErrors, t.byIDCode)
+	tb.Logf("blank backs %d, read as blank %d", t.backs, t.backsBlank)
 	tb.Logf("fields %d: correct %.3f%%, silently wrong %d (%.2f per 10,000), to review %d (%d of them deliberate problems)",
 		t.fields, 100*float64(t.correct)/float64(max(1, t.fields)), t.wrong, t.wrongPer10k(), t.review, t.reviewNeeded)
 	tb.Logf("cards needing no review: %.2f%% of all, %.2f%% of clean cards", t.noReviewPct(), t.cleanNoReviewPct())

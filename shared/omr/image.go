@@ -143,7 +143,10 @@ func toGray(img image.Image) *gray {
 	case *image.Gray:
 		return &gray{pix: m.Pix[m.PixOffset(r.Min.X, r.Min.Y):], w: w, h: h, stride: m.Stride}
 	case *image.YCbCr:
-		return &gray{pix: m.Y[m.YOffset(r.Min.X, r.Min.Y):], w: w, h: h, stride: m.YStride}
+		if !hasChroma(m) {
+			return &gray{pix: m.Y[m.YOffset(r.Min.X, r.Min.Y):], w: w, h: h, stride: m.YStride}
+		}
+		return minYCbCr(m)
 	}
 	g := &gray{pix: make([]byte, w*h), w: w, h: h, stride: w}
 	switch m := img.(type) {
@@ -153,7 +156,7 @@ func toGray(img image.Image) *gray {
 			dst := g.pix[y*w : y*w+w]
 			for x := range dst {
 				p := src[4*x : 4*x+3]
-				dst[x] = luma8(p[0], p[1], p[2])
+				dst[x] = min(p[0], p[1], p[2])
 			}
 		}
 	case *image.NRGBA:
@@ -164,7 +167,7 @@ func toGray(img image.Image) *gray {
 				p := src[4*x : 4*x+4]
 				// Transparent pixels are paper.
 				a := uint32(p[3])
-				l := uint32(luma8(p[0], p[1], p[2]))
+				l := uint32(min(p[0], p[1], p[2]))
 				dst[x] = byte((l*a + 255*(255-a)) / 255)
 			}
 		}
@@ -182,7 +185,7 @@ func toGray(img image.Image) *gray {
 			dst := g.pix[y*w : y*w+w]
 			for x := range dst {
 				p := src[8*x : 8*x+8]
-				dst[x] = luma8(p[0], p[2], p[4])
+				dst[x] = min(p[0], p[2], p[4])
 			}
 		}
 	case *image.CMYK:
@@ -192,13 +195,13 @@ func toGray(img image.Image) *gray {
 			for x := range dst {
 				p := src[4*x : 4*x+4]
 				cr, cg, cb := color.CMYKToRGB(p[0], p[1], p[2], p[3])
-				dst[x] = luma8(cr, cg, cb)
+				dst[x] = min(cr, cg, cb)
 			}
 		}
 	case *image.Paletted:
 		var lut [256]byte
 		for i, c := range m.Palette {
-			lut[i] = color.GrayModel.Convert(c).(color.Gray).Y
+			lut[i] = darkest(c)
 		}
 		for y := 0; y < h; y++ {
 			src := m.Pix[m.PixOffset(r.Min.X, r.Min.Y+y):]
@@ -211,14 +214,68 @@ func toGray(img image.Image) *gray {
 		// Other colour models are rare in scans; take the slow path.
 		for y := 0; y < h; y++ {
 			for x := 0; x < w; x++ {
-				g.pix[y*w+x] = color.GrayModel.Convert(img.At(r.Min.X+x, r.Min.Y+y)).(color.Gray).Y
+				g.pix[y*w+x] = darkest(img.At(r.Min.X+x, r.Min.Y+y))
 			}
 		}
 	}
 	return g
 }
 
-// luma8 is color.GrayModel's luma for 8-bit channels.
-func luma8(r, g, b byte) byte {
-	return byte((19595*uint32(r) + 38470*uint32(g) + 7471*uint32(b) + 1<<15) >> 16)
+// darkest is a colour's darkest channel, 8 bits.
+func darkest(c color.Color) byte {
+	r, g, b, a := c.RGBA()
+	// Transparent is paper.
+	v := min(r, g, b) + 0xFFFF - a
+	return byte(min(v, 0xFFFF) >> 8)
+}
+
+// hasChroma reports whether a YCbCr image has colour worth converting: any
+// of a sparse grid of chroma samples more than 4 from neutral.
+func hasChroma(m *image.YCbCr) bool {
+	if len(m.Cb) == 0 || len(m.Cr) == 0 {
+		return false
+	}
+	step := max(1, len(m.Cb)/4096)
+	for i := 0; i < len(m.Cb) && i < len(m.Cr); i += step {
+		if d := int(m.Cb[i]) - 128; d > 4 || d < -4 {
+			return true
+		}
+		if d := int(m.Cr[i]) - 128; d > 4 || d < -4 {
+			return true
+		}
+	}
+	return false
+}
+
+// minYCbCr converts a colour JPEG to the darkest of its R, G and B at each
+// pixel: a blue or red pen mark is as dark as it is in its darkest channel,
+// where luminance would count it lighter (blue ink is dark in red). The
+// chroma offset is worked out once per chroma sample.
+func minYCbCr(m *image.YCbCr) *gray {
+	r := m.Bounds()
+	w, h := r.Dx(), r.Dy()
+	g := &gray{pix: make([]byte, w*h), w: w, h: h, stride: w}
+	// min(R, G, B) − Y for a chroma pair, in 1/65536.
+	delta := func(cb, cr byte) int32 {
+		b, c := int32(cb)-128, int32(cr)-128
+		dr := 91881 * c
+		dg := -22554*b - 46802*c
+		db := 116130 * b
+		return min(dr, dg, db)
+	}
+	for y := 0; y < h; y++ {
+		yrow := m.Y[m.YOffset(r.Min.X, r.Min.Y+y):]
+		dst := g.pix[y*w : y*w+w]
+		var last int = -1
+		var d int32
+		for x := range dst {
+			ci := m.COffset(r.Min.X+x, r.Min.Y+y)
+			if ci != last {
+				d, last = delta(m.Cb[ci], m.Cr[ci]), ci
+			}
+			v := (int32(yrow[x])<<16 + d + 1<<15) >> 16
+			dst[x] = byte(max(0, min(255, v)))
+		}
+	}
+	return g
 }

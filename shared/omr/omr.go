@@ -41,7 +41,8 @@ const (
 	// CodeNoMarks: the four registration marks were not found; the page is
 	// not a card (or is too damaged to register).
 	CodeNoMarks = "no_marks"
-	// CodeNoQR: the marks were found but no QR code could be read.
+	// CodeNoQR: the marks were found but neither a QR code nor an ID code
+	// could be read.
 	CodeNoQR = "no_qr"
 	// CodeBadQR: a QR code was read but it is not a card's URL.
 	CodeBadQR = "bad_qr"
@@ -91,12 +92,24 @@ func ErrorCode(err error) string {
 }
 
 // Page is what Read found on one scanned card.
+//
+// A card is identified by its QR code or, when no QR code can be read
+// (blurred, torn, painted over), by its ID code: the serial and layout
+// version printed as black and white cells in the layout's code box
+// (cardlayout.EncodeID), with a CRC-32 check. Such a page has QR == "",
+// Store == "" and Sig == "", and Serial and Version set; everything else
+// (fields, boxes) is read as usual. Its caller must find the store from the
+// serial (the print batch it was printed in) and has no signature to check:
+// the check code proves the cells were read as printed, not who printed
+// them.
 type Page struct {
 	// QR is the text of the card's QR code: the URL
-	// {base}/c/{store}?s={serial}&v={version}&k={sig}.
+	// {base}/c/{store}?s={serial}&v={version}&k={sig}; "" when the card
+	// was identified by its ID code.
 	QR string
-	// Store, Serial, Version and Sig are parsed from QR. The signature is
-	// not checked here: that needs the key, and is the caller's job.
+	// Store, Serial, Version and Sig are parsed from QR (Serial and
+	// Version from the ID code when QR is ""). The signature is not
+	// checked here: that needs the key, and is the caller's job.
 	Store   string
 	Serial  string
 	Version int
@@ -167,7 +180,8 @@ type BubbleRead struct {
 	// "crossed_out".
 	State string
 
-	bare bool // its printed label had no reference on the page
+	bare  bool // its printed label had no reference on the page
+	light bool // marked by the light-instrument rule (tone, not Fill)
 }
 
 // Crop is an area of the card cut out of the scan, upright.

@@ -66,6 +66,11 @@ func decodeQR(pix []byte, w, h int, tryHarder bool) (qrResult, bool) {
 	if err != nil {
 		return qrResult{}, false
 	}
+	return resultOf(res), true
+}
+
+// resultOf is a gozxing result's text and which way up it lies.
+func resultOf(res *gozxing.Result) qrResult {
 	out := qrResult{text: res.GetText()}
 	// Result points: bottom-left, top-left, top-right finder patterns.
 	if p := res.GetResultPoints(); len(p) >= 3 {
@@ -74,7 +79,7 @@ func decodeQR(pix []byte, w, h int, tryHarder bool) (qrResult, bool) {
 		out.turns = (int(math.Round(ang/(math.Pi/2))) + 4) % 4
 		out.at = pt{(tr.GetX() + bl.GetX()) / 2, (tr.GetY() + bl.GetY()) / 2}
 	}
-	return out, true
+	return out
 }
 
 // rectify resamples the card area r (mm, through h) into an upright grey

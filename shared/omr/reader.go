@@ -52,8 +52,10 @@ func (r *Reader) geometry(l *cardlayout.Layout) (*geometry, error) {
 }
 
 // Read reads one scanned page. A page that is not a readable card is an
-// *Error: CodeNoMarks, CodeNoQR, CodeBadQR or CodeUnknownLayout. Only a
-// probe layout without four marks gives another error.
+// *Error: CodeBlank (blank paper: no marks, next to no ink), CodeNoMarks,
+// CodeNoQR, CodeBadQR or CodeUnknownLayout. Only a probe layout without four
+// marks gives another error. A card whose QR code cannot be read but whose
+// ID code can is a Page with QR "" (see Page).
 func (r *Reader) Read(img image.Image) (*Page, error) {
 	g := toGray(img)
 	if g.w < 64 || g.h < 64 {
@@ -67,6 +69,9 @@ func (r *Reader) Read(img image.Image) (*Page, error) {
 	lc := pg.corners
 	q, ok := findQuad(wk.blobs(r.probe), r.probe)
 	if !ok {
+		if share := wk.inkShare(); share < blankInk {
+			return nil, &Error{Code: CodeBlank, Detail: fmt.Sprintf("no registration marks, ink on %.2f%% of the page", 100*share)}
+		}
 		e := &Error{Code: CodeNoMarks, Detail: "no four registration marks"}
 		// A card with damaged marks can still be matched by its QR code
 		// (looked for at no more than about 11 px/mm on an A5 card).
@@ -80,8 +85,18 @@ func (r *Reader) Read(img image.Image) (*Page, error) {
 		return nil, e
 	}
 
-	// Marks at full resolution.
+	// A scan finer than the reader needs is reduced to about 200 dpi now,
+	// once, so that everything after costs what it costs at 200 dpi.
 	f := float64(wk.f)
+	sc := 1.0 // the scan's pixels per pixel of g
+	if ppm := q.ppm(lc, f); ppm > reduceAbove {
+		if g, sc = downsample(g, ppm); sc > 1 {
+			f /= sc
+			wk.bg.cell /= sc
+		}
+	}
+
+	// Marks at full resolution.
 	var img4 [4]pt
 	var inkRefl, paperSum, inkSum float64
 	for i, c := range q.c {
@@ -134,47 +149,58 @@ func (r *Reader) Read(img image.Image) (*Page, error) {
 	qrPPM := clamp(ppmPage, 5, 9)
 	qrRect := grow(r.probe.QR, 2, r.probe)
 	// Where the layout puts it: as scanned, then trying harder, then
-	// resampled finer and thresholded here (a blurred 150 dpi scan).
-	for pass := 0; pass < 3 && found < 0; pass++ {
+	// resampled finer and binarised in other ways (a blurred 150 dpi scan).
+	for _, ps := range qrPasses(qrPPM) {
+		if found >= 0 {
+			break
+		}
 		for _, t := range turns {
-			ppm := qrPPM
-			if pass == 2 {
-				ppm = 10
-			}
-			im := rectify(g, &t.h, qrRect, ppm)
-			if pass == 2 {
-				otsu(im.Pix)
-			}
-			res, ok := decodeQR(im.Pix, im.Rect.Dx(), im.Rect.Dy(), pass >= 1)
+			im := rectify(g, &t.h, qrRect, ps.ppm)
+			ps.prepare(im.Pix, im.Rect.Dx(), im.Rect.Dy())
+			res, ok := decodeQRWith(im.Pix, im.Rect.Dx(), im.Rect.Dy(), ps.harder, ps.global)
 			if ok && res.turns == 0 {
 				text, found, h = res.text, t.s, t.h
 				break
 			}
 		}
 	}
+	var id idRead
 	if found < 0 {
 		// Not where the probe layout puts it: search the whole card.
 		t := turns[0]
 		whole := cardlayout.Rect{W: r.probe.Width, H: r.probe.Height}
 		im := rectify(g, &t.h, whole, math.Min(qrPPM, 6))
-		res, ok := decodeQR(im.Pix, im.Rect.Dx(), im.Rect.Dy(), true)
-		if !ok {
-			return nil, &Error{Code: CodeNoQR, Detail: "no readable QR code on the card"}
-		}
-		text = res.text
-		found = (t.s + res.turns) % 4
-		var dst [4]pt
-		for k := 0; k < 4; k++ {
-			dst[k] = img4[(k+found)%4]
-		}
-		var err error
-		if h, err = fitHomography(lc, dst); err != nil {
-			return nil, &Error{Code: CodeNoMarks, Detail: "marks do not form the card's rectangle"}
+		if res, ok := decodeQR(im.Pix, im.Rect.Dx(), im.Rect.Dy(), true); ok {
+			text = res.text
+			found = (t.s + res.turns) % 4
+			var dst [4]pt
+			for k := 0; k < 4; k++ {
+				dst[k] = img4[(k+found)%4]
+			}
+			var err error
+			if h, err = fitHomography(lc, dst); err != nil {
+				return nil, &Error{Code: CodeNoMarks, Detail: "marks do not form the card's rectangle"}
+			}
 		}
 	}
+	if found < 0 && r.probe.Code != nil {
+		// No QR code can be read: the ID code printed beside the serial
+		// says which card this is (not which store: Page.QR is "").
+		for _, t := range turns {
+			if id = readIDCode(g, &t.h, *r.probe.Code); id.ok {
+				found, h = t.s, t.h
+				break
+			}
+		}
+	}
+	if found < 0 {
+		return nil, &Error{Code: CodeNoQR, Detail: "no readable QR code or ID code on the card"}
+	}
 
-	cu, err := parseCardURL(text)
-	if err != nil {
+	var cu cardURL
+	if id.ok {
+		cu = cardURL{serial: id.serial, version: id.version}
+	} else if cu, err = parseCardURL(text); err != nil {
 		return nil, &Error{Code: CodeBadQR, Detail: "QR code is not a card's URL", QR: text, Err: err}
 	}
 	layout := r.probe
@@ -202,13 +228,13 @@ func (r *Reader) Read(img image.Image) (*Page, error) {
 	page := &Page{
 		QR: text, Store: cu.store, Serial: cu.serial, Version: cu.version, Sig: cu.sig,
 		Rotation: 90 * found,
-		PxPerMM:  h.scale(pt{layout.Width / 2, layout.Height / 2}),
+		PxPerMM:  sc * h.scale(pt{layout.Width / 2, layout.Height / 2}),
 		Paper:    paperSum, Ink: inkSum,
 	}
 	s := &sampler{g: g, h: h, bg: &wk.bg, inkRefl: inkRefl, geo: geo}
 	page.Fields = s.readFields()
 
-	cropPPM := math.Min(r.CropPPM, page.PxPerMM)
+	cropPPM := math.Min(r.CropPPM, page.PxPerMM/sc)
 	for _, b := range layout.Boxes {
 		page.Boxes = append(page.Boxes, Crop{Name: b.Name, Image: rectify(g, &h, b.Rect, cropPPM)})
 	}

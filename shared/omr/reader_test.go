@@ -311,7 +311,7 @@ func TestNotACard(t *testing.T) {
 		{"a mark torn off", noMark, omr.CodeNoMarks, synth.QRText("S001", "X2", l.Version)},
 		{"random noise", noise(1165, 1654), omr.CodeNoMarks, ""},
 		{"text page", textPage(1240, 1754), omr.CodeNoMarks, ""},
-		{"white page", white(1165, 1654), omr.CodeNoMarks, ""},
+		{"white page", white(1165, 1654), omr.CodeBlank, ""},
 		{"tiny image", image.NewGray(image.Rect(0, 0, 10, 10)), omr.CodeNoMarks, ""},
 		{"marks but no QR code", noQR, omr.CodeNoQR, ""},
 		{"QR code of something else", blankWithQR("https://example.com/menu"), omr.CodeBadQR, "https://example.com/menu"},

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"image"
 	"math"
+	"net/url"
+	"strconv"
 
 	qrcode "github.com/skip2/go-qrcode"
 	"golang.org/x/image/font"
@@ -36,7 +38,45 @@ func Blank(l *cardlayout.Layout, dpi float64, qrText string) (*image.Gray, error
 	if err := drawQR(c, l.QR, qrText); err != nil {
 		return nil, err
 	}
+	if u, err := url.Parse(qrText); err == nil {
+		if v, err := strconv.Atoi(u.Query().Get("v")); err == nil {
+			// A serial that is not base32 has no ID code.
+			_ = drawIDCode(c, l, u.Query().Get("s"), v)
+		}
+	}
 	return c.img, nil
+}
+
+// drawIDCode draws the ID code of serial and version (cardlayout.EncodeID)
+// in the layout's code box, as shared/cardprint does.
+func drawIDCode(c *canvas, l *cardlayout.Layout, serial string, version int) error {
+	if l.Code == nil {
+		return nil
+	}
+	cells, err := cardlayout.EncodeID(serial, version)
+	if err != nil {
+		return err
+	}
+	r := *l.Code
+	cw, ch := r.W/cardlayout.IDCols, r.H/cardlayout.IDRows
+	for i, black := range cells {
+		if black {
+			c.fillRect(r.X+float64(i%cardlayout.IDCols)*cw, r.Y+float64(i/cardlayout.IDCols)*ch, cw, ch, levelMark)
+		}
+	}
+	return nil
+}
+
+// SerialOf is the serial of card n of a synthetic corpus: "SYN" and n in
+// base32 (RFC 4648), 15 characters like a printed card's.
+func SerialOf(n int) string {
+	const abc = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+	b := []byte("SYNAAAAAAAAAAAA")
+	for i := len(b) - 1; i >= 3 && n > 0; i-- {
+		b[i] = abc[n%32]
+		n /= 32
+	}
+	return string(b)
 }
 
 // canvas draws in millimetres on a grey image of ppm pixels per mm. Pixel

@@ -87,6 +87,12 @@ type Damage struct {
 	Quality int
 	// Colour writes an RGB file (a warm paper tint) instead of grey.
 	Colour bool
+	// Blue draws the diner's marks in blue ballpoint (with Colour): as dark
+	// as the mark's darkness in red, lighter in green, light in blue.
+	Blue bool
+	// ShowThrough is the contrast (0–1) at which the front of the sheet
+	// shows through a card's blank back (Card.Back).
+	ShowThrough float64
 }
 
 // Want is the truth of one field.
@@ -111,16 +117,20 @@ type Truth struct {
 
 // Card is a planned card: what to draw and how to damage it.
 type Card struct {
-	N      int
-	Serial string
-	QR     string
-	Marks  []Mark
-	Strays []Stroke
-	Damage Damage
-	Truth  Truth
+	N       int
+	Serial  string
+	Version int // the layout version
+	QR      string
+	Marks   []Mark
+	Strays  []Stroke
+	Damage  Damage
+	Truth   Truth
 	// Style is the diner's usual kind of mark and Ink their instrument
-	// ("pen", "pencil", "light_pencil").
+	// ("pen", "pencil", "light_pencil", "blue").
 	Style, Ink string
+	// Back: the page is the card's blank back, as a duplex scanner scans
+	// it (the reader must say CodeBlank); Truth.Fields do not apply.
+	Back bool
 }
 
 // QRText is the URL a printed card's QR code holds, as long as a real one
@@ -133,7 +143,8 @@ func QRText(store string, serial string, version int) string {
 // marked, any deliberate problem (at problemRate), and the scan's damage.
 func Plan(l *cardlayout.Layout, n int, seed uint64, problemRate float64) Card {
 	rng := rand.New(rand.NewPCG(seed, uint64(n)))
-	c := Card{N: n, Serial: fmt.Sprintf("SYN%012d", n)}
+	c := Card{N: n, Serial: SerialOf(n)}
+	c.Version = l.Version
 	c.QR = QRText("S001", c.Serial, l.Version)
 	c.Truth = Truth{Fields: map[string]Want{}}
 
@@ -260,7 +271,68 @@ func Plan(l *cardlayout.Layout, n int, seed uint64, problemRate float64) Card {
 	if c.Damage.Flip {
 		c.Truth.Cases = append(c.Truth.Cases, "flip")
 	}
+	planHard(&c, seed, n)
 	return c
+}
+
+// Cases of the real world a first corpus lacked (issue 14), drawn from
+// their own random stream so the rest of a seed's corpus is unchanged: the
+// backs of duplex scans, whole pages in light pencil (darkness 0.30–0.40),
+// blurred 150 dpi scans, and blue ballpoint ticks.
+const (
+	shareBack        = 0.03
+	shareLightPage   = 0.04
+	shareBlurred150  = 0.03
+	shareBlueTicks   = 0.03
+	CaseBack         = "back"
+	CaseLightPage    = "light_pencil_page"
+	CaseBlurred150   = "blurred_150dpi"
+	CaseBlueTicks    = "blue_ticks"
+	lightPageMin     = 0.30
+	lightPageSpread  = 0.10
+	blueDarkMin      = 0.7
+	blueDarkSpread   = 0.2
+	blurred150Passes = 3 // [1 2 1] three times: a blur of about 1.2 px
+)
+
+func planHard(c *Card, seed uint64, n int) {
+	rng := rand.New(rand.NewPCG(seed^0x1415, uint64(n)))
+	switch x := rng.Float64(); {
+	case x < shareBack:
+		// The blank back of this card, the front showing through.
+		c.Back = true
+		c.Truth.Cases = append(c.Truth.Cases, CaseBack)
+		c.Damage.ShowThrough = 0.03 + 0.09*rng.Float64()
+	case x < shareBack+shareLightPage:
+		c.Ink, c.Style = "light_pencil", Fill
+		kinds := []string{Fill, Fill, Partial, Scribble}
+		for i := range c.Marks {
+			m := &c.Marks[i]
+			switch m.Kind {
+			case Faint, Residue, CrossOut:
+				continue // a deliberate problem, an erasure: as planned
+			}
+			m.Kind = kinds[rng.IntN(len(kinds))]
+			m.Darkness = lightPageMin + lightPageSpread*rng.Float64()
+		}
+		c.Truth.Cases = append(c.Truth.Cases, CaseLightPage)
+	case x < shareBack+shareLightPage+shareBlurred150:
+		c.Damage.DPI, c.Damage.Blur = 150, blurred150Passes
+		c.Truth.Cases = append(c.Truth.Cases, CaseBlurred150)
+	case x < shareBack+shareLightPage+shareBlurred150+shareBlueTicks:
+		c.Ink, c.Style = "blue", Tick
+		for i := range c.Marks {
+			m := &c.Marks[i]
+			switch m.Kind {
+			case Faint, Residue, CrossOut:
+				continue
+			}
+			m.Kind = Tick
+			m.Darkness = blueDarkMin + blueDarkSpread*rng.Float64()
+		}
+		c.Damage.Blue, c.Damage.Colour = true, true
+		c.Truth.Cases = append(c.Truth.Cases, CaseBlueTicks)
+	}
 }
 
 // planProblem puts one deliberate problem on the card.

@@ -51,16 +51,29 @@ func (g *Generator) Render(c Card) (*Scan, error) {
 		return nil, err
 	}
 	cv := &canvas{img: base, ppm: dpi / 25.4}
+	seed := uint64(c.N)*0x9E3779B97F4A7C15 + 1
+	for _, s := range c.Strays {
+		drawStroke(cv, s)
+	}
+	var unmarked *image.Gray // Blue: the scan without the diner's marks
+	if c.Damage.Blue {
+		unmarked = damage(cv, g.Layout, c.Damage, seed)
+	}
 	for _, m := range c.Marks {
 		if err := drawMark(cv, g.Layout, m); err != nil {
 			return nil, err
 		}
 	}
-	for _, s := range c.Strays {
-		drawStroke(cv, s)
+	if c.Back {
+		showThrough(cv.img, c.Damage.ShowThrough)
 	}
-	img := damage(cv, g.Layout, c.Damage, uint64(c.N)*0x9E3779B97F4A7C15+1)
-	data, err := encode(img, c.Damage)
+	img := damage(cv, g.Layout, c.Damage, seed)
+	var data []byte
+	if unmarked != nil {
+		data, err = encodeBlue(img, unmarked, c.Damage)
+	} else {
+		data, err = encode(img, c.Damage)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("encode card %d: %w", c.N, err)
 	}
@@ -100,6 +113,8 @@ func (g *Generator) base(c *Card) (*image.Gray, float64, error) {
 	if err := drawQR(cv, g.Layout.QR, c.QR); err != nil {
 		return nil, 0, err
 	}
+	// A serial that is not 15 base32 characters (a test's) has no ID code.
+	_ = drawIDCode(cv, g.Layout, c.Serial, g.Layout.Version)
 	return cp, float64(dpi), nil
 }
 
@@ -414,6 +429,38 @@ func blur121(img *image.Gray) {
 	}
 }
 
+// showThrough turns a card's front into its blank back: the front,
+// mirrored, at contrast k on white paper.
+func showThrough(img *image.Gray, k float64) {
+	w, h := img.Rect.Dx(), img.Rect.Dy()
+	for y := 0; y < h; y++ {
+		row := img.Pix[y*img.Stride : y*img.Stride+w]
+		for x := 0; x < w/2; x++ {
+			row[x], row[w-1-x] = row[w-1-x], row[x]
+		}
+		for x, v := range row {
+			row[x] = byte(255 - (255-float64(v))*k + 0.5)
+		}
+	}
+}
+
+// encodeBlue writes a colour file whose marks are blue ballpoint: marked is
+// the scan, unmarked the same scan without the diner's marks; where they
+// differ, the ink is as dark as the difference in red, 55 % of it in green
+// and 15 % in blue. The paper has the warm tint of encode's colour files.
+func encodeBlue(marked, unmarked *image.Gray, d Damage) ([]byte, error) {
+	rgba := image.NewRGBA(marked.Rect)
+	for i, b := range marked.Pix {
+		a := float64(unmarked.Pix[i])
+		dk := math.Max(0, a-float64(b))
+		rgba.Pix[4*i] = byte(a - dk)
+		rgba.Pix[4*i+1] = byte((a - 0.55*dk) * 0.97)
+		rgba.Pix[4*i+2] = byte((a - 0.15*dk) * 0.9)
+		rgba.Pix[4*i+3] = 255
+	}
+	return encodeImage(rgba, d)
+}
+
 func encode(img *image.Gray, d Damage) ([]byte, error) {
 	var out image.Image = img
 	if d.Colour {
@@ -426,6 +473,11 @@ func encode(img *image.Gray, d Damage) ([]byte, error) {
 		}
 		out = rgba
 	}
+	return encodeImage(out, d)
+}
+
+// encodeImage writes the file in d's format.
+func encodeImage(out image.Image, d Damage) ([]byte, error) {
 	var buf bytes.Buffer
 	var err error
 	switch d.Format {

@@ -3,6 +3,7 @@ package synth_test
 import (
 	"bytes"
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/cardloop/cardloop/shared/cardlayout"
@@ -66,8 +67,15 @@ func TestPlanMix(t *testing.T) {
 	l := layout()
 	const n = 4000
 	var problems, flips, dpi200, jpeg int
+	cases := map[string]int{}
 	for i := 0; i < n; i++ {
 		c := synth.Plan(l, i, 1, 0.01)
+		for _, k := range c.Truth.Cases {
+			cases[k]++
+		}
+		if c.Back != slices.Contains(c.Truth.Cases, synth.CaseBack) {
+			t.Fatalf("card %d: Back %v, cases %v", i, c.Back, c.Truth.Cases)
+		}
 		if len(c.Truth.Fields) != len(l.Fields) {
 			t.Fatalf("card %d: truth of %d fields, want %d", i, len(c.Truth.Fields), len(l.Fields))
 		}
@@ -107,6 +115,10 @@ func TestPlanMix(t *testing.T) {
 		{"upside down", flips, 0.08, 0.065},
 		{"200 dpi", dpi200, 0.5, 0.47},
 		{"JPEG", jpeg, 0.75, 0.72},
+		{"blank backs", cases[synth.CaseBack], 0.03, 0.022},
+		{"light-pencil pages", cases[synth.CaseLightPage], 0.04, 0.031},
+		{"blurred 150 dpi", cases[synth.CaseBlurred150], 0.03, 0.022},
+		{"blue ticks", cases[synth.CaseBlueTicks], 0.03, 0.022},
 	} {
 		share := float64(tc.got) / n
 		if share < tc.lo || share > 2*tc.want-tc.lo {

@@ -131,3 +131,26 @@ func (ss *Scans) ScanPages(ctx context.Context, object string) ([]scan.PageRecor
 		ExpressionAttributeValues: map[string]types.AttributeValue{":p": &types.AttributeValueMemberS{Value: scanPagePK(object)}},
 	}, "pages of "+object)
 }
+
+func printBatchPK(id string) string { return "PRINTBATCH#" + id }
+
+// PutPrintBatch records a print batch. A batch is written once, when its
+// cards are printed; writing it again (a retried print) writes the same.
+func (ss *Scans) PutPrintBatch(ctx context.Context, b scan.PrintBatch) error {
+	item, err := attributevalue.MarshalMap(struct {
+		dynamo.Keys
+		scan.PrintBatch
+	}{dynamo.Keys{PK: printBatchPK(b.ID), SK: "BATCH", Kind: "printbatch"}, b})
+	if err != nil {
+		return fmt.Errorf("marshal print batch: %w", err)
+	}
+	if _, err := ss.t.API.PutItem(ctx, &dynamodb.PutItemInput{TableName: &ss.t.Name, Item: item}); err != nil {
+		return dynamo.Unavailable("record print batch "+b.ID, err)
+	}
+	return nil
+}
+
+// PrintBatch returns a print batch, or a fault.NotFound error.
+func (ss *Scans) PrintBatch(ctx context.Context, id string) (scan.PrintBatch, error) {
+	return dynamo.Get[scan.PrintBatch](ctx, ss.t, printBatchPK(id), "BATCH", "print batch "+id)
+}

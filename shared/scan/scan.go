@@ -126,6 +126,18 @@ type Menu struct {
 	MainCourses []string `json:"mainCourses" dynamodbav:"mainCourses"`
 }
 
+// Printed returns m as the card service's metadata of a card printed with
+// this menu; a nil menu leaves it as it is.
+func (m *Menu) Printed(meta card.Meta) card.Meta {
+	if m != nil {
+		meta.PrintedItems, meta.PrintedCourses = m.Items, m.MainCourses
+		if meta.PrintedItems == nil {
+			meta.PrintedItems = []string{}
+		}
+	}
+	return meta
+}
+
 // Apply returns st with the menu's items and courses in place of its own;
 // a nil menu leaves st as it is.
 func (m *Menu) Apply(st brand.Store) brand.Store {

@@ -287,7 +287,7 @@ func (in *Ingester) page(ctx context.Context, rec scan.PageRecord, img image.Ima
 	}
 	visitDate := day.Format(time.DateOnly)
 	if len(questions) == 0 {
-		res, err := in.cards.Submit(ctx, scan.Submission(st, visitDate, answers), scan.Meta(ref.Serial, rec.At))
+		res, err := in.cards.Submit(ctx, scan.Submission(st, visitDate, answers), menu.Printed(scan.Meta(ref.Serial, rec.At)))
 		switch {
 		case err == nil && res.Created:
 			rec.Status, rec.CardID = scan.Stored, res.Card.ID

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -25,6 +27,7 @@ import (
 	"github.com/cardloop/cardloop/shared/cardlayout"
 	"github.com/cardloop/cardloop/shared/omr/synth"
 	"github.com/cardloop/cardloop/shared/scan"
+	"github.com/cardloop/cardloop/shared/scan/inbox"
 )
 
 // scanCommand is `cardloop scan import FILES…`: it puts scan files into the
@@ -35,8 +38,11 @@ func scanCommand(ctx context.Context, args []string) error {
 	if len(args) > 0 && args[0] == "mark" {
 		return markCommand(args[1:])
 	}
+	if len(args) > 0 && args[0] == "mail" {
+		return mailCommand(ctx, args[1:])
+	}
 	if len(args) == 0 || args[0] != "import" {
-		return errors.New("usage: cardloop scan import [--wait 60s] FILES… | cardloop scan mark --in PAGE.png --out MARKED.png --set field=value…")
+		return errors.New("usage: cardloop scan import [--wait 60s] FILES… | cardloop scan mail FILE.eml… | cardloop scan mark --in PAGE.png --out MARKED.png --set field=value…")
 	}
 	fs := flag.NewFlagSet("scan import", flag.ContinueOnError)
 	root, config := projectFlags(fs)
@@ -87,6 +93,51 @@ func scanCommand(ctx context.Context, args []string) error {
 				return err
 			}
 		}
+	}
+	return nil
+}
+
+// mailCommand is `cardloop scan mail FILE.eml…`: it drops raw e-mails
+// into the running app's scan bucket under inbox/, exactly where SES
+// receiving puts a message sent to a brand's scan address, so the bucket's
+// event runs ScanFunction's e-mail path (shared/scan/inbox). The reply goes
+// to the sender through the emulator's SES (the runner's outbox shows it).
+func mailCommand(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("scan mail", flag.ContinueOnError)
+	root, config := projectFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		return errors.New("usage: cardloop scan mail FILE.eml… (a raw message From a staff address To <brand>@any.domain)")
+	}
+	p, err := loadProject(*root, *config)
+	if err != nil {
+		return err
+	}
+	endpoint := emulator.Endpoint()
+	cfg, err := emulator.Config(ctx, endpoint)
+	if err != nil {
+		return err
+	}
+	res := provision.Placeholders(p.Template, p.Config.Stack, endpoint)
+	b := s3bucket.New(s3.NewFromConfig(cfg, func(o *s3.Options) {
+		o.UsePathStyle = true
+		o.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenRequired
+	}), res["ScanBucket"].Name)
+	for _, file := range fs.Args() {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			return fmt.Errorf("read %s: %w", file, err)
+		}
+		// Keyed by content, as SES keys by message: the same file sent
+		// twice is one message, answered once.
+		sum := sha256.Sum256(data)
+		key := inbox.Prefix + hex.EncodeToString(sum[:12])
+		if err := b.Put(ctx, key, "message/rfc822", data); err != nil {
+			return fmt.Errorf("send %s (is `make run` running?): %w", file, err)
+		}
+		fmt.Printf("%s → s3://%s/%s: ScanFunction reads its attachments and answers the sender if they are the brand's staff\n", file, b.Name(), key)
 	}
 	return nil
 }

@@ -61,7 +61,7 @@ func commands() map[string]command {
 		"scan": {[][2]string{
 			{"scan mark --in PAGE.png --out MARKED.png --set field=value…", "mark a printed page (PNG) as a diner would"},
 			{"scan import [--wait 60s] FILES…", "put scans into the running app's bucket and show what was read"},
-			{"scan mail FILE.eml…", "drop raw e-mails into the bucket's inbox/, as SES receiving does (scan to e-mail)"},
+			{"scan mail [--from ADDRESS --to BRAND@DOMAIN] FILE.eml|SCAN.pdf…", "drop an e-mail (or a scan as one) into the bucket's inbox/, as SES receiving does"},
 		}, scanCommand},
 	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"flag"
@@ -11,6 +12,7 @@ import (
 	"image/draw"
 	"image/png"
 	"io"
+	"mime"
 	"os"
 	"path/filepath"
 	"strings"
@@ -105,11 +107,13 @@ func scanCommand(ctx context.Context, args []string) error {
 func mailCommand(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("scan mail", flag.ContinueOnError)
 	root, config := projectFlags(fs)
+	from := fs.String("from", "manager.s001@example.com", "sender, for a scan file sent as an attachment (a staff address is answered; any other is dropped)")
+	to := fs.String("to", "wang@scans.localhost", "recipient, for a scan file sent as an attachment: <brand id>@domain")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() == 0 {
-		return errors.New("usage: cardloop scan mail FILE.eml… (a raw message From a staff address To <brand>@any.domain)")
+		return errors.New("usage: cardloop scan mail [--from ADDRESS --to BRAND@DOMAIN] FILE.eml|SCAN.pdf…")
 	}
 	p, err := loadProject(*root, *config)
 	if err != nil {
@@ -130,6 +134,9 @@ func mailCommand(ctx context.Context, args []string) error {
 		if err != nil {
 			return fmt.Errorf("read %s: %w", file, err)
 		}
+		if ext := strings.ToLower(filepath.Ext(file)); ext != ".eml" && ext != ".msg" {
+			data = mailWith(*from, *to, filepath.Base(file), data) // a scan file, as a copier mails it
+		}
 		// Keyed by content, as SES keys by message: the same file sent
 		// twice is one message, answered once.
 		sum := sha256.Sum256(data)
@@ -140,6 +147,26 @@ func mailCommand(ctx context.Context, args []string) error {
 		fmt.Printf("%s → s3://%s/%s: ScanFunction reads its attachments and answers the sender if they are the brand's staff\n", file, b.Name(), key)
 	}
 	return nil
+}
+
+// mailWith wraps a scan file into a message as a copier's "scan to
+// e-mail" sends it: a short text and the file as a base64 attachment.
+func mailWith(from, to, name string, data []byte) []byte {
+	sum := sha256.Sum256(data)
+	ct := mime.TypeByExtension(filepath.Ext(name))
+	if ct == "" {
+		ct = "application/octet-stream" // read by its extension
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "From: %s\r\nTo: %s\r\nSubject: Scan\r\nMessage-ID: <%s@cardloop.localhost>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"scan\"\r\n\r\n", from, to, hex.EncodeToString(sum[:12]))
+	fmt.Fprintf(&b, "--scan\r\nContent-Type: text/plain\r\n\r\nScanned.\r\n--scan\r\nContent-Type: %s; name=%q\r\nContent-Disposition: attachment; filename=%q\r\nContent-Transfer-Encoding: base64\r\n\r\n", ct, name, name)
+	enc := base64.StdEncoding.EncodeToString(data)
+	for len(enc) > 76 {
+		b.WriteString(enc[:76] + "\r\n")
+		enc = enc[76:]
+	}
+	b.WriteString(enc + "\r\n--scan--\r\n")
+	return []byte(b.String())
 }
 
 // report waits until the file's pages are recorded afresh (not as they

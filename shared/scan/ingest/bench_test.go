@@ -90,4 +90,3 @@ func sampleHeap(peak *atomic.Uint64) (stop func()) {
 	}()
 	return func() { close(done); wg.Wait() }
 }
-

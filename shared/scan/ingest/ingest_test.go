@@ -109,7 +109,9 @@ func (c *memCards) Submit(_ context.Context, sub card.Submission, m card.Meta) (
 
 // fakeReader reads a page by its grey level: each page of the test files is
 // a flat image whose level says what the reader "finds" on it.
-type fakeReader struct{ pages map[uint8]func() (*omr.Page, error) }
+type fakeReader struct {
+	pages map[uint8]func() (*omr.Page, error)
+}
 
 func (f fakeReader) Read(img image.Image) (*omr.Page, error) {
 	lvl := color.GrayModel.Convert(img.At(img.Bounds().Dx()/2, img.Bounds().Dy()/2)).(color.Gray).Y

@@ -288,7 +288,11 @@ func outcome(lang i18n.Lang, p scan.PageRecord) string {
 	case scan.Stored, scan.Queued, scan.Duplicate, scan.Skipped:
 		return i18n.T(lang, "scanmail."+p.Status, nil)
 	}
-	return i18n.T(lang, "scanmail.rejected", map[string]string{"reason": p.Reason})
+	reason := p.Reason
+	if k := "console.paper.reason." + reason; i18n.Has(k) { // the console's words for it
+		reason = i18n.T(lang, k, nil)
+	}
+	return i18n.T(lang, "scanmail.rejected", map[string]string{"reason": reason})
 }
 
 // messageID names a message by its Message-ID, hashed (it can hold the

@@ -86,7 +86,7 @@ window.cardloopReviews = function ({ root, api, fetchAuth, t, el, lang, stores, 
     const problem = async (r) => { const b = await r.json().catch(() => ({})); return (b.errors && b.errors[0] && b.errors[0].message) || b.title || r.statusText; };
     print.addEventListener('click', async () => {
       status(t('console.loading'));
-      const r = await fetchAuth('/api/v1/stores/' + encodeURIComponent(storeId) + '/paper-cards?count=' + encodeURIComponent(count.value));
+      const r = await fetchAuth('/api/v1/stores/' + encodeURIComponent(storeId) + '/paper-cards?count=' + encodeURIComponent(count.value), { method: 'POST' });
       if (!r.ok) { status(await problem(r), true); return; }
       const a = el('a', { href: URL.createObjectURL(await r.blob()), download: storeId + '-cards.pdf', id: 'p-pdf' }, t('console.paper.download'));
       out.replaceChildren(el('li', {}, a));

@@ -15,14 +15,20 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
+	"github.com/cardloop/cardloop/infra/emulator"
+	"github.com/cardloop/cardloop/infra/provision"
 	"github.com/cardloop/cardloop/infra/runner"
 	"github.com/cardloop/cardloop/infra/seed"
+	"github.com/cardloop/cardloop/shared/aws/dynamo/allstores"
 	"github.com/cardloop/cardloop/shared/aws/ssmparam"
 	"github.com/cardloop/cardloop/shared/brand"
 	"github.com/cardloop/cardloop/shared/cardlayout"
 	"github.com/cardloop/cardloop/shared/cardprint"
 	"github.com/cardloop/cardloop/shared/link"
+	"github.com/cardloop/cardloop/shared/scan"
+	"github.com/cardloop/cardloop/shared/scan/paper"
 )
 
 const cardsUsage = `usage:
@@ -101,6 +107,7 @@ func cardsPrint(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 
 	var key []byte
+	var record func(scan.PrintBatch) error // where the print batch is recorded: the local app's table
 	base := *baseURL
 	switch {
 	case *keyParam != "":
@@ -130,6 +137,15 @@ func cardsPrint(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 		if base == "" {
 			base = localBaseURL(p)
+		}
+		record = func(b scan.PrintBatch) error {
+			endpoint := emulator.Endpoint()
+			cfg, err := emulator.Config(ctx, endpoint)
+			if err != nil {
+				return err
+			}
+			res := provision.Placeholders(p.Template, p.Config.Stack, endpoint)
+			return allstores.New(dynamodb.NewFromConfig(cfg), res["Table"].Name).PutPrintBatch(ctx, b)
 		}
 	}
 	signer, err := link.NewSigner(key, time.Now)
@@ -161,6 +177,12 @@ func cardsPrint(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	if err := os.Rename(tmp.Name(), *out); err != nil {
 		return fmt.Errorf("write %s: %w", *out, err)
+	}
+	// Scans of these cards are read by the items they were printed with.
+	if pb := paper.PrintBatch(store, layout.Version, batch, len(serials)); record == nil {
+		fmt.Fprintf(stdout, "print batch %s: not recorded in a deployed stage's table (cards are then read by the store's items of the day)\n", pb.ID)
+	} else if err := record(pb); err != nil {
+		fmt.Fprintf(stdout, "print batch %s not recorded (is `make run` running?): %v\n", pb.ID, err)
 	}
 	fmt.Fprintf(stdout, "wrote %d card(s) for %s (layout v%d) to %s\nserials %s … %s\nfirst QR code: %s\n",
 		len(serials), store.ID, layout.Version, *out,

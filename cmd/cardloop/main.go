@@ -6,7 +6,7 @@
 //	cardloop trigger <Function> <Event>   fire a schedule of the running app now
 //	cardloop occasions [--region TW] YEAR print the year's greeting occasions
 //	cardloop cards print|layout           print paper cards, or the card layout
-//	cardloop scan mark|import             mark a printed page as a diner would; import scans
+//	cardloop scan mark|import|mail        mark a printed page as a diner would; import scans; send a scan e-mail
 //	cardloop redrive triage               replay the triage dead-letter queue's stream batches
 //	cardloop diner export|erase           answer a diner's data request through the staff API
 //
@@ -61,6 +61,7 @@ func commands() map[string]command {
 		"scan": {[][2]string{
 			{"scan mark --in PAGE.png --out MARKED.png --set field=value…", "mark a printed page (PNG) as a diner would"},
 			{"scan import [--wait 60s] FILES…", "put scans into the running app's bucket and show what was read"},
+			{"scan mail [--from ADDRESS --to BRAND@DOMAIN] FILE.eml|SCAN.pdf…", "drop an e-mail (or a scan as one) into the bucket's inbox/, as SES receiving does"},
 		}, scanCommand},
 	}
 }

@@ -2,6 +2,9 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -9,11 +12,13 @@ import (
 	"image/draw"
 	"image/png"
 	"io"
+	"mime"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
@@ -24,6 +29,7 @@ import (
 	"github.com/cardloop/cardloop/shared/cardlayout"
 	"github.com/cardloop/cardloop/shared/omr/synth"
 	"github.com/cardloop/cardloop/shared/scan"
+	"github.com/cardloop/cardloop/shared/scan/inbox"
 )
 
 // scanCommand is `cardloop scan import FILES…`: it puts scan files into the
@@ -34,8 +40,11 @@ func scanCommand(ctx context.Context, args []string) error {
 	if len(args) > 0 && args[0] == "mark" {
 		return markCommand(args[1:])
 	}
+	if len(args) > 0 && args[0] == "mail" {
+		return mailCommand(ctx, args[1:])
+	}
 	if len(args) == 0 || args[0] != "import" {
-		return errors.New("usage: cardloop scan import [--wait 60s] FILES… | cardloop scan mark --in PAGE.png --out MARKED.png --set field=value…")
+		return errors.New("usage: cardloop scan import [--wait 60s] FILES… | cardloop scan mail FILE.eml… | cardloop scan mark --in PAGE.png --out MARKED.png --set field=value…")
 	}
 	fs := flag.NewFlagSet("scan import", flag.ContinueOnError)
 	root, config := projectFlags(fs)
@@ -56,7 +65,13 @@ func scanCommand(ctx context.Context, args []string) error {
 		return err
 	}
 	res := provision.Placeholders(p.Template, p.Config.Stack, endpoint)
-	b := s3bucket.New(s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true }), res["ScanBucket"].Name)
+	b := s3bucket.New(s3.NewFromConfig(cfg, func(o *s3.Options) {
+		o.UsePathStyle = true
+		// Validate responses only when a request asks (the emulator sends no
+		// checksums, and the SDK would warn that it skipped validating).
+		o.ResponseChecksumValidation = aws.ResponseChecksumValidationWhenRequired
+		o.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenRequired
+	}), res["ScanBucket"].Name)
 	db := allstores.New(dynamodb.NewFromConfig(cfg), res["Table"].Name)
 	day := time.Now().UTC().Format(time.DateOnly)
 	for _, file := range fs.Args() {
@@ -82,6 +97,76 @@ func scanCommand(ctx context.Context, args []string) error {
 		}
 	}
 	return nil
+}
+
+// mailCommand is `cardloop scan mail FILE.eml…`: it drops raw e-mails
+// into the running app's scan bucket under inbox/, exactly where SES
+// receiving puts a message sent to a brand's scan address, so the bucket's
+// event runs ScanFunction's e-mail path (shared/scan/inbox). The reply goes
+// to the sender through the emulator's SES (the runner's outbox shows it).
+func mailCommand(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("scan mail", flag.ContinueOnError)
+	root, config := projectFlags(fs)
+	from := fs.String("from", "manager.s001@example.com", "sender, for a scan file sent as an attachment (a staff address is answered; any other is dropped)")
+	to := fs.String("to", "wang@scans.localhost", "recipient, for a scan file sent as an attachment: <brand id>@domain")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		return errors.New("usage: cardloop scan mail [--from ADDRESS --to BRAND@DOMAIN] FILE.eml|SCAN.pdf…")
+	}
+	p, err := loadProject(*root, *config)
+	if err != nil {
+		return err
+	}
+	endpoint := emulator.Endpoint()
+	cfg, err := emulator.Config(ctx, endpoint)
+	if err != nil {
+		return err
+	}
+	res := provision.Placeholders(p.Template, p.Config.Stack, endpoint)
+	b := s3bucket.New(s3.NewFromConfig(cfg, func(o *s3.Options) {
+		o.UsePathStyle = true
+		o.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenRequired
+	}), res["ScanBucket"].Name)
+	for _, file := range fs.Args() {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			return fmt.Errorf("read %s: %w", file, err)
+		}
+		if ext := strings.ToLower(filepath.Ext(file)); ext != ".eml" && ext != ".msg" {
+			data = mailWith(*from, *to, filepath.Base(file), data) // a scan file, as a copier mails it
+		}
+		// Keyed by content, as SES keys by message: the same file sent
+		// twice is one message, answered once.
+		sum := sha256.Sum256(data)
+		key := inbox.Prefix + hex.EncodeToString(sum[:12])
+		if err := b.Put(ctx, key, "message/rfc822", data); err != nil {
+			return fmt.Errorf("send %s (is `make run` running?): %w", file, err)
+		}
+		fmt.Printf("%s → s3://%s/%s: ScanFunction reads its attachments and answers the sender if they are the brand's staff\n", file, b.Name(), key)
+	}
+	return nil
+}
+
+// mailWith wraps a scan file into a message as a copier's "scan to
+// e-mail" sends it: a short text and the file as a base64 attachment.
+func mailWith(from, to, name string, data []byte) []byte {
+	sum := sha256.Sum256(data)
+	ct := mime.TypeByExtension(filepath.Ext(name))
+	if ct == "" {
+		ct = "application/octet-stream" // read by its extension
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "From: %s\r\nTo: %s\r\nSubject: Scan\r\nMessage-ID: <%s@cardloop.localhost>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"scan\"\r\n\r\n", from, to, hex.EncodeToString(sum[:12]))
+	fmt.Fprintf(&b, "--scan\r\nContent-Type: text/plain\r\n\r\nScanned.\r\n--scan\r\nContent-Type: %s; name=%q\r\nContent-Disposition: attachment; filename=%q\r\nContent-Transfer-Encoding: base64\r\n\r\n", ct, name, name)
+	enc := base64.StdEncoding.EncodeToString(data)
+	for len(enc) > 76 {
+		b.WriteString(enc[:76] + "\r\n")
+		enc = enc[76:]
+	}
+	b.WriteString(enc + "\r\n--scan--\r\n")
+	return []byte(b.String())
 }
 
 // report waits until the file's pages are recorded afresh (not as they

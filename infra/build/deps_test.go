@@ -34,8 +34,9 @@ import (
 //	github.com/aws/aws-sdk-go-v2/service/ses  Sender                   SES v1, only for GetSendQuota pacing
 //	github.com/aws/aws-sdk-go-v2/service/sesv2 Triage, Escalate,       sending mail: case alerts and reminders,
 //	                                          Consent, Sender, Console, opt-in confirmations, greetings, campaign tests,
-//	                                          Digest, Reconcile         nightly summaries and weekly digests, the
-//	                                                                   alerts of cards the stream left untriaged
+//	                                          Digest, Reconcile, Scan   nightly summaries and weekly digests, the
+//	                                                                   alerts of cards the stream left untriaged,
+//	                                                                   the reply to a scan sent by e-mail
 //	shared/digestmail                         Digest                   the digest e-mails and their PNG chart
 //	golang.org/x/image/vector, font/opentype  Digest                   drawing the chart (Go font, digits only)
 //	github.com/aws/aws-sdk-go-v2/service/ssm  (none)                   the signing key is read by one signed call
@@ -74,7 +75,7 @@ var linkRules = []struct {
 	{"github.com/aws/aws-sdk-go-v2/service/s3", []string{"ScanFunction", "ConsoleFunction", "RetentionFunction", "MyDataFunction"}},
 	{"github.com/aws/aws-sdk-go-v2/service/sqs", []string{"PlannerFunction", "SenderFunction"}},
 	{"github.com/aws/aws-sdk-go-v2/service/ses", []string{"SenderFunction"}},
-	{"github.com/aws/aws-sdk-go-v2/service/sesv2", []string{"TriageFunction", "EscalateFunction", "ConsentFunction", "SenderFunction", "ConsoleFunction", "DigestFunction", "ReconcileFunction", "MyDataFunction"}},
+	{"github.com/aws/aws-sdk-go-v2/service/sesv2", []string{"TriageFunction", "EscalateFunction", "ConsentFunction", "SenderFunction", "ConsoleFunction", "DigestFunction", "ReconcileFunction", "MyDataFunction", "ScanFunction"}},
 	{"github.com/cardloop/cardloop/shared/digestmail", []string{"DigestFunction"}},
 	{"golang.org/x/image/vector", []string{"DigestFunction"}},
 	{"golang.org/x/image/font/opentype", []string{"DigestFunction"}},

@@ -20,6 +20,11 @@ type Meta struct {
 	// is then keyed by the serial, so paper and online answers of one
 	// printed card are one card. Untrusted input can never set it.
 	Serial string
+	// PrintedItems and PrintedCourses, when not nil, are the rated items
+	// and main courses a printed card was printed with (its print batch):
+	// they stand for the store's own, so a card printed before a menu
+	// change keeps its answers.
+	PrintedItems, PrintedCourses []string
 	// Language is the language the card was filled in, when the channel knows.
 	Language i18n.Lang
 	// Now is the time the submission arrived.

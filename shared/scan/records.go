@@ -24,8 +24,10 @@ const (
 	ReasonNotCard      = "not_card"       // a QR code, but not a cardloop card's
 	ReasonBadSignature = "bad_signature"  // a card URL whose serial is forged
 	ReasonUnknownStore = "unknown_store"
-	ReasonTooLarge     = "too_large" // the file is over MaxObject
-	ReasonGone         = "gone"      // the file was deleted before it was read
+	ReasonTooLarge     = "too_large"     // the file is over MaxObject
+	ReasonGone         = "gone"          // the file was deleted before it was read
+	ReasonBlank        = "blank"         // blank paper (a card's back from a duplex scanner): skipped
+	ReasonUnknownBatch = "unknown_batch" // the QR code was unreadable and the serial's print batch is not known
 )
 
 // FileError is why a whole file was not read; Reason is one of the Reason
@@ -44,6 +46,7 @@ const (
 	Queued    = "queued"    // waiting for a person in the review queue
 	Duplicate = "duplicate" // the card (or its review) was there already: a re-scan, or answered online first
 	Rejected  = "rejected"  // not read: see Reason
+	Skipped   = "skipped"   // nothing to read: blank paper (Reason ReasonBlank), not counted as a failure
 )
 
 // PageRecord is what became of one page of a scan file.
@@ -62,7 +65,7 @@ type PageRecord struct {
 
 // Report counts what one file gave.
 type Report struct {
-	Pages, Stored, Queued, Duplicates, Rejected int
+	Pages, Stored, Queued, Duplicates, Rejected, Skipped int
 }
 
 // CropPrefix is where a card's images are kept in the bucket: its boxes

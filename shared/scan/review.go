@@ -98,8 +98,9 @@ func (s *Reviews) Decide(ctx context.Context, id string, version int, choices ma
 	if err != nil {
 		return r, card.Card{}, fmt.Errorf("decide review %s: store %s: %w", id, r.StoreID, err)
 	}
+	st = r.Menu.Apply(st) // the items the card was printed with
 	var c card.Card
-	res, err := s.cards.Submit(ctx, Submission(st, r.VisitDate, all), Meta(r.Serial, r.CreatedAt))
+	res, err := s.cards.Submit(ctx, Submission(st, r.VisitDate, all), r.Menu.Printed(Meta(r.Serial, r.CreatedAt)))
 	switch {
 	case err == nil:
 		c = res.Card

@@ -196,3 +196,36 @@ func TestDecideRetry(t *testing.T) {
 		t.Errorf("submits %d, saves %d; want 2, 1", len(cards.subs), store.saves)
 	}
 }
+
+// TestDecideByPrintedMenu: a review of a card printed before its store's
+// menu changed maps its answers by the menu it was printed with, and the
+// card is checked against that menu; one without a menu uses today's.
+func TestDecideByPrintedMenu(t *testing.T) {
+	today := brand.Store{ID: "S009", TimeZone: "Asia/Taipei", Items: []string{"pizza"}, MainCourses: []string{"margherita"}}
+	tests := []struct {
+		name  string
+		menu  *Menu
+		item  string
+		items []string
+	}{
+		{"printed before the change", &Menu{Items: []string{"focaccia"}, MainCourses: []string{"ribeye"}}, "focaccia", []string{"focaccia"}},
+		{"printed before batches were recorded", nil, "pizza", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rs := &fakeReviewStore{reviews: map[string]Review{"rv": {ID: "rv", StoreID: "S009", Serial: "SERIAL", Status: Waiting, Version: 1, Menu: tt.menu,
+				Answers:   Answers{"ratings.item1": "5"},
+				Questions: []Question{{Field: "ratings.overall", Reason: "double", Candidates: []string{"4", "2"}}}}}}
+			subs := &fakeSubmitter{}
+			if _, _, err := NewReviews(rs, fakeStores{"S009": today}, subs, time.Now).Decide(context.Background(), "rv", 1, map[string]string{"ratings.overall": "4"}, "m@example.com"); err != nil {
+				t.Fatal(err)
+			}
+			if got := subs.subs[0].Ratings; got[tt.item] != 5 || len(got) != 2 {
+				t.Errorf("ratings %v, want %s 5 and overall", got, tt.item)
+			}
+			if m := subs.metas[0]; len(m.PrintedItems) != len(tt.items) || (tt.items != nil && m.PrintedItems[0] != tt.items[0]) {
+				t.Errorf("printed items %v, want %v", m.PrintedItems, tt.items)
+			}
+		})
+	}
+}

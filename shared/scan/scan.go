@@ -114,6 +114,37 @@ type Review struct {
 	CardID     string            `json:"cardId,omitempty" dynamodbav:"cardId,omitempty"`
 	CreatedAt  time.Time         `json:"createdAt" dynamodbav:"createdAt"`
 	Version    int               `json:"version" dynamodbav:"version"`
+	// Menu is what the card was printed with (its print batch), when
+	// known: the decision maps the answers by it, not by the store's
+	// items of the day.
+	Menu *Menu `json:"menu,omitempty" dynamodbav:"menu,omitempty"`
+}
+
+// Menu is the rated items and main courses a card was printed with.
+type Menu struct {
+	Items       []string `json:"items" dynamodbav:"items"`
+	MainCourses []string `json:"mainCourses" dynamodbav:"mainCourses"`
+}
+
+// Printed returns m as the card service's metadata of a card printed with
+// this menu; a nil menu leaves it as it is.
+func (m *Menu) Printed(meta card.Meta) card.Meta {
+	if m != nil {
+		meta.PrintedItems, meta.PrintedCourses = m.Items, m.MainCourses
+		if meta.PrintedItems == nil {
+			meta.PrintedItems = []string{}
+		}
+	}
+	return meta
+}
+
+// Apply returns st with the menu's items and courses in place of its own;
+// a nil menu leaves st as it is.
+func (m *Menu) Apply(st brand.Store) brand.Store {
+	if m != nil {
+		st.Items, st.MainCourses = m.Items, m.MainCourses
+	}
+	return st
 }
 
 // ReviewID names the review of a card: one per store and serial, so a

@@ -80,12 +80,13 @@ func TestBrowser(t *testing.T) {
 	ctx := context.Background()
 
 	serial, scanFile := seedReview(ctx, t, p, endpoint)
+	queue := seedQueue(ctx, t, p, endpoint)
 	paperCard := seedHandwritten(ctx, t, p, endpoint)
 
 	// E2E_FILES (space-separated, e.g. "comments.test.mjs") runs only those.
 	args := append([]string{"--test", "--test-reporter=spec"}, strings.Fields(os.Getenv("E2E_FILES"))...)
 	cmd := exec.CommandContext(ctx, "node", args...)
-	cmd.Env = append(os.Environ(), "BASE_URL="+base, "CHROMIUM="+chromium, "REVIEW_SERIAL="+serial, "UPLOAD_FILE="+scanFile,
+	cmd.Env = append(os.Environ(), "BASE_URL="+base, "CHROMIUM="+chromium, "REVIEW_SERIAL="+serial, "REVIEW_QUEUE="+queue, "UPLOAD_FILE="+scanFile,
 		"PAPER_CARD="+paperCard, "FAULT_URL="+faults.URL, "DYNAMODB_ENDPOINT="+endpoint,
 		"TABLE_NAME="+provision.Placeholders(p.Template, p.Config.Stack, endpoint)["Table"].Name)
 	cmd.Stdout, cmd.Stderr = testLog{t}, testLog{t} // as it goes: a hung test shows how far it got
@@ -184,6 +185,27 @@ func seedReview(ctx context.Context, t *testing.T, p *runner.Project, endpoint s
 	return serial, file
 }
 
+// seedQueue queues reviewCount paper cards of S003, each with its overall
+// rating marked twice, for the keyboard test to clear (reviews.test.mjs).
+// It returns their serials, space-separated, once all wait.
+func seedQueue(ctx context.Context, t *testing.T, p *runner.Project, endpoint string) string {
+	t.Helper()
+	const reviewCount = 5
+	s := newScanner(ctx, t, p, endpoint)
+	var serials []string
+	for i := range reviewCount {
+		serial := fmt.Sprintf("E2EQUEUE%02d%05d", i, time.Now().UnixNano()/1000%100000)
+		key, _ := s.uploadAt(ctx, t, "S003", synth.Card{N: 2 + i, Serial: serial,
+			Marks: marks([][2]string{{"ratings.overall", "2"}, {"ratings.overall", "4"}, {"ratings.service", "3"}})})
+		s.await(ctx, t, key, scan.Queued, func() bool {
+			r, err := s.db.Review(ctx, scan.ReviewID("S003", serial))
+			return err == nil && r.Status == scan.Waiting
+		})
+		serials = append(serials, serial)
+	}
+	return strings.Join(serials, " ")
+}
+
 // scanner puts paper cards of S001 into the run's scan bucket.
 type scanner struct {
 	addr   string
@@ -234,7 +256,13 @@ func marks(fv [][2]string) []synth.Mark {
 // object's key and the image.
 func (s *scanner) upload(ctx context.Context, t *testing.T, c synth.Card) (string, []byte) {
 	t.Helper()
-	c.QR = s.signer.CardURL("http://"+s.addr, "S001", c.Serial, s.layout.Version)
+	return s.uploadAt(ctx, t, "S001", c)
+}
+
+// uploadAt is upload for a card of another store.
+func (s *scanner) uploadAt(ctx context.Context, t *testing.T, store string, c synth.Card) (string, []byte) {
+	t.Helper()
+	c.QR = s.signer.CardURL("http://"+s.addr, store, c.Serial, s.layout.Version)
 	c.Damage = synth.Damage{DPI: 200, Rotate: 1.5, Format: "png"}
 	img, err := synth.New(&s.layout).Render(c)
 	if err != nil {

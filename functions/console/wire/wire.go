@@ -8,6 +8,7 @@ import (
 	"context"
 	"crypto/rand"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
@@ -65,11 +66,11 @@ func Build(ctx context.Context, app *setup.App) (any, error) {
 		*brandstore.Brands
 		*scanstore.Scans
 	}{brands, scanRecords}
-	// Crops are read from the scan bucket: the same checksum warning as
+	// Crops are read from the scan bucket: the same checksum setting as
 	// ScanFunction's reads (functions/scan/wire) is turned off, only that.
 	scans := s3bucket.New(s3.NewFromConfig(app.AWS, func(o *s3.Options) {
 		o.UsePathStyle = true
-		o.DisableLogOutputChecksumValidationSkipped = true
+		o.ResponseChecksumValidation = aws.ResponseChecksumValidationWhenRequired
 	}), bucket)
 	desk := greeting.NewDesk(greets, sesmail.New(sesv2.NewFromConfig(app.AWS), app.Env.Sender, app.Env.ConfigurationSet), app.Env.PublicBaseURL, app.Now).WithSigner(signer)
 	reviews := scan.NewReviews(scanRecords, brands, cardService, app.Now)

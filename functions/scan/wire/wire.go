@@ -6,17 +6,23 @@ package wire
 
 import (
 	"context"
+	"os"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
 	"github.com/cardloop/cardloop/shared/aws/dynamo"
 	"github.com/cardloop/cardloop/shared/aws/dynamo/brandstore"
 	"github.com/cardloop/cardloop/shared/aws/dynamo/cardstore"
 	"github.com/cardloop/cardloop/shared/aws/dynamo/scanstore"
+	"github.com/cardloop/cardloop/shared/aws/emf"
 	"github.com/cardloop/cardloop/shared/aws/s3bucket"
+	"github.com/cardloop/cardloop/shared/aws/sesmail"
 	"github.com/cardloop/cardloop/shared/aws/ssmparam"
 	"github.com/cardloop/cardloop/shared/card/intake"
 	"github.com/cardloop/cardloop/shared/omr"
+	"github.com/cardloop/cardloop/shared/scan/inbox"
 	"github.com/cardloop/cardloop/shared/scan/ingest"
 	"github.com/cardloop/cardloop/shared/setup"
 	"github.com/cardloop/cardloop/shared/worker/scans"
@@ -39,14 +45,24 @@ func Build(ctx context.Context, app *setup.App) (any, error) {
 	}{brands, scanstore.New(table)}
 	reader, cards := omr.NewCardReader(), intake.NewService(brands, cardstore.New(table), app.Now)
 	// S3 answers GetObject without a checksum for objects put without
-	// one (and the emulator always does); the SDK then skips validation
-	// and warns on every read. Only that warning is turned off.
+	// one (the emulator always does): responses are validated only when
+	// the request asks for it (none here; TLS and S3's own checks
+	// remain), so the SDK has no skipped validation to warn about.
 	objects := s3.NewFromConfig(app.AWS, func(o *s3.Options) {
 		o.UsePathStyle = true
-		o.DisableLogOutputChecksumValidationSkipped = true
+		o.ResponseChecksumValidation = aws.ResponseChecksumValidationWhenRequired
 	})
-	files := scans.PerBucket(func(bucket string) scans.FileIngester {
+	ingesters := scans.PerBucket(func(bucket string) *ingest.Ingester {
 		return ingest.NewIngester(s3bucket.New(objects, bucket), reader, signer, cards, records, app.Log)
 	})
-	return scans.NewScan(files, app.Log).Handle, nil
+	files := func(bucket string) scans.FileIngester { return ingesters(bucket) }
+	// Scans sent by e-mail (SES receiving keeps them under inbox/): read
+	// by the same ingester, answered through SES, dropped ones counted.
+	scanRecords := scanstore.New(table)
+	mailer := sesmail.New(sesv2.NewFromConfig(app.AWS), app.Env.Sender, app.Env.ConfigurationSet)
+	metrics := emf.New(os.Stdout, "cardloop", map[string]string{"Stage": app.Env.Stage})
+	mail := scans.PerBucket(func(bucket string) scans.MessageReader {
+		return inbox.New(s3bucket.New(objects, bucket), ingesters(bucket), brands, scanRecords, scanRecords, mailer, metrics, app.Log)
+	})
+	return scans.NewScan(files, app.Log).WithMail(mail).Handle, nil
 }

@@ -60,6 +60,9 @@ func (s *Service) Submit(ctx context.Context, sub card.Submission, m card.Meta) 
 	if err != nil {
 		return card.Result{}, fmt.Errorf("submit card: find store %s: %w", sub.StoreID, err)
 	}
+	if m.PrintedItems != nil { // a paper card is checked against the menu it was printed with
+		st.Items, st.MainCourses = m.PrintedItems, m.PrintedCourses
+	}
 	c, err := Build(sub, st, m)
 	if err != nil {
 		return card.Result{}, err

@@ -27,7 +27,8 @@ type paperDesk interface {
 // a scan, and what became of an upload's pages.
 func (h *Handler) WithPaper(p paperDesk) *Handler {
 	h.paper = p
-	h.mux.HandleFunc("GET /api/v1/stores/{storeId}/paper-cards", h.signedIn(h.ofStore(h.printCards)))
+	// POST: printing records the print batch (a GET never changes state).
+	h.mux.HandleFunc("POST /api/v1/stores/{storeId}/paper-cards", h.signedIn(h.ofStore(h.printCards)))
 	h.mux.HandleFunc("POST /api/v1/stores/{storeId}/scans", h.signedIn(h.ofStore(h.uploadScan)))
 	h.mux.HandleFunc("GET /api/v1/stores/{storeId}/scans", h.signedIn(h.ofStore(h.scanPages)))
 	return h
@@ -44,8 +45,9 @@ func (h *Handler) ofStore(next staffHandler) staffHandler {
 	}
 }
 
-// printCards is GET /api/v1/stores/{storeId}/paper-cards?count=N: a PDF of
-// N new cards, each with its own signed serial.
+// printCards is POST /api/v1/stores/{storeId}/paper-cards?count=N: a PDF
+// of N new cards, each with its own signed serial; their print batch (the
+// store's items as printed) is recorded.
 func (h *Handler) printCards(w http.ResponseWriter, r *http.Request, _ staff.Principal, lang i18n.Lang) {
 	store := r.PathValue("storeId")
 	count, err := strconv.Atoi(r.URL.Query().Get("count"))

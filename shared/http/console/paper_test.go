@@ -55,7 +55,7 @@ func TestPrintAndUploadFromTheConsole(t *testing.T) {
 		return resp
 	}
 
-	resp := do(paperRequest(t, "GET", "/api/v1/stores/S001/paper-cards?count=2", nil, "S001"), 200)
+	resp := do(paperRequest(t, "POST", "/api/v1/stores/S001/paper-cards?count=2", nil, "S001"), 200)
 	pdf := []byte(resp.Body)
 	if resp.IsBase64Encoded {
 		pdf, _ = base64.StdEncoding.DecodeString(resp.Body)
@@ -63,9 +63,19 @@ func TestPrintAndUploadFromTheConsole(t *testing.T) {
 	if !bytes.HasPrefix(pdf, []byte("%PDF")) || resp.Headers["Content-Type"] != "application/pdf" || !strings.Contains(resp.Headers["X-Card-Serials"], "..") {
 		t.Errorf("print: %q…, headers %v", pdf[:min(8, len(pdf))], resp.Headers)
 	}
-	do(paperRequest(t, "GET", "/api/v1/stores/S001/paper-cards?count=0", nil, "S001"), 422)
-	do(paperRequest(t, "GET", "/api/v1/stores/S001/paper-cards?count=101", nil, "S001"), 422)
-	do(paperRequest(t, "GET", "/api/v1/stores/S001/paper-cards?count=2", nil, "S002"), 403)
+	// The batch is recorded with the store's items as printed.
+	first, _, _ := strings.Cut(resp.Headers["X-Card-Serials"], "..")
+	batchID, _, err := scan.BatchOf(first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, err := e.db.PrintBatch(ctx, batchID); err != nil || b.StoreID != "S001" || b.Count != 2 || len(b.Items) == 0 {
+		t.Errorf("print batch: %+v, %v", b, err)
+	}
+	do(paperRequest(t, "POST", "/api/v1/stores/S001/paper-cards?count=0", nil, "S001"), 422)
+	do(paperRequest(t, "POST", "/api/v1/stores/S001/paper-cards?count=101", nil, "S001"), 422)
+	do(paperRequest(t, "POST", "/api/v1/stores/S001/paper-cards?count=2", nil, "S002"), 403)
+	do(paperRequest(t, "GET", "/api/v1/stores/S001/paper-cards?count=2", nil, "S001"), 405) // a GET changes nothing
 
 	// A filled card of S001, signed with the handler's key.
 	l := cardlayout.Current()

@@ -7,6 +7,8 @@ import (
 	"image"
 	"log/slog"
 	"math"
+	"runtime"
+	"sync"
 	"time"
 
 	"github.com/cardloop/cardloop/shared/brand"
@@ -49,6 +51,9 @@ type Store interface {
 	PutReview(ctx context.Context, r scan.Review) (bool, error)
 	// RecordPage writes (or overwrites) what became of one page.
 	RecordPage(ctx context.Context, p scan.PageRecord) error
+	// PrintBatch returns a print batch, or a fault.NotFound error (cards
+	// printed before batches were recorded, or a forged serial).
+	PrintBatch(ctx context.Context, id string) (scan.PrintBatch, error)
 }
 
 // Ingester reads uploaded scan files into cards and reviews.
@@ -59,11 +64,18 @@ type Ingester struct {
 	cards   CardSubmitter
 	store   Store
 	log     *slog.Logger
+	// Workers is how many pages are read at once: the cores the
+	// function's memory gives it (Lambda: one vCPU per 1,769 MB), each
+	// decoding and reading one page, so at most Workers pages are in
+	// memory.
+	Workers int
+
+	batches sync.Map // batch id → scan.PrintBatch: a batch never changes once printed
 }
 
-// NewIngester returns an Ingester.
+// NewIngester returns an Ingester reading runtime.NumCPU() pages at once.
 func NewIngester(objects Objects, reader PageReader, serials SerialChecker, cards CardSubmitter, store Store, log *slog.Logger) *Ingester {
-	return &Ingester{objects: objects, reader: reader, serials: serials, cards: cards, store: store, log: log}
+	return &Ingester{objects: objects, reader: reader, serials: serials, cards: cards, store: store, log: log, Workers: runtime.NumCPU()}
 }
 
 // File reads every page of the scan file at key, uploaded at.
@@ -87,24 +99,97 @@ func (in *Ingester) File(ctx context.Context, key string, at time.Time) (scan.Re
 	if err != nil {
 		return rep, fmt.Errorf("read scan %s: %w", key, err)
 	}
-	err = EachPage(data, func(page int, img image.Image, err error) error {
-		rec := scan.PageRecord{Object: key, Page: page, At: at}
-		if err == nil {
-			rec, err = in.page(ctx, rec, img)
-		}
-		if err != nil {
-			reason, ok := rejection(err)
-			if !ok {
-				return err // storage or the bucket failed: the event is retried
-			}
-			rec.Status, rec.Reason, rec.Detail = scan.Rejected, reason, err.Error()
-		}
-		return in.record(ctx, &rep, rec)
-	})
+	return in.Data(ctx, key, data, at)
+}
+
+// Data reads every page of a scan file already in memory, recorded under
+// key (File's object, or an e-mail's attachment). Pages are read by
+// in.Workers at once, and recorded in page order.
+func (in *Ingester) Data(ctx context.Context, key string, data []byte, at time.Time) (scan.Report, error) {
+	var rep scan.Report
+	pages, err := OpenPages(data)
+	var fe *scan.FileError
 	if errors.As(err, &fe) {
 		return rep, in.record(ctx, &rep, scan.PageRecord{Object: key, Status: scan.Rejected, Reason: fe.Reason, Detail: err.Error(), At: at})
 	}
-	return rep, err
+	if err != nil {
+		return rep, err
+	}
+	type result struct {
+		n   int
+		rec scan.PageRecord
+		err error
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	todo, done := make(chan int), make(chan result)
+	var wg sync.WaitGroup
+	for range max(1, min(in.Workers, pages.N)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for n := range todo {
+				rec, err := in.readPage(ctx, pages, scan.PageRecord{Object: key, Page: n, At: at})
+				done <- result{n, rec, err}
+			}
+		}()
+	}
+	go func() {
+		defer close(todo)
+		for n := 1; n <= pages.N; n++ {
+			select {
+			case todo <- n:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	go func() { wg.Wait(); close(done) }()
+	// Records are written in page order: a page read early waits (as its
+	// small record, its image already gone) for the pages before it.
+	waiting, next := map[int]result{}, 1
+	var failed error
+	for r := range done {
+		if failed != nil {
+			continue // drain the workers
+		}
+		waiting[r.n] = r
+		for ; waiting[next].n == next; next++ {
+			r := waiting[next]
+			delete(waiting, next)
+			if r.err == nil {
+				r.err = in.record(ctx, &rep, r.rec)
+			}
+			if r.err != nil {
+				failed = r.err // storage or the bucket failed: the event is retried
+				cancel()
+				break
+			}
+		}
+	}
+	return rep, failed
+}
+
+// readPage decodes and reads page n; an error is one a retry may cure.
+func (in *Ingester) readPage(ctx context.Context, pages *Pages, rec scan.PageRecord) (scan.PageRecord, error) {
+	img, err := pages.Page(rec.Page)
+	if err == nil {
+		rec, err = in.page(ctx, rec, img)
+	}
+	if err == nil {
+		return rec, nil
+	}
+	if omr.ErrorCode(err) == omr.CodeBlank || (omr.ErrorCode(err) == omr.CodeNoMarks && img != nil && Blank(img)) {
+		// The back of a card from a duplex scanner: nothing to read.
+		rec.Status, rec.Reason, rec.Detail = scan.Skipped, scan.ReasonBlank, ""
+		return rec, nil
+	}
+	reason, ok := rejection(err)
+	if !ok {
+		return rec, err
+	}
+	rec.Status, rec.Reason, rec.Detail = scan.Rejected, reason, err.Error()
+	return rec, nil
 }
 
 func (in *Ingester) record(ctx context.Context, rep *scan.Report, rec scan.PageRecord) error {
@@ -118,6 +203,8 @@ func (in *Ingester) record(ctx context.Context, rep *scan.Report, rec scan.PageR
 		rep.Duplicates++
 	case scan.Rejected:
 		rep.Rejected++
+	case scan.Skipped:
+		rep.Skipped++
 	}
 	in.log.Info("scan page", "object", rec.Object, "page", rec.Page, "status", rec.Status, "reason", rec.Reason, "serial", rec.Serial, "card", rec.CardID)
 	if err := in.store.RecordPage(ctx, rec); err != nil {
@@ -148,17 +235,19 @@ func (in *Ingester) page(ctx context.Context, rec scan.PageRecord, img image.Ima
 	if err != nil {
 		return rec, err
 	}
-	ref, err := link.ParseCardURL(p.QR)
+	ref, batch, err := in.identify(ctx, p)
 	if err != nil {
-		return rec, &scan.FileError{Reason: scan.ReasonNotCard, Err: err}
+		return rec, err
 	}
 	rec.StoreID, rec.Serial = ref.Store, ref.Serial
-	if err := in.serials.CheckCard(ref); err != nil {
-		return rec, &scan.FileError{Reason: scan.ReasonBadSignature, Err: err}
-	}
 	st, err := in.store.Store(ctx, ref.Store)
 	if err != nil {
 		return rec, err
+	}
+	var menu *scan.Menu
+	if batch != nil {
+		menu = batch.Menu()
+		st = menu.Apply(st) // the items the card was printed with, not today's
 	}
 	layout, err := cardlayout.Version(ref.Version)
 	if err != nil {
@@ -198,7 +287,7 @@ func (in *Ingester) page(ctx context.Context, rec scan.PageRecord, img image.Ima
 	}
 	visitDate := day.Format(time.DateOnly)
 	if len(questions) == 0 {
-		res, err := in.cards.Submit(ctx, scan.Submission(st, visitDate, answers), scan.Meta(ref.Serial, rec.At))
+		res, err := in.cards.Submit(ctx, scan.Submission(st, visitDate, answers), menu.Printed(scan.Meta(ref.Serial, rec.At)))
 		switch {
 		case err == nil && res.Created:
 			rec.Status, rec.CardID = scan.Stored, res.Card.ID
@@ -230,7 +319,7 @@ func (in *Ingester) page(ctx context.Context, rec scan.PageRecord, img image.Ima
 	r := scan.Review{
 		ID: scan.ReviewID(st.ID, ref.Serial), StoreID: st.ID, Serial: ref.Serial, Object: rec.Object, Page: rec.Page,
 		VisitDate: visitDate, Answers: answers, Questions: questions, Crops: crops, Status: scan.Waiting, CreatedAt: rec.At,
-		Confidence: math.Inf(1),
+		Confidence: math.Inf(1), Menu: menu,
 	}
 	for _, q := range questions {
 		r.Confidence = min(r.Confidence, q.Confidence)
@@ -244,6 +333,64 @@ func (in *Ingester) page(ctx context.Context, rec scan.PageRecord, img image.Ima
 		rec.Status = scan.Duplicate
 	}
 	return rec, nil
+}
+
+// identify finds which card a page is: by its signed QR code, or, when
+// only the redundant serial code was read (QR == ""), by its print batch,
+// which names the store; the batch's existence and the card's number
+// within it stand in for the signature. The batch is nil for a card
+// printed before batches were recorded.
+func (in *Ingester) identify(ctx context.Context, p *omr.Page) (link.CardRef, *scan.PrintBatch, error) {
+	if p.QR == "" {
+		id, n, err := scan.BatchOf(p.Serial)
+		if err != nil {
+			return link.CardRef{}, nil, &scan.FileError{Reason: scan.ReasonNotCard, Err: err}
+		}
+		b, err := in.printBatch(ctx, id)
+		if fault.CodeOf(err) == fault.NotFound {
+			return link.CardRef{}, nil, &scan.FileError{Reason: scan.ReasonUnknownBatch, Err: err}
+		}
+		if err != nil {
+			return link.CardRef{}, nil, err
+		}
+		if n >= b.Count || (p.Version != 0 && p.Version != b.Version) {
+			return link.CardRef{}, nil, &scan.FileError{Reason: scan.ReasonUnknownBatch, Err: fmt.Errorf("card %d (layout v%d) is not in batch %s of %d cards (v%d)", n, p.Version, id, b.Count, b.Version)}
+		}
+		return link.CardRef{Store: b.StoreID, Serial: p.Serial, Version: b.Version}, &b, nil
+	}
+	ref, err := link.ParseCardURL(p.QR)
+	if err != nil {
+		return ref, nil, &scan.FileError{Reason: scan.ReasonNotCard, Err: err}
+	}
+	if err := in.serials.CheckCard(ref); err != nil {
+		return ref, nil, &scan.FileError{Reason: scan.ReasonBadSignature, Err: err}
+	}
+	id, _, err := scan.BatchOf(ref.Serial)
+	if err != nil { // a signed serial of another form: no batch to read it by
+		return ref, nil, nil
+	}
+	b, err := in.printBatch(ctx, id)
+	switch {
+	case fault.CodeOf(err) == fault.NotFound:
+		return ref, nil, nil // printed before batches were recorded: today's items
+	case err != nil:
+		return ref, nil, err
+	case b.StoreID != ref.Store:
+		return ref, nil, nil
+	}
+	return ref, &b, nil
+}
+
+func (in *Ingester) printBatch(ctx context.Context, id string) (scan.PrintBatch, error) {
+	if b, ok := in.batches.Load(id); ok {
+		return b.(scan.PrintBatch), nil
+	}
+	b, err := in.store.PrintBatch(ctx, id)
+	if err != nil {
+		return b, fmt.Errorf("print batch: %w", err)
+	}
+	in.batches.Store(id, b)
+	return b, nil
 }
 
 func (in *Ingester) putCrop(ctx context.Context, key string, c omr.Crop) error {

@@ -33,6 +33,8 @@ const (
 type PaperStore interface {
 	Store(ctx context.Context, id string) (brand.Store, error)
 	ScanPages(ctx context.Context, object string) ([]scan.PageRecord, error)
+	// PutPrintBatch records what a batch of cards was printed with.
+	PutPrintBatch(ctx context.Context, b scan.PrintBatch) error
 }
 
 // Objects takes uploaded scans into the bucket (s3bucket.Bucket).
@@ -79,7 +81,24 @@ func (p *Paper) Print(ctx context.Context, storeID string, count int, w io.Write
 	if err != nil {
 		return nil, err
 	}
-	return cardprint.Cards(w, cardprint.Options{Store: st, Count: count, Layout: cardlayout.Current(), BaseURL: p.baseURL, Signer: p.signer, Font: font, Batch: batch})
+	layout := cardlayout.Current()
+	// The batch is recorded before the PDF is written: a card that is
+	// printed can always be read by the menu it was printed with.
+	if err := p.store.PutPrintBatch(ctx, PrintBatch(st, layout.Version, batch, count)); err != nil {
+		return nil, err
+	}
+	return cardprint.Cards(w, cardprint.Options{Store: st, Count: count, Layout: layout, BaseURL: p.baseURL, Signer: p.signer, Font: font, Batch: batch})
+}
+
+// PrintBatch describes count cards of st printed in batch with layout
+// version, for the scan of each to be read by the items it was printed
+// with.
+func PrintBatch(st brand.Store, version int, batch cardprint.Batch, count int) scan.PrintBatch {
+	b, err := scan.NewPrintBatch(st, version, batch.Serial(0), count)
+	if err != nil {
+		panic(err) // cardprint's serials always parse (TestPrintBatch)
+	}
+	return b
 }
 
 // cardFont is read once (4 MB) by the first print, not at start-up: the

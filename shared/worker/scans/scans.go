@@ -8,12 +8,14 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/cardloop/cardloop/shared/scan"
+	"github.com/cardloop/cardloop/shared/scan/inbox"
 )
 
 // FileIngester reads one uploaded scan file (ingest.Ingester).
@@ -21,14 +23,27 @@ type FileIngester interface {
 	File(ctx context.Context, key string, at time.Time) (scan.Report, error)
 }
 
+// MessageReader reads one raw e-mail of scans (inbox.Inbox).
+type MessageReader interface {
+	Message(ctx context.Context, key string, at time.Time) (inbox.Outcome, error)
+}
+
 // Scan is the ScanFunction's handler: S3's ObjectCreated events for the
-// scans/ prefix of the scan bucket.
+// scans/ prefix of the scan bucket (uploaded files), and for its inbox/
+// prefix (raw e-mails SES receiving keeps there).
 type Scan struct {
 	// files returns the ingester of a bucket: the one the event names
 	// (the function is not told its bucket's name, which would make the
 	// bucket and the function depend on each other in the template).
 	files func(bucket string) FileIngester
+	mail  func(bucket string) MessageReader
 	log   *slog.Logger
+}
+
+// WithMail has the handler read e-mails under inbox/ with mail.
+func (s *Scan) WithMail(mail func(bucket string) MessageReader) *Scan {
+	s.mail = mail
+	return s
 }
 
 // NewScan returns the handler.
@@ -49,22 +64,36 @@ func (s *Scan) Handle(ctx context.Context, ev events.S3Event) error {
 			errs = append(errs, fmt.Errorf("object key %q: %w", r.S3.Object.Key, err))
 			continue
 		}
+		if strings.HasPrefix(key, inbox.Prefix) {
+			if s.mail == nil {
+				continue
+			}
+			// Idempotent per message (inbox.Inbox.Message): a redelivery
+			// finds the message answered and does nothing.
+			out, err := s.mail(r.S3.Bucket.Name).Message(ctx, key, r.EventTime)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("scan mail %s: %w", key, err))
+				continue
+			}
+			s.log.Info("scan mail read", "object", key, "outcome", out)
+			continue
+		}
 		rep, err := s.files(r.S3.Bucket.Name).File(ctx, key, r.EventTime)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("scan %s: %w", key, err))
 			continue
 		}
-		s.log.Info("scan read", "object", key, "pages", rep.Pages, "stored", rep.Stored, "queued", rep.Queued, "duplicates", rep.Duplicates, "rejected", rep.Rejected)
+		s.log.Info("scan read", "object", key, "pages", rep.Pages, "stored", rep.Stored, "queued", rep.Queued, "duplicates", rep.Duplicates, "rejected", rep.Rejected, "skipped", rep.Skipped)
 	}
 	return errors.Join(errs...)
 }
 
 // PerBucket returns make memoised by bucket name, so each bucket's ingester
 // (with its caches) is made once per cold start and shared by every event.
-func PerBucket(make func(bucket string) FileIngester) func(bucket string) FileIngester {
+func PerBucket[T any](make func(bucket string) T) func(bucket string) T {
 	var mu sync.Mutex
-	made := map[string]FileIngester{}
-	return func(name string) FileIngester {
+	made := map[string]T{}
+	return func(name string) T {
 		mu.Lock()
 		defer mu.Unlock()
 		if in, ok := made[name]; ok {

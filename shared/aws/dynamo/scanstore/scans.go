@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/cardloop/cardloop/shared/aws/dynamo"
 
@@ -130,4 +131,83 @@ func (ss *Scans) ScanPages(ctx context.Context, object string) ([]scan.PageRecor
 		KeyConditionExpression:    aws.String("pk = :p"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":p": &types.AttributeValueMemberS{Value: scanPagePK(object)}},
 	}, "pages of "+object)
+}
+
+func printBatchPK(id string) string { return "PRINTBATCH#" + id }
+
+// PutPrintBatch records a print batch. A batch is written once, when its
+// cards are printed; writing it again (a retried print) writes the same.
+func (ss *Scans) PutPrintBatch(ctx context.Context, b scan.PrintBatch) error {
+	item, err := attributevalue.MarshalMap(struct {
+		dynamo.Keys
+		scan.PrintBatch
+	}{dynamo.Keys{PK: printBatchPK(b.ID), SK: "BATCH", Kind: "printbatch"}, b})
+	if err != nil {
+		return fmt.Errorf("marshal print batch: %w", err)
+	}
+	if _, err := ss.t.API.PutItem(ctx, &dynamodb.PutItemInput{TableName: &ss.t.Name, Item: item}); err != nil {
+		return dynamo.Unavailable("record print batch "+b.ID, err)
+	}
+	return nil
+}
+
+// PrintBatch returns a print batch, or a fault.NotFound error.
+func (ss *Scans) PrintBatch(ctx context.Context, id string) (scan.PrintBatch, error) {
+	return dynamo.Get[scan.PrintBatch](ctx, ss.t, printBatchPK(id), "BATCH", "print batch "+id)
+}
+
+func mailPK(id string) string { return "SCANMAIL#" + id }
+
+// scanMail is a scan e-mail's claim: answered, unless the reply could
+// not be sent and the claim was given back (Released).
+type scanMail struct {
+	Released bool `dynamodbav:"released"`
+}
+
+// MailAnswered reports whether a scan e-mail was read and answered.
+func (ss *Scans) MailAnswered(ctx context.Context, id string) (bool, error) {
+	m, err := dynamo.Get[scanMail](ctx, ss.t, mailPK(id), "ANSWERED", "scan mail "+id)
+	if fault.CodeOf(err) == fault.NotFound {
+		return false, nil
+	}
+	return err == nil && !m.Released, err
+}
+
+// ClaimMail records a scan e-mail as answered unless it is already, and
+// reports whether this call did. The claim expires with the raw message
+// (kept 30 days).
+func (ss *Scans) ClaimMail(ctx context.Context, id string, at time.Time) (bool, error) {
+	item := map[string]types.AttributeValue{
+		"pk": &types.AttributeValueMemberS{Value: mailPK(id)}, "sk": &types.AttributeValueMemberS{Value: "ANSWERED"},
+		"kind":      &types.AttributeValueMemberS{Value: "scanmail"},
+		"at":        &types.AttributeValueMemberS{Value: at.UTC().Format(time.RFC3339)},
+		"released":  &types.AttributeValueMemberBOOL{Value: false},
+		"expiresAt": &types.AttributeValueMemberN{Value: strconv.FormatInt(at.Add(31*24*time.Hour).Unix(), 10)},
+	}
+	_, err := ss.t.API.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName: &ss.t.Name, Item: item,
+		ConditionExpression:       aws.String("attribute_not_exists(pk) OR released = :t"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":t": &types.AttributeValueMemberBOOL{Value: true}},
+	})
+	var ccf *types.ConditionalCheckFailedException
+	if errors.As(err, &ccf) {
+		return false, nil
+	}
+	if err != nil {
+		return false, dynamo.Unavailable("claim scan mail", err)
+	}
+	return true, nil
+}
+
+// ReleaseMail gives a claim back, for the reply to be sent on a retry.
+func (ss *Scans) ReleaseMail(ctx context.Context, id string) error {
+	_, err := ss.t.API.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: &ss.t.Name, Key: dynamo.Key(mailPK(id), "ANSWERED"),
+		UpdateExpression:          aws.String("SET released = :t"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":t": &types.AttributeValueMemberBOOL{Value: true}},
+	})
+	if err != nil {
+		return dynamo.Unavailable("release scan mail", err)
+	}
+	return nil
 }

@@ -15,9 +15,65 @@ window.cardloopReviews = function ({ root, api, fetchAuth, t, el, lang, stores, 
   for (const s of stores) select.append(el('option', { value: s.id }, s.id + ' · ' + storeName(s)));
   select.addEventListener('change', () => { storeId = select.value; load(); });
   const list = el('div', { id: 'r-list' });
+  const left = el('p', { id: 'r-left', class: 'count', 'aria-live': 'polite' });
   const head = el('div', { class: 'bar' }, el('h2', {}, t('console.review.title')),
     el('label', { class: 'inline' }, el('span', {}, t('console.store') + ' '), select));
-  root.replaceChildren(head, paperPanel(), el('p', { class: 'hint' }, t('console.review.intro')), list);
+  root.replaceChildren(head, paperPanel(), el('p', { class: 'hint' }, t('console.review.intro')),
+    el('p', { class: 'hint', id: 'r-keys' }, t('console.review.keys')), left, list);
+
+  // Keyboard: the current card (outlined) takes digits (choose a value in
+  // its first open question, or the focused one), Enter (save) and N (next
+  // card; Shift+N the previous). Focus stays visible on the chosen value.
+  let cur = 0;
+  const articles = () => [...list.querySelectorAll('article.review')];
+  function counted() {
+    const n = articles().length;
+    left.textContent = n ? t('console.review.left', { n: String(n) }) : '';
+  }
+  function setCurrent(i) {
+    const all = articles();
+    counted();
+    if (!all.length) return;
+    cur = ((i % all.length) + all.length) % all.length;
+    all.forEach((a, j) => { a.classList.toggle('current', j === cur); a.setAttribute('aria-current', j === cur ? 'true' : 'false'); });
+    const a = all[cur];
+    const open = [...a.querySelectorAll('fieldset.question')].find((f) => !f.querySelector('input:checked') && !(f.querySelector('input.digits') || {}).value);
+    const target = open ? (open.querySelector('input.digits') || open.querySelector('input[type=radio]')) : a.querySelector('button[type=submit]');
+    (target || a).focus();
+    a.scrollIntoView({ block: 'nearest' });
+  }
+  root.addEventListener('keydown', (ev) => {
+    if (ev.altKey || ev.ctrlKey || ev.metaKey) return;
+    const tgt = ev.target;
+    if (tgt.matches && tgt.matches('input.digits, input[type=number], input[type=file], select, textarea')) return; // typing
+    const art = tgt.closest && tgt.closest('article.review');
+    const all = articles();
+    if (!all.length || !(art || list.contains(tgt) || tgt === document.body || tgt === root)) return;
+    const a = art || all[cur];
+    if (/^[0-9]$/.test(ev.key)) {
+      const qs = [...a.querySelectorAll('fieldset.question')].filter((f) => f.querySelector('input[type=radio]'));
+      const q = tgt.closest('fieldset.question') && tgt.closest('fieldset.question').querySelector('input[type=radio]') ? tgt.closest('fieldset.question')
+        : (qs.find((f) => !f.querySelector('input:checked')) || qs[0]);
+      if (!q) return;
+      const radios = [...q.querySelectorAll('input[type=radio]')];
+      const r = radios.find((x) => x.value === ev.key) || radios[Number(ev.key) - 1];
+      if (!r) return;
+      ev.preventDefault();
+      r.checked = true;
+      const next = qs.slice(qs.indexOf(q) + 1).find((f) => !f.querySelector('input:checked'));
+      (next ? next.querySelector('input[type=radio]') : r).focus();
+      return;
+    }
+    if (ev.key === 'Enter' && tgt.tagName !== 'BUTTON') {
+      ev.preventDefault();
+      a.querySelector('form').requestSubmit();
+      return;
+    }
+    if (ev.key === 'n' || ev.key === 'N') {
+      ev.preventDefault();
+      setCurrent(all.indexOf(a) + (ev.shiftKey ? -1 : 1));
+    }
+  });
 
   // paperPanel prints the store's cards (a PDF download) and uploads its
   // scans, then shows what became of each page as the pipeline reads them.
@@ -30,7 +86,7 @@ window.cardloopReviews = function ({ root, api, fetchAuth, t, el, lang, stores, 
     const problem = async (r) => { const b = await r.json().catch(() => ({})); return (b.errors && b.errors[0] && b.errors[0].message) || b.title || r.statusText; };
     print.addEventListener('click', async () => {
       status(t('console.loading'));
-      const r = await fetchAuth('/api/v1/stores/' + encodeURIComponent(storeId) + '/paper-cards?count=' + encodeURIComponent(count.value));
+      const r = await fetchAuth('/api/v1/stores/' + encodeURIComponent(storeId) + '/paper-cards?count=' + encodeURIComponent(count.value), { method: 'POST' });
       if (!r.ok) { status(await problem(r), true); return; }
       const a = el('a', { href: URL.createObjectURL(await r.blob()), download: storeId + '-cards.pdf', id: 'p-pdf' }, t('console.paper.download'));
       out.replaceChildren(el('li', {}, a));
@@ -136,8 +192,10 @@ window.cardloopReviews = function ({ root, api, fetchAuth, t, el, lang, stores, 
 
   function leave(art) {
     art.querySelectorAll('img.crop').forEach((img) => { if (img.src.startsWith('blob:')) { URL.revokeObjectURL(img.src); blobs.delete(img.src); } });
+    const i = articles().indexOf(art);
     art.remove();
     if (!list.querySelector('article')) list.replaceChildren(el('p', { id: 'r-none' }, t('console.review.none')));
+    setCurrent(Math.max(i, 0)); // the next card is current, its first open question focused
   }
 
   function reviewView(st, r) {
@@ -146,7 +204,7 @@ window.cardloopReviews = function ({ root, api, fetchAuth, t, el, lang, stores, 
     const save = el('button', { type: 'submit' }, t('console.review.save'));
     const form = el('form', { class: 'review-form', novalidate: '' },
       ...r.questions.map((q, i) => question(st, r, q, i)), el('div', { class: 'bar' }, save, formError));
-    const art = el('article', { class: 'card review', 'data-review': r.id },
+    const art = el('article', { class: 'card review', 'data-review': r.id, tabindex: '-1' },
       el('h3', {}, t('console.review.card', { serial: r.serial })),
       el('p', { class: 'meta' },
         el('span', {}, t('console.review.visit', { date: r.visitDate })),
@@ -189,6 +247,7 @@ window.cardloopReviews = function ({ root, api, fetchAuth, t, el, lang, stores, 
       blobs.clear();
       const st = current();
       list.replaceChildren(...(reviews.length ? reviews.map((r) => reviewView(st, r)) : [el('p', { id: 'r-none' }, t('console.review.none'))]));
+      setCurrent(0);
       status('');
     } catch (e) {
       if (mine !== loads) return;

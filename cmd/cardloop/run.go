@@ -20,5 +20,5 @@ func runCommand(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	return p.Run(ctx, runner.Options{Seed: seed.WithHistory, Log: os.Stderr})
+	return p.Run(ctx, runner.Options{Seed: seed.Write, Backfill: seed.Backfill, Log: os.Stderr})
 }

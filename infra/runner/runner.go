@@ -40,6 +40,10 @@ type Options struct {
 	// Seed, when set, fills the template's Table resource after
 	// provisioning.
 	Seed func(ctx context.Context, cfg aws.Config, tableName string) error
+	// Backfill, when set, also fills the Table resource, but in the
+	// background once the app serves: data the app does not need to start
+	// (the demo's 90 days of cards), so a start does not wait for it.
+	Backfill func(ctx context.Context, cfg aws.Config, tableName string) (string, error)
 	// Log receives the runner's and the functions' output.
 	Log io.Writer
 	// Ready, when set, is called with the base URL once everything runs.
@@ -253,6 +257,22 @@ func (p *Project) Run(ctx context.Context, opts Options) error {
 	go func() { serveErr <- srv.Serve(ln) }()
 
 	logger.Printf("ready in %s: %s", seconds(time.Since(start)), strings.Join(phases, ", "))
+	if tbl, ok := res["Table"]; ok && tbl.Emulated && opts.Backfill != nil {
+		bg.Add(1)
+		go func() {
+			defer bg.Done()
+			t := time.Now()
+			logger.Printf("seeding the demo history in the background (the dashboards fill in when it is done)")
+			what, err := opts.Backfill(bgCtx, awsCfg, tbl.Name)
+			if err != nil {
+				if bgCtx.Err() == nil {
+					logger.Printf("seeding the demo history: %v", err)
+				}
+				return
+			}
+			logger.Printf("seeded %s (%s)", what, seconds(time.Since(t)))
+		}()
+	}
 	fmt.Fprint(opts.Log, idx.banner())
 	if opts.Running != nil {
 		opts.Running(fns)

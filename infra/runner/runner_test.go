@@ -3,6 +3,7 @@ package runner_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -66,14 +67,34 @@ func TestRun(t *testing.T) {
 	logs := testLog{t: t, mu: &sync.Mutex{}, kept: &strings.Builder{}}
 	ready := make(chan string, 1)
 	done := make(chan error, 1)
+	backfilled := make(chan string, 1)
 	go func() {
-		done <- p.Run(ctx, runner.Options{Endpoint: endpoint, KeepEmulatorData: true, Log: logs, Ready: func(u string) { ready <- u }})
+		done <- p.Run(ctx, runner.Options{Endpoint: endpoint, KeepEmulatorData: true, Log: logs, Ready: func(u string) { ready <- u },
+			// The backfill runs once the app serves: it must find the
+			// table and come after "ready".
+			Backfill: func(ctx context.Context, cfg aws.Config, table string) (string, error) {
+				if table != prefix+"-Table" {
+					return "", fmt.Errorf("backfill got table %q", table)
+				}
+				backfilled <- logs.String()
+				return "the test's backfill", nil
+			}})
 	}()
 	var base string
 	select {
 	case base = <-ready:
 	case err := <-done:
 		t.Fatalf("run: %v", err)
+	}
+	select {
+	case before := <-backfilled:
+		if !strings.Contains(before, "ready in ") {
+			t.Errorf("the backfill ran before the app was ready")
+		}
+	case err := <-done:
+		t.Fatalf("run: %v", err)
+	case <-time.After(2 * time.Minute):
+		t.Fatal("the backfill never ran")
 	}
 
 	// The start says what it is doing: each function as it is linked (the

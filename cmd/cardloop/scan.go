@@ -199,7 +199,7 @@ func report(ctx context.Context, w io.Writer, db *allstores.Stores, key string, 
 					fmt.Fprintf(w, " — card %s (store %s, serial %s)", pg.CardID, pg.StoreID, pg.Serial)
 				case scan.Queued:
 					fmt.Fprintf(w, " — review %s (store %s): open the console's review queue", pg.ReviewID, pg.StoreID)
-				case scan.Rejected:
+				case scan.Rejected, scan.Skipped:
 					fmt.Fprintf(w, " — %s", pg.Reason)
 				}
 				fmt.Fprintln(w)

@@ -8,6 +8,8 @@ package events_test
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io/fs"
@@ -381,6 +383,56 @@ func TestEveryEventFixture(t *testing.T) {
 			got, err := db.Card(ctx, ps[0].CardID)
 			if err != nil || got.ID != card.PrintedID("S001", serial) || got.Source != card.SourceScan || got.Ratings["overall"] != 2 || got.Meal != "dinner" {
 				t.Errorf("card: got %s from %s, overall %d, meal %q, %v; want the serial's card from a scan, overall 2, dinner", got.ID, got.Source, got.Ratings["overall"], got.Meal, err)
+			}
+		}},
+
+		{"scan/scan-mailed.json", "ScanFunction", func(t *testing.T, app *setup.App, env testenv.Env) {
+			// A copier's "scan to e-mail" from S001's manager, as SES
+			// receiving keeps it under inbox/: its attachment is read and
+			// the manager is answered.
+			var ev events.S3Event
+			testenv.Fixture(t, "scan/scan-mailed.json", &ev)
+			ev.Records[0].S3.Bucket.Name = app.Env.ScanBucket
+			key := ev.Records[0].S3.Object.Key
+			signer, err := ssmparam.New(app.AWS).Signer(ctx, app.Env.LinkKeyParameter)
+			if err != nil {
+				t.Fatal(err)
+			}
+			const serial = "TESTCARDMAILAAB"
+			l := cardlayout.Current()
+			img, err := synth.New(&l).Render(synth.Card{N: 1, Serial: serial, QR: signer.CardURL(app.Env.PublicBaseURL, "S001", serial, 1),
+				Marks:  []synth.Mark{{Field: "ratings.overall", Value: "5", Kind: synth.Fill, Darkness: 0.9}},
+				Damage: synth.Damage{DPI: 200, Rotate: 1, Format: "jpeg", Quality: 85}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			msgID := "<" + rand.Text() + "@copier.example.com>"
+			raw := "From: manager.s001@example.com\r\nTo: wang@scans.example.com\r\nSubject: Scan\r\nMessage-ID: " + msgID +
+				"\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: image/jpeg; name=card.jpg\r\n" +
+				"Content-Transfer-Encoding: base64\r\n\r\n" + base64.StdEncoding.EncodeToString(img.Data) + "\r\n--b--\r\n"
+			bucket := s3bucket.New(s3.NewFromConfig(env.Config, func(o *s3.Options) { o.UsePathStyle = true }), app.Env.ScanBucket)
+			if err := bucket.Put(ctx, key, "message/rfc822", []byte(raw)); err != nil {
+				t.Fatal(err)
+			}
+			if err := invoke(t, handler(t, app, scanwire.Build), marshal(t, ev), nil); err != nil {
+				t.Fatalf("scan mail: %v", err)
+			}
+			got, err := stores(env).Card(ctx, card.PrintedID("S001", serial))
+			if err != nil || got.Ratings["overall"] != 5 {
+				t.Fatalf("card: %+v, %v; want the mailed card, overall 5", got, err)
+			}
+			sent, err := emulator.SentRaw(emulator.Endpoint())
+			if err != nil {
+				t.Fatal(err)
+			}
+			replies := 0
+			for _, m := range sent {
+				if strings.Contains(m, "In-Reply-To: "+msgID) && strings.Contains(m, "manager.s001@example.com") {
+					replies++
+				}
+			}
+			if replies != 1 {
+				t.Errorf("%d replies to the manager, want 1", replies)
 			}
 		}},
 

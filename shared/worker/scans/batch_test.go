@@ -212,3 +212,63 @@ func TestCardKeepsPrintedItems(t *testing.T) {
 		})
 	}
 }
+
+// TestCardWithoutQRStoredUnderSerial: a card whose QR code is blacked out
+// (a coffee ring, a torn corner) is identified by its printed ID code, its
+// store taken from the print batch, and stored under its serial like any
+// other card; a serial of a batch never recorded is refused, not guessed.
+func TestCardWithoutQRStoredUnderSerial(t *testing.T) {
+	r := newScanRig(t)
+	ctx := context.Background()
+	printed := r.printBatch(t, "S002", nil, 3)
+	unknown, err := cardprint.NewBatch(time.Now().Add(-time.Hour), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := cardlayout.Current()
+	tests := []struct {
+		name   string
+		serial string
+		want   string // the page's status
+	}{
+		{"printed and recorded", printed.Serial(2), scan.Stored},
+		{"a batch never recorded", unknown.Serial(0), scan.Rejected},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			g := r.page(t, "S002", tt.serial, map[string]string{"ratings.overall": "4", "ratings.item1": "5"})
+			// Paint the QR code and a margin around it black: the page is
+			// scanned at 200 dpi, turned 0.8°, on a card of no margin.
+			ppm := 200 / 25.4
+			for y := int((l.QR.Y - 3) * ppm); y < int((l.QR.Y+l.QR.H+3)*ppm); y++ {
+				for x := int((l.QR.X - 3) * ppm); x < int((l.QR.X+l.QR.W+3)*ppm); x++ {
+					g.Pix[y*g.Stride+x] = 0
+				}
+			}
+			if p, err := omr.NewCardReader().Read(g); err != nil || p.QR != "" || p.Serial != tt.serial {
+				t.Fatalf("the reader: %v (want the page identified by its ID code alone, serial %s)", err, tt.serial)
+			}
+			key := "scans/noqr/" + tt.serial + ".jpg"
+			if err := r.upload(t, key, jpegOf(t, g)); err != nil {
+				t.Fatal(err)
+			}
+			ps := r.pages(t, key)
+			if len(ps) != 1 || ps[0].Status != tt.want {
+				t.Fatalf("pages %+v, want one %s", ps, tt.want)
+			}
+			c, err := r.db.Card(ctx, card.PrintedID("S002", tt.serial))
+			if tt.want != scan.Stored {
+				if err == nil {
+					t.Errorf("a card %s was stored from a serial no batch printed", c.ID)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("the card of serial %s: %v", tt.serial, err)
+			}
+			if c.StoreID != "S002" || c.Ratings["overall"] != 4 {
+				t.Errorf("card %+v, want S002's with overall 4", c)
+			}
+		})
+	}
+}

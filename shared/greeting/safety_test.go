@@ -1,6 +1,7 @@
 package greeting
 
 import (
+	"errors"
 	"testing"
 	"time"
 
@@ -41,17 +42,11 @@ func TestCheckNotPast(t *testing.T) {
 				return
 			}
 			var fe *fault.Error
-			if !asFault(err, &fe) || fe.Code != fault.Invalid || len(fe.Fields) != 1 || fe.Fields[0].Field != tt.field || fe.Fields[0].Rule != "past" {
+			if !errors.As(err, &fe) || fe.Code != fault.Invalid || len(fe.Fields) != 1 || fe.Fields[0].Field != tt.field || fe.Fields[0].Rule != "past" {
 				t.Errorf("got %v, want %s refused as past", err, tt.field)
 			}
 		})
 	}
-}
-
-func asFault(err error, out **fault.Error) bool {
-	fe, ok := err.(*fault.Error)
-	*out = fe
-	return ok
 }
 
 // TestLanguageWarnings: a reached store whose language has no content is

@@ -64,6 +64,9 @@ func (d *Desk) Review(ctx context.Context, c Campaign, reader string) (Review, e
 			r.Warnings = append(r.Warnings, Warning{Code: WarnSegmentEmpty})
 		}
 	}
+	if c.Submitted() && c.NotifiedAt == nil {
+		r.Warnings = append(r.Warnings, Warning{Code: WarnNotNotified})
+	}
 	if c.Submitted() {
 		b, err := d.store.Brand(ctx, c.BrandID)
 		if err != nil {
@@ -90,10 +93,15 @@ func approvers(b brand.Brand, c Campaign, brandStores int) []string {
 // errUnchanged tells change that nothing is to be written.
 var errUnchanged = errors.New("unchanged")
 
+// ErrNotNotified says a submission was saved but its approvers could not
+// be e-mailed; the campaign says so (WarnNotNotified) and a later submit
+// e-mails them.
+var ErrNotNotified = errors.New("the approvers could not be e-mailed")
+
 // notifyLease is how long a submission's e-mails are taken to be on their
 // way: a second submit within it sends none, after it (the first sender
 // failed before recording them) sends them again.
-const notifyLease = 2 * time.Minute
+const notifyLease = 30 * time.Second
 
 // Submit asks for approval of a draft and e-mails the approvers once.
 //
@@ -126,7 +134,7 @@ func (d *Desk) Submit(ctx context.Context, brandID, id string, version int, by s
 		return c, err
 	}
 	if err := d.notifyApprovers(ctx, c); err != nil {
-		return c, err
+		return c, fmt.Errorf("%w: %w", ErrNotNotified, err)
 	}
 	return d.change(ctx, brandID, id, c.Version, func(c *Campaign) error {
 		c.NotifiedAt = &now

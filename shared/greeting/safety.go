@@ -80,6 +80,7 @@ const (
 	WarnStoreLanguage = "store_language_missing" // a store's language has no content
 	WarnSegmentEmpty  = "segment_empty"          // the segment matches nobody today
 	WarnNotKept       = "occasion_not_kept"      // a store's region does not keep the holiday
+	WarnNotNotified   = "approvers_not_notified" // submitted, but the approvers are not e-mailed yet
 )
 
 // LanguageWarnings lists the reached stores whose own language the

@@ -12,6 +12,7 @@ var campaignSafetyTexts = map[string]texts{
 
 	"campaign.warning.store_language_missing": {ZhTW: "分店 {store} 使用{language}，但這個活動沒有{language}內容；該店沒有指定語言的顧客會收到{fallback}版本。", ZhCN: "门店 {store} 使用{language}，但这个活动没有{language}内容；该店没有指定语言的顾客会收到{fallback}版本。", En: "Store {store} uses {language}, but the campaign has no {language} content; its diners who set no language of their own get the {fallback} version."},
 	"campaign.warning.segment_empty":          {ZhTW: "目前沒有任何顧客符合這個對象條件，活動不會寄出任何問候。", ZhCN: "目前没有任何顾客符合这个对象条件，活动不会发出任何问候。", En: "No diner matches this segment today, so the campaign would send no greeting."},
+	"campaign.warning.approvers_not_notified": {ZhTW: "已送交核准，但核准人尚未收到電子郵件通知；請稍後再按一次「送交核准」。", ZhCN: "已提交批准，但批准人尚未收到电子邮件通知；请稍后再点一次“提交批准”。", En: "Submitted, but the approvers have not been e-mailed yet; press Submit for approval again in a moment."},
 	"campaign.warning.review_unavailable":     {ZhTW: "目前無法檢查這個活動的提醒事項，請稍後重新整理。", ZhCN: "目前无法检查这个活动的提醒事项，请稍后刷新。", En: "The campaign's warnings could not be checked just now; reload in a moment."},
 	"campaign.warning.occasion_not_kept":      {ZhTW: "分店 {store} 所在地區沒有這個節日，該店不會寄出問候。", ZhCN: "门店 {store} 所在地区没有这个节日，该店不会发出问候。", En: "Store {store}'s region does not keep this holiday, so it sends no greeting."},
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strconv"
 	"time"
@@ -159,6 +160,11 @@ func (h *Handler) campaignAction(w http.ResponseWriter, r *http.Request, p staff
 		c, err = h.desk.Approve(ctx, p.Brand, id, *in.Version, who(p))
 	case "submit":
 		c, err = h.desk.Submit(ctx, p.Brand, id, *in.Version, who(p))
+		if errors.Is(err, greeting.ErrNotNotified) {
+			// Submitted all the same; its warnings say the e-mail is owed.
+			h.log.Warn("campaign submitted, approvers not e-mailed", "campaign", id, "err", err)
+			err = nil
+		}
 	case "schedule":
 		c, err = h.desk.Schedule(ctx, p.Brand, id, *in.Version)
 	case "cancel":

@@ -248,7 +248,7 @@ window.cardloopCampaigns = function ({ root, api, t, el, lang, stores, status })
     // The Approve button only for who may approve; its author submits a
     // campaign and reads whom it waits for.
     if (c.status === 'draft' && c.canApprove) buttons.append(button('console.campaign.approve', 'approve'));
-    if (c.status === 'draft' && !c.submittedAt) buttons.append(button('console.campaign.submit', 'submit'));
+    if (c.status === 'draft' && !(c.submittedAt && c.notifiedAt)) buttons.append(button('console.campaign.submit', 'submit'));
     if (c.status === 'approved') {
       const b = el('button', { type: 'button', id: 'c-schedule' }, t('console.campaign.schedule'));
       b.addEventListener('click', () => confirmSchedule(c, path, () => step('schedule')));

@@ -39,12 +39,15 @@ func Decode(r io.Reader) (image.Image, error) {
 	case "tiff":
 		// TIFF's directory may sit at the end of the file, so its header
 		// needs random access: buffer the file (still before decoding).
-		all, rerr := io.ReadAll(br)
-		if rerr != nil {
+		// Read it straight into head (sized up front when the reader
+		// knows its length) rather than growing a slice and copying it.
+		if l, ok := r.(interface{ Len() int }); ok {
+			head.Grow(l.Len() + bytes.MinRead)
+		}
+		if _, rerr := head.ReadFrom(br); rerr != nil {
 			return nil, &Error{Code: CodeBadImage, Detail: "read tiff", Err: rerr}
 		}
-		cfg, err = tiff.DecodeConfig(bytes.NewReader(all))
-		head.Write(all)
+		cfg, err = tiff.DecodeConfig(bytes.NewReader(head.Bytes()))
 	}
 	if err != nil {
 		return nil, &Error{Code: CodeBadImage, Detail: "read " + format + " header", Err: err}
@@ -263,16 +266,33 @@ func minYCbCr(m *image.YCbCr) *gray {
 		db := 116130 * b
 		return min(dr, dg, db)
 	}
+	// The chroma planes are subsampled across by 1, 2 or 4 (4:4:4, 4:2:x,
+	// 4:1:x): a pixel's chroma column is its column shifted right by hs,
+	// worked out here instead of calling COffset for every pixel.
+	hs := uint(0)
+	switch m.SubsampleRatio {
+	case image.YCbCrSubsampleRatio422, image.YCbCrSubsampleRatio420:
+		hs = 1
+	case image.YCbCrSubsampleRatio411, image.YCbCrSubsampleRatio410:
+		hs = 2
+	}
+	cx0 := r.Min.X >> hs
+	cw := ((r.Max.X - 1) >> hs) - cx0 + 1
+	ds := make([]int32, cw) // delta for each chroma sample of the row
+	lastRow := -1
 	for y := 0; y < h; y++ {
-		yrow := m.Y[m.YOffset(r.Min.X, r.Min.Y+y):]
+		yrow := m.Y[m.YOffset(r.Min.X, r.Min.Y+y):][:w]
 		dst := g.pix[y*w : y*w+w]
-		var last int = -1
-		var d int32
-		for x := range dst {
-			ci := m.COffset(r.Min.X+x, r.Min.Y+y)
-			if ci != last {
-				d, last = delta(m.Cb[ci], m.Cr[ci]), ci
+		// Rows that share a chroma row (4:2:0) reuse its deltas.
+		if ci := m.COffset(r.Min.X, r.Min.Y+y); ci != lastRow {
+			cb, cr := m.Cb[ci:][:cw], m.Cr[ci:][:cw]
+			for i := range ds {
+				ds[i] = delta(cb[i], cr[i])
 			}
+			lastRow = ci
+		}
+		for x := range dst {
+			d := ds[((r.Min.X+x)>>hs)-cx0]
 			v := (int32(yrow[x])<<16 + d + 1<<15) >> 16
 			dst[x] = byte(max(0, min(255, v)))
 		}

@@ -31,28 +31,29 @@ func reduce(src *gray) *work {
 	return wk
 }
 
-// boxReduce averages f×f blocks of src.
+// boxReduce averages f×f blocks of src. Each source row is added into
+// per-column sums in one sequential sweep (the hot loop over a full-size
+// page), and the f columns of a block are summed once per output row.
 func boxReduce(src *gray, f int) *gray {
 	w, h := src.w/f, src.h/f
 	out := &gray{pix: make([]byte, w*h), w: w, h: h, stride: w}
-	sums := make([]uint32, w)
+	cols := make([]uint32, w*f)
 	area := uint32(f * f)
 	for y := 0; y < h; y++ {
-		clear(sums)
+		clear(cols)
 		for dy := 0; dy < f; dy++ {
-			row := src.pix[(y*f+dy)*src.stride:]
-			row = row[:w*f]
-			for x := 0; x < w; x++ {
-				var s uint32
-				for _, v := range row[x*f : x*f+f] {
-					s += uint32(v)
-				}
-				sums[x] += s
+			row := src.pix[(y*f+dy)*src.stride:][:len(cols)]
+			for x, v := range row {
+				cols[x] += uint32(v)
 			}
 		}
 		dst := out.pix[y*w : y*w+w]
 		for x := range dst {
-			dst[x] = byte((sums[x] + area/2) / area)
+			var s uint32
+			for _, v := range cols[x*f : x*f+f] {
+				s += v
+			}
+			dst[x] = byte((s + area/2) / area)
 		}
 	}
 	return out

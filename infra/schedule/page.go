@@ -102,8 +102,8 @@ button{font:inherit;min-height:2.75rem;padding:.4rem 1rem;cursor:pointer}
 {{with .Run}}<section class="result{{if .Err}} failed{{end}}" role="status" aria-labelledby="result-h">
 <h2 id="result-h">{{.Summary}}</h2>
 <p>Started {{.At.UTC.Format "2006-01-02 15:04:05"}} UTC.</p>
-{{if .Err}}<p>Error:</p><pre>{{.Err}}</pre>{{else if .Response}}<p>Response:</p><pre>{{.Response}}</pre>{{else}}<p>The function returned no response.</p>{{end}}
-{{if .Log}}<p>What it logged (the last 4 KB):</p><pre>{{.Log}}</pre>{{else if .Tailed}}<p>It logged nothing.</p>{{end}}
+{{if .Err}}<p id="result-err">Error:</p><pre role="region" tabindex="0" aria-labelledby="result-err">{{.Err}}</pre>{{else if .Response}}<p id="result-response">Response:</p><pre class="response" role="region" tabindex="0" aria-labelledby="result-response">{{.Response}}</pre>{{else}}<p>The function returned no response.</p>{{end}}
+{{if .Log}}<p id="result-log">What it logged (the last 4 KB):</p><pre class="log" role="region" tabindex="0" aria-labelledby="result-log">{{.Log}}</pre>{{else if .Tailed}}<p>It logged nothing.</p>{{end}}
 </section>{{end}}
 {{if .Missing}}<p role="status">Run {{.Missing}} is no longer remembered (the runner keeps the last few, until it restarts).</p>{{end}}
 <p>Each schedule of template.yaml. <strong>Run now</strong> fires it at once, with the event its schedule would send, and shows what the function did.</p>

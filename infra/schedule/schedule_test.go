@@ -255,9 +255,9 @@ func TestPage(t *testing.T) {
 	}{
 		{"ok", &recorder{}, []string{"EchoFunction ran (Nightly): ok in ", "Response:", "&#34;ok&#34;: true"}},
 		{"error", failing{}, []string{"EchoFunction ran (Nightly): failed in ", "Error:", "planner: table is missing"}},
-		{"ok, with its log", &tailing{log: "planned 3 greetings for S001\n"}, []string{"EchoFunction ran (Nightly): ok in ", "What it logged (the last 4 KB):", "<pre>planned 3 greetings for S001\n</pre>"}},
+		{"ok, with its log", &tailing{log: "planned 3 greetings for S001\n"}, []string{"EchoFunction ran (Nightly): ok in ", "What it logged (the last 4 KB):", "aria-labelledby=\"result-log\">planned 3 greetings for S001\n</pre>"}},
 		{"ok, logged nothing", &tailing{}, []string{"EchoFunction ran (Nightly): ok in ", "The function returned no response.", "It logged nothing."}},
-		{"error, with its log", &tailing{log: "table missing <S001>\n", err: errors.New("boom")}, []string{"failed in ", "boom", "<pre>table missing &lt;S001&gt;\n</pre>"}},
+		{"error, with its log", &tailing{log: "table missing <S001>\n", err: errors.New("boom")}, []string{"failed in ", "boom", "aria-labelledby=\"result-log\">table missing &lt;S001&gt;\n</pre>"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -16,7 +16,7 @@ import (
 func TestCheckNotPast(t *testing.T) {
 	taipei := brand.Store{ID: "S001", Country: "TW", TimeZone: "Asia/Taipei", Language: i18n.ZhTW}
 	samoa := brand.Store{ID: "S009", Country: "TW", TimeZone: "Pacific/Pago_Pago", Language: i18n.En} // UTC-11
-	custom := Campaign{Occasion: "custom", CustomDate: "2027-03-10", LeadDays: 2}                      // sends 2027-03-08
+	custom := Campaign{Occasion: "custom", CustomDate: "2027-03-10", LeadDays: 2}                     // sends 2027-03-08
 	tests := []struct {
 		name   string
 		c      Campaign

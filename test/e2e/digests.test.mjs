@@ -29,7 +29,7 @@ async function runDigests(page) {
   await Promise.all([page.waitForURL(/\/local\/schedules\?run=\d+$/), run.click()]);
   const result = page.getByRole('status');
   assert.match(await result.locator('h2').innerText(), /DigestFunction ran \(Every15Minutes\): ok in \d+ ms/);
-  return JSON.parse(await result.locator('pre').innerText());
+  return JSON.parse(await result.locator('pre.response').innerText());
 }
 
 // digestsOfThisRun lists the outbox's digests to a recipient that link to

@@ -29,7 +29,7 @@ window.cardloopCampaigns = function ({ root, api, t, el, lang, stores, status })
   async function showList() {
     status(t('console.loading'));
     const { campaigns } = await api('/api/v1/campaigns');
-    const head = el('div', { class: 'bar' }, el('h2', {}, t('console.campaign.list')),
+    const head = el('div', { class: 'bar' }, el('h2', { id: 'c-list-h' }, t('console.campaign.list')),
       el('a', { class: 'button', href: '#campaign/new' }, t('console.campaign.new')));
     if (!campaigns.length) { root.replaceChildren(head, el('p', {}, t('console.campaign.none'))); status(''); return; }
     const rows = campaigns.map((c) => el('tr', { 'data-campaign': c.id },
@@ -40,10 +40,14 @@ window.cardloopCampaigns = function ({ root, api, t, el, lang, stores, status })
       el('td', { class: 'num' }, String(c.results.unsubscribed)),
       el('td', {}, new Date(c.updatedAt).toLocaleString(lang, { dateStyle: 'medium', timeStyle: 'short' }))));
     const th = (k) => el('th', { scope: 'col' }, t(k));
-    root.replaceChildren(head, el('table', { class: 'list' },
-      el('thead', {}, el('tr', {}, th('console.campaign.name'), th('console.campaign.occasion'), th('console.campaign.status'),
-        th('console.campaign.result.sent'), th('console.campaign.result.unsubscribed'), th('console.campaign.updated'))),
-      el('tbody', {}, ...rows)));
+    // Six columns do not fit a phone in every language: the table scrolls
+    // sideways in its own region (focusable, so a keyboard can scroll it)
+    // instead of widening the page.
+    root.replaceChildren(head, el('div', { class: 'table-wrap', role: 'region', tabindex: '0', 'aria-labelledby': 'c-list-h' },
+      el('table', { class: 'list' },
+        el('thead', {}, el('tr', {}, th('console.campaign.name'), th('console.campaign.occasion'), th('console.campaign.status'),
+          th('console.campaign.result.sent'), th('console.campaign.result.unsubscribed'), th('console.campaign.updated'))),
+        el('tbody', {}, ...rows))));
     status('');
   }
 

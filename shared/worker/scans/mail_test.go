@@ -41,7 +41,7 @@ func rawMail(from, to, messageID string, pdf []byte) []byte {
 // repliesTo returns the replies sent to a message (by its Message-ID).
 func repliesTo(t *testing.T, messageID string) []string {
 	t.Helper()
-	all, err := emulator.SentRaw(emulator.Endpoint())
+	all, err := emulator.SentRaw(emulator.EnsureEndpoint(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -421,7 +421,7 @@ func TestEveryEventFixture(t *testing.T) {
 			if err != nil || got.Ratings["overall"] != 5 {
 				t.Fatalf("card: %+v, %v; want the mailed card, overall 5", got, err)
 			}
-			sent, err := emulator.SentRaw(emulator.Endpoint())
+			sent, err := emulator.SentRaw(emulator.EnsureEndpoint(t))
 			if err != nil {
 				t.Fatal(err)
 			}

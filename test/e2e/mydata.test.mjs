@@ -26,9 +26,10 @@ async function seriousOrWorse(page) {
 
 // myDataLink returns the token of the newest "My data" e-mail to to.
 async function myDataLink(to) {
-  for (let i = 0; i < 50; i++) {
+  for (let i = 0; i < 150; i++) { // up to about 30 s: the e-mail waits its turn in a loaded emulator
     const r = await fetch(BASE + '/local/outbox?format=json&to=' + encodeURIComponent(to));
-    const mails = await r.json();
+    // The emulator may be busy and the outbox answer an error: try again.
+    const mails = r.ok ? ((await r.json().catch(() => null)) || []) : [];
     for (const m of mails) {
       const hit = JSON.stringify(m).match(/\/d\/([A-Za-z0-9_-]{40,})\?lang=/);
       if (hit) return hit[1];

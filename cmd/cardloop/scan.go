@@ -55,23 +55,10 @@ func scanCommand(ctx context.Context, args []string) error {
 	if fs.NArg() == 0 {
 		return errors.New("usage: cardloop scan import [--wait 60s] FILES…")
 	}
-	p, err := loadProject(*root, *config)
+	cfg, res, b, err := localScanBucket(ctx, *root, *config)
 	if err != nil {
 		return err
 	}
-	endpoint := emulator.Endpoint()
-	cfg, err := emulator.Config(ctx, endpoint)
-	if err != nil {
-		return err
-	}
-	res := provision.Placeholders(p.Template, p.Config.Stack, endpoint)
-	b := s3bucket.New(s3.NewFromConfig(cfg, func(o *s3.Options) {
-		o.UsePathStyle = true
-		// Validate responses only when a request asks (the emulator sends no
-		// checksums, and the SDK would warn that it skipped validating).
-		o.ResponseChecksumValidation = aws.ResponseChecksumValidationWhenRequired
-		o.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenRequired
-	}), res["ScanBucket"].Name)
 	db := allstores.New(dynamodb.NewFromConfig(cfg), res["Table"].Name)
 	day := time.Now().UTC().Format(time.DateOnly)
 	for _, file := range fs.Args() {
@@ -115,20 +102,10 @@ func mailCommand(ctx context.Context, args []string) error {
 	if fs.NArg() == 0 {
 		return errors.New("usage: cardloop scan mail [--from ADDRESS --to BRAND@DOMAIN] FILE.eml|SCAN.pdf…")
 	}
-	p, err := loadProject(*root, *config)
+	_, _, b, err := localScanBucket(ctx, *root, *config)
 	if err != nil {
 		return err
 	}
-	endpoint := emulator.Endpoint()
-	cfg, err := emulator.Config(ctx, endpoint)
-	if err != nil {
-		return err
-	}
-	res := provision.Placeholders(p.Template, p.Config.Stack, endpoint)
-	b := s3bucket.New(s3.NewFromConfig(cfg, func(o *s3.Options) {
-		o.UsePathStyle = true
-		o.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenRequired
-	}), res["ScanBucket"].Name)
 	for _, file := range fs.Args() {
 		data, err := os.ReadFile(file)
 		if err != nil {
@@ -307,4 +284,28 @@ func markValue(f cardlayout.Field, value string) ([]synth.Mark, error) {
 		}
 	}
 	return nil, fmt.Errorf("field %s has no value %q", f.Name, value)
+}
+
+// localScanBucket opens the running local app's scan bucket in the
+// emulator (and returns the emulator's config and the stack's resource
+// names): what `scan import` and `scan mail` both write to.
+func localScanBucket(ctx context.Context, root, config string) (aws.Config, map[string]provision.Resource, *s3bucket.Bucket, error) {
+	p, err := loadProject(root, config)
+	if err != nil {
+		return aws.Config{}, nil, nil, err
+	}
+	endpoint := emulator.Endpoint()
+	cfg, err := emulator.Config(ctx, endpoint)
+	if err != nil {
+		return aws.Config{}, nil, nil, err
+	}
+	res := provision.Placeholders(p.Template, p.Config.Stack, endpoint)
+	b := s3bucket.New(s3.NewFromConfig(cfg, func(o *s3.Options) {
+		o.UsePathStyle = true
+		// Checksums only when a request asks (the emulator sends none, and
+		// the SDK would warn that it skipped validating).
+		o.ResponseChecksumValidation = aws.ResponseChecksumValidationWhenRequired
+		o.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenRequired
+	}), res["ScanBucket"].Name)
+	return cfg, res, b, nil
 }

@@ -5,6 +5,7 @@ package brand
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 	_ "time/tzdata" // Lambda's provided.al2023 image has no zoneinfo
 
@@ -61,6 +62,61 @@ type Store struct {
 	MainCourses      []string             `json:"mainCourses" dynamodbav:"mainCourses"`
 	ManagerEmail     string               `json:"managerEmail" dynamodbav:"managerEmail"`
 	AreaManagerEmail string               `json:"areaManagerEmail" dynamodbav:"areaManagerEmail"`
+	// Staff are the store's other staff who work its cases (deputy
+	// managers, shift leads): a case may be assigned to them.
+	Staff []StaffMember `json:"staff,omitempty" dynamodbav:"staff,omitempty"`
+}
+
+// StaffMember is one of a store's staff, by the address they sign in and
+// are e-mailed with.
+type StaffMember struct {
+	Email string `json:"email" dynamodbav:"email"`
+	Name  string `json:"name,omitempty" dynamodbav:"name,omitempty"`
+}
+
+// Staff roles of a store's assignees.
+const (
+	RoleManager     = "manager"
+	RoleStaff       = "staff"
+	RoleAreaManager = "area_manager"
+)
+
+// Assignee is someone a store's case may be assigned to.
+type Assignee struct {
+	Email string `json:"email"`
+	Name  string `json:"name,omitempty"`
+	Role  string `json:"role"` // manager, staff, area_manager
+}
+
+// Assignees are who a store's cases may be assigned to, each once (by
+// lower-cased address): its manager, its other staff, its area manager —
+// the people its case e-mails and digests already reach.
+func (s Store) Assignees() []Assignee {
+	var out []Assignee
+	add := func(email, name, role string) {
+		email = strings.ToLower(strings.TrimSpace(email))
+		if email == "" || slices.ContainsFunc(out, func(a Assignee) bool { return a.Email == email }) {
+			return
+		}
+		out = append(out, Assignee{Email: email, Name: name, Role: role})
+	}
+	add(s.ManagerEmail, "", RoleManager)
+	for _, m := range s.Staff {
+		add(m.Email, m.Name, RoleStaff)
+	}
+	add(s.AreaManagerEmail, "", RoleAreaManager)
+	return out
+}
+
+// Assignee returns the store's assignee with address email (any case).
+func (s Store) Assignee(email string) (Assignee, bool) {
+	email = strings.ToLower(strings.TrimSpace(email))
+	for _, a := range s.Assignees() {
+		if a.Email == email {
+			return a, true
+		}
+	}
+	return Assignee{}, false
 }
 
 // RatedItems returns every item the store's card rates: its own items, then

@@ -199,6 +199,9 @@ func (s *Sender) Render(ctx context.Context, n casework.Notice, k casework.Case)
 		v.Subject += t("case.subject.noContact")
 	}
 	v.Intro = t("case.intro." + n.Kind)
+	if n.Kind == casework.NoticeAssigned {
+		v.Intro = i18n.T(lang, "case.intro.assigned", map[string]string{"by": k.AssignedBy})
+	}
 
 	var html strings.Builder
 	if err := emailHTML(v).Render(ctx, &html); err != nil {
@@ -274,13 +277,18 @@ func LocalTime(at time.Time, st brand.Store) (string, error) {
 	return at.In(loc).Format("2006-01-02 15:04") + " (" + st.TimeZone + ")", nil
 }
 
-// Reasons puts why triage opened the case into words, each once.
+// Reasons puts why triage opened the case into words, each once: an
+// overall score of 1 is both a low rating and the overall rule, said once.
 func Reasons(k casework.Case, lang i18n.Lang) []string {
-	var out []string
+	var out, said []string
 	for _, r := range k.Reasons {
+		fact := r.Rule + ":" + r.Detail
+		if r.Rule == "overall" {
+			fact = "low_rating:overall"
+		}
 		text := i18n.T(lang, "case.reason."+r.Rule, map[string]string{"detail": reasonDetail(r, lang)})
-		if !slices.Contains(out, text) {
-			out = append(out, text)
+		if !slices.Contains(out, text) && !slices.Contains(said, fact) {
+			out, said = append(out, text), append(said, fact)
 		}
 	}
 	return out

@@ -146,11 +146,12 @@ func TestEveryKindInEveryLanguage(t *testing.T) {
 		i18n.ZhCN: {"需致歉回电", "台北信义店", "偏低", "拨打电话"},
 		i18n.En:   {"Apology call", "Taipei Xinyi", "low", "Call"},
 	}
-	kinds := []string{casework.NoticeAlert, casework.NoticeAreaAlert, casework.NoticeEscalation, casework.NoticeReminder}
+	kinds := []string{casework.NoticeAlert, casework.NoticeAreaAlert, casework.NoticeEscalation, casework.NoticeReminder, casework.NoticeAssigned}
 	for _, kind := range kinds {
 		for _, lang := range i18n.All {
 			t.Run(kind+"/"+string(lang), func(t *testing.T) {
 				k, f := caseFor("S001", false)
+				k.AssignedBy = "manager.s001@example.com"
 				st := f.stores["S001"]
 				st.Language = lang
 				f.stores["S001"] = st
@@ -197,6 +198,9 @@ func TestEveryKindInEveryLanguage(t *testing.T) {
 				}
 				if kind == casework.NoticeEscalation && !strings.Contains(m.HTML, i18n.T(lang, "case.level.1", nil)) {
 					t.Error("the escalation does not say to whom it went")
+				}
+				if kind == casework.NoticeAssigned && !strings.Contains(m.Text, "manager.s001@example.com") {
+					t.Error("the assignment does not say who assigned the case")
 				}
 			})
 		}

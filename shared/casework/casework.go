@@ -110,6 +110,31 @@ type Case struct {
 	Recoverable      bool    `json:"recoverable,omitempty" dynamodbav:"recoverable,omitempty"`
 	ComplaintOverall int     `json:"complaintOverall,omitempty" dynamodbav:"complaintOverall,omitempty"`
 	Returned         *Return `json:"returned,omitempty" dynamodbav:"returned,omitempty"`
+	// AssignedTo is the staff member of the store who works the case (an
+	// address, lower case), assigned by AssignedBy at AssignedAt;
+	// Assignments counts the assignments so far, and numbers each one's
+	// e-mail (Notice.Level), so every assignment is e-mailed once.
+	AssignedTo  string     `json:"assignedTo,omitempty" dynamodbav:"assignedTo,omitempty"`
+	AssignedBy  string     `json:"assignedBy,omitempty" dynamodbav:"assignedBy,omitempty"`
+	AssignedAt  *time.Time `json:"assignedAt,omitempty" dynamodbav:"assignedAt,omitempty"`
+	Assignments int        `json:"assignments,omitempty" dynamodbav:"assignments,omitempty"`
+}
+
+// UniqueCardIDs are the case's cards, each once, in the order they came.
+func (k Case) UniqueCardIDs() []string {
+	out := make([]string, 0, len(k.CardIDs))
+	for _, id := range k.CardIDs {
+		if !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// Overdue reports whether the case still waits for a call past its due
+// time: not resolved, not no-contact, nobody reached yet.
+func (k Case) Overdue(now time.Time) bool {
+	return k.Status != Resolved && !k.NoContact && k.FirstContact == nil && now.After(k.DueAt)
 }
 
 // Escalated reports whether anyone above the store has been told.
@@ -119,7 +144,7 @@ func (k Case) Escalated() bool { return k.Level > LevelStore }
 type Event struct {
 	At     time.Time         `json:"at" dynamodbav:"at"`
 	By     string            `json:"by" dynamodbav:"by"`
-	Action string            `json:"action" dynamodbav:"action"` // opened, merged, acknowledged, contact, resolved, reopened, escalated
+	Action string            `json:"action" dynamodbav:"action"` // opened, merged, rejudged, acknowledged, contact, resolved, reopened, escalated, assigned
 	Detail map[string]string `json:"detail,omitempty" dynamodbav:"detail,omitempty"`
 }
 
@@ -389,6 +414,22 @@ func (k *Case) Escalate(now time.Time, sla time.Duration) (Event, Tally, int, bo
 		t.Escalated = 1
 	}
 	return Event{At: now, By: "escalation", Action: "escalated", Detail: map[string]string{"level": fmt.Sprint(k.Level)}}, t, k.Level, true
+}
+
+// Assign gives the case to a staff member of its store (to, an address
+// the caller has checked is the store's), by by at now. Assigning it to
+// whom it is assigned already changes nothing (ok false): a repeated
+// request sends no second e-mail. Each assignment owes the assignee one
+// e-mail, numbered by the assignment (Notice.Level).
+func (k *Case) Assign(by, to string, now time.Time) (Event, Notice, bool) {
+	to = strings.ToLower(strings.TrimSpace(to))
+	if to == "" || to == k.AssignedTo {
+		return Event{}, Notice{}, false
+	}
+	k.Assignments++
+	k.AssignedTo, k.AssignedBy, k.AssignedAt = to, by, &now
+	ev := Event{At: now, By: by, Action: "assigned", Detail: map[string]string{"assignee": to}}
+	return ev, Notice{Kind: NoticeAssigned, To: to, Level: k.Assignments, CreatedAt: now}, true
 }
 
 func (c Contact) validate() error {

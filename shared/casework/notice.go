@@ -11,6 +11,7 @@ const (
 	NoticeAreaAlert  = "area_alert" // the area manager: a serious case, at once
 	NoticeEscalation = "escalation" // the area manager (level 1) or operations (level 2): overdue
 	NoticeReminder   = "reminder"   // the store manager: overdue
+	NoticeAssigned   = "assigned"   // a staff member: a case assigned to them (Level numbers the assignment)
 )
 
 // Notice is one e-mail a case owes someone, kept beside the case (an outbox)
@@ -18,7 +19,7 @@ const (
 // claimed before sending, marked sent after.
 type Notice struct {
 	CaseID    string    `json:"caseId" dynamodbav:"caseId"`
-	Kind      string    `json:"kind" dynamodbav:"noticeKind"` // alert, area_alert, escalation, reminder
+	Kind      string    `json:"kind" dynamodbav:"noticeKind"` // alert, area_alert, escalation, reminder, assigned
 	To        string    `json:"to" dynamodbav:"to"`
 	Level     int       `json:"level" dynamodbav:"level"`
 	Status    string    `json:"status" dynamodbav:"status"` // pending, sent

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -63,6 +65,30 @@ type Service struct {
 	mu       sync.Mutex
 	rules    map[string]cachedRules
 	rulesTTL time.Duration
+
+	// Set by WithSearch.
+	hash  Hasher
+	index searchIndex
+}
+
+// searchIndex keeps the cases' search terms (casestore).
+type searchIndex interface {
+	// IndexCase writes a case's search keys (idempotent: a key written
+	// again is the same item).
+	IndexCase(ctx context.Context, k Case, keys []SearchKey) error
+	// FindCases returns the cases holding a key, newest first, at most
+	// limit.
+	FindCases(ctx context.Context, hash string, limit int) ([]SearchHit, error)
+	// CasesByID reads cases by id; missing ones are absent.
+	CasesByID(ctx context.Context, ids []string) ([]Case, error)
+}
+
+// WithSearch makes the service index every case it triages (CardTerms,
+// hashed with h) and lets it Search. Without it, cases are not indexed:
+// every service that triages cards must have it (casewire).
+func (s *Service) WithSearch(h Hasher, idx searchIndex) *Service {
+	s.hash, s.index = h, idx
+	return s
 }
 
 type cachedRules struct {
@@ -128,44 +154,71 @@ func (s *Service) Triage(ctx context.Context, c card.Card) (triage.Decision, err
 	id := ID(c.StoreID, c.Diner.Key, c.ID, c.VisitDate)
 	for attempt := 0; ; attempt++ {
 		rec, err := s.cases.CaseRecord(ctx, id)
+		var k Case
 		switch {
 		case fault.CodeOf(err) == fault.NotFound:
-			err = s.open(ctx, c, d)
+			k, err = s.open(ctx, c, d)
 		case err == nil:
-			err = s.extend(ctx, rec, c, d)
+			k, err = s.extend(ctx, rec, c, d)
 		}
 		if fault.CodeOf(err) == fault.Conflict && attempt < 3 {
 			continue // someone else changed the case meanwhile: read it again
+		}
+		if k.ID != "" {
+			// After the notices: a failed index write is retried with
+			// the card (a replay indexes it again), the alert is not held up.
+			err = errors.Join(err, s.indexCard(ctx, k, c))
 		}
 		return d, err
 	}
 }
 
-func (s *Service) open(ctx context.Context, c card.Card, d triage.Decision) error {
+// indexCard writes the search keys a card gives its case (CardTerms).
+// Every triage of the card writes them, a replay included, so a case whose
+// keys failed to be written gets them with the card's retry, and a
+// comment typed in later is found by its words.
+func (s *Service) indexCard(ctx context.Context, k Case, c card.Card) error {
+	if s.index == nil {
+		return nil
+	}
+	terms := CardTerms(c)
+	keys := make([]SearchKey, len(terms))
+	for i, t := range terms {
+		keys[i] = TermKey(s.hash, k.StoreID, t)
+	}
+	if err := s.index.IndexCase(ctx, k, keys); err != nil {
+		return fmt.Errorf("index case %s for card %s: %w", k.ID, c.ID, err)
+	}
+	return nil
+}
+
+// open returns the case it saved (zero when nothing was saved).
+func (s *Service) open(ctx context.Context, c card.Card, d triage.Decision) (Case, error) {
 	k, ev, tally := New(c, d)
 	notices, err := s.openingNotices(ctx, k)
 	if err != nil {
-		return err
+		return Case{}, err
 	}
 	saved, err := s.cases.SaveCase(ctx, Change{Case: k, Created: true, Events: []Event{ev}, Tally: tally, Notices: notices})
 	if err != nil {
-		return fmt.Errorf("open case %s for card %s: %w", k.ID, c.ID, err)
+		return Case{}, fmt.Errorf("open case %s for card %s: %w", k.ID, c.ID, err)
 	}
-	return s.flush(ctx, saved, notices)
+	return saved, s.flush(ctx, saved, notices)
 }
 
-func (s *Service) extend(ctx context.Context, rec Record, c card.Card, d triage.Decision) error {
+// extend returns the case with the card (zero when nothing was saved).
+func (s *Service) extend(ctx context.Context, rec Record, c card.Card, d triage.Decision) (Case, error) {
 	k := rec.Case
 	before := k.Severity
 	ev, raised, changed := k.AddCard(c, d)
 	if !changed {
-		return s.flush(ctx, rec.Case, rec.Notices) // a replay: only what is still owed
+		return rec.Case, s.flush(ctx, rec.Case, rec.Notices) // a replay: only what is still owed
 	}
 	var notices []Notice
 	if raised && k.Severity == triage.Visit && before != triage.Visit {
 		st, err := s.dir.Store(ctx, k.StoreID)
 		if err != nil {
-			return fmt.Errorf("store of case %s: %w", k.ID, err)
+			return Case{}, fmt.Errorf("store of case %s: %w", k.ID, err)
 		}
 		if st.AreaManagerEmail != "" { // as in openingNotices: a store may have none
 			notices = append(notices, Notice{Kind: NoticeAreaAlert, To: st.AreaManagerEmail, CreatedAt: s.now()})
@@ -173,9 +226,9 @@ func (s *Service) extend(ctx context.Context, rec Record, c card.Card, d triage.
 	}
 	saved, err := s.cases.SaveCase(ctx, Change{Case: k, Events: []Event{ev}, Notices: notices})
 	if err != nil {
-		return fmt.Errorf("add card %s to case %s: %w", c.ID, k.ID, err)
+		return Case{}, fmt.Errorf("add card %s to case %s: %w", c.ID, k.ID, err)
 	}
-	return s.flush(ctx, saved, notices)
+	return saved, s.flush(ctx, saved, notices)
 }
 
 // openingNotices: the store manager always hears of a new case (a
@@ -303,11 +356,12 @@ func (s *Service) escalate(ctx context.Context, id string, now time.Time) (bool,
 
 // Action is something a person does to a case from its page.
 type Action struct {
-	Kind    string  // acknowledge, contact, resolve, reopen
-	By      string  // who (an e-mail address)
-	Version int     // the version of the case the person saw
-	Contact Contact // for contact
-	Note    string  // for resolve and reopen
+	Kind     string  // acknowledge, contact, resolve, reopen, assign
+	By       string  // who (an e-mail address)
+	Version  int     // the version of the case the person saw
+	Contact  Contact // for contact
+	Note     string  // for resolve and reopen
+	Assignee string  // for assign: the address of one of the store's staff (brand.Store.Assignees)
 }
 
 // Act applies a person's action to a case. It refuses (fault.Conflict) an
@@ -323,6 +377,9 @@ func (s *Service) Act(ctx context.Context, id string, a Action) (Case, error) {
 	k := rec.Case
 	if a.Kind == "acknowledge" && k.Acknowledged != nil {
 		return k, nil
+	}
+	if a.Kind == "assign" {
+		return s.assign(ctx, rec, a)
 	}
 	if a.Version != k.Version {
 		return k, fault.New(fault.Conflict, "The case has changed since you opened it.")
@@ -355,6 +412,117 @@ func (s *Service) Act(ctx context.Context, id string, a Action) (Case, error) {
 	}
 	return s.cases.SaveCase(ctx, Change{Case: k, Events: []Event{ev}, Tally: tally})
 }
+
+// assign gives a case to one of its store's staff and e-mails them, once
+// per assignment: the e-mail is a notice written with the assignment, so a
+// repeated request (the same assignee) writes nothing and sends only what
+// is still owed. Whatever version the person saw, the newest assignment
+// wins, as with acknowledging: an assignment takes nothing back. A resolved
+// case is not assigned (fault.Conflict): reopen it first.
+func (s *Service) assign(ctx context.Context, rec Record, a Action) (Case, error) {
+	k := rec.Case
+	st, err := s.dir.Store(ctx, k.StoreID)
+	if err != nil {
+		return k, fmt.Errorf("store of case %s: %w", k.ID, err)
+	}
+	who, ok := st.Assignee(a.Assignee)
+	if !ok {
+		allowed := make([]string, 0)
+		for _, x := range st.Assignees() {
+			allowed = append(allowed, x.Email)
+		}
+		return k, &fault.Error{Code: fault.Invalid, Message: "Assign the case to one of the store's staff.",
+			Fields: []fault.FieldError{{Field: "assignee", Rule: "one_of", Params: map[string]string{"allowed": strings.Join(allowed, ", ")}}}}
+	}
+	if k.Status == Resolved {
+		return k, fault.New(fault.Conflict, "The case is resolved; reopen it to assign it.")
+	}
+	ev, notice, changed := k.Assign(a.By, who.Email, s.now())
+	if !changed {
+		return k, s.flush(ctx, k, rec.Notices) // a repeat: send only what is still owed
+	}
+	saved, err := s.cases.SaveCase(ctx, Change{Case: k, Events: []Event{ev}, Notices: []Notice{notice}})
+	if err != nil {
+		return k, err
+	}
+	return saved, s.flush(ctx, saved, []Notice{notice})
+}
+
+// Search finds a store's cases by a parsed query (ParseQuery) through the
+// search index: one index read per distinct term at most (an alternative
+// whose terms so far found nothing reads no more), then one batch read of
+// the cases found, newest first, at most limit. It needs WithSearch.
+func (s *Service) Search(ctx context.Context, storeID string, q Query, limit int) ([]Case, error) {
+	if s.index == nil {
+		return nil, fault.New(fault.Unavailable, "Case search is not set up.")
+	}
+	// Each alternative is read term by term, keeping the cases found by
+	// every term so far: once none is left, its other terms are not read.
+	found := map[Term][]SearchHit{}
+	read := func(t Term) ([]SearchHit, error) {
+		if hits, ok := found[t]; ok {
+			return hits, nil
+		}
+		hits, err := s.index.FindCases(ctx, TermKey(s.hash, storeID, t).Hash, searchReadLimit)
+		found[t] = hits
+		return hits, err
+	}
+	var hits []SearchHit
+	for _, alt := range q.Alternatives {
+		var keep []SearchHit
+		for i, t := range alt {
+			got, err := read(t)
+			if err != nil {
+				return nil, err
+			}
+			if i == 0 {
+				keep = got
+			} else {
+				keep = slices.DeleteFunc(slices.Clone(keep), func(h SearchHit) bool {
+					return !slices.ContainsFunc(got, func(g SearchHit) bool { return g.CaseID == h.CaseID })
+				})
+			}
+			if len(keep) == 0 {
+				break
+			}
+		}
+		for _, h := range keep {
+			if !slices.ContainsFunc(hits, func(x SearchHit) bool { return x.CaseID == h.CaseID }) {
+				hits = append(hits, h)
+			}
+		}
+	}
+	if len(hits) == 0 {
+		return []Case{}, nil
+	}
+	slices.SortStableFunc(hits, func(a, b SearchHit) int { return b.OpenedAt.Compare(a.OpenedAt) })
+	ids := make([]string, 0, min(len(hits), limit))
+	for _, h := range hits[:min(len(hits), limit)] {
+		ids = append(ids, h.CaseID)
+	}
+	cases, err := s.index.CasesByID(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Case, 0, len(cases))
+	for _, k := range cases {
+		if k.StoreID == storeID { // a hash is the store's, so this holds; kept as a guard
+			out = append(out, k)
+		}
+	}
+	slices.SortFunc(out, func(a, b Case) int { return b.OpenedAt.Compare(a.OpenedAt) })
+	return out, nil
+}
+
+// SearchHit is a case found by a search key.
+type SearchHit struct {
+	CaseID   string
+	OpenedAt time.Time
+}
+
+// searchReadLimit is how many cases one term's index read returns (the
+// newest): a term as common as a single character finds the recent ones.
+const searchReadLimit = 200
 
 // Record returns a case with its audit trail.
 func (s *Service) Record(ctx context.Context, id string) (Record, error) {

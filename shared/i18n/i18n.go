@@ -116,7 +116,7 @@ type texts map[Lang]string
 
 // catalog merges the message tables kept in this package's other files, one
 // per area (errors.go, card.go, console.go…).
-var catalog = merge(errorTexts, cardTexts, cardFlowTexts, consoleTexts, caseTexts, occasionTexts, greetingTexts, paperTexts, commentTexts, digestTexts, insightTexts, recoveryTexts, rankingTexts, limitTexts, edgeTexts, privacyTexts, mydataTexts, needToKnowTexts, campaignSafetyTexts, scanMailTexts, reviewKeyTexts)
+var catalog = merge(errorTexts, cardTexts, cardFlowTexts, consoleTexts, caseTexts, occasionTexts, greetingTexts, paperTexts, commentTexts, digestTexts, insightTexts, recoveryTexts, rankingTexts, limitTexts, edgeTexts, privacyTexts, mydataTexts, needToKnowTexts, campaignSafetyTexts, scanMailTexts, reviewKeyTexts, inboxTexts)
 
 func merge(tables ...map[string]texts) map[string]texts {
 	out := map[string]texts{}

@@ -91,3 +91,14 @@ func BearerToken(authorization string) (token string, ok bool) {
 	}
 	return token, true
 }
+
+// WorksCasesOf reports whether p may work a store's cases from the console
+// (acknowledge, record a call, resolve, reopen, assign): the store's own
+// store managers and area managers, operations and admin. Marketing sees
+// figures, not cases to work.
+func (p Principal) WorksCasesOf(storeID string) bool {
+	if p.Is(Operations) || p.Is(Admin) {
+		return true
+	}
+	return (p.Is(StoreManager) || p.Is(AreaManager)) && slices.Contains(p.Stores, storeID)
+}

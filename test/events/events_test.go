@@ -609,6 +609,19 @@ func TestEveryEventFixture(t *testing.T) {
 			if !sent[casework.NoticeAlert+" manager.s001@example.com"] || !sent[casework.NoticeAreaAlert+" area.taiwan@example.com"] {
 				t.Errorf("notices: got %+v; want the store and area managers' alerts sent", rec.Notices)
 			}
+			// The case is indexed: the console (its own wiring, the same
+			// key) finds it by the diner's number as a manager types it.
+			var req events.APIGatewayV2HTTPRequest
+			testenv.Fixture(t, "console/get-store-cards.json", &req)
+			req.RawPath, req.RawQueryString, req.QueryStringParameters = "/api/v1/stores/S001/cases/search", "q=0912-345-678", nil
+			req.RequestContext.HTTP.Path = req.RawPath
+			var found events.APIGatewayV2HTTPResponse
+			if err := invoke(t, handler(t, app, consolewire.Build), marshal(t, req), &found); err != nil || found.StatusCode != http.StatusOK {
+				t.Fatalf("search: got %d %s, %v; want 200", found.StatusCode, found.Body, err)
+			}
+			if !strings.Contains(found.Body, `"id":"`+id+`"`) {
+				t.Errorf("search by the diner's number: got %s, want case %s", found.Body, id)
+			}
 		}},
 	}
 

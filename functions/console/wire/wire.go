@@ -78,7 +78,10 @@ func Build(ctx context.Context, app *setup.App) (any, error) {
 	s3api := s3.NewFromConfig(app.AWS, func(o *s3.Options) { o.UsePathStyle = true })
 	exports := export.NewService(cards, casestore.New(table), exportstore.New(table),
 		s3bucket.NewUploads(s3api, s3.NewPresignClient(s3api), bucket), app.Now, func() string { return rand.Text()[:16] })
-	transcripts := comments.NewService(cards, casewire.Signed(app, signer), app.Now)
+	// One case service: transcribed comments are triaged through it, and the
+	// Cases inbox works cases and sends their assignment e-mails.
+	caseService := casewire.Signed(app, signer)
+	transcripts := comments.NewService(cards, caseService, app.Now)
 	h := console.NewHandler(reader, casestore.New(table), desk, reviews, scans, app.Env.SigninURL, app.Env.DefaultBrand, app.Log).
 		WithPaper(paper.NewPaper(paperStore, scans, signer, app.Env.PublicBaseURL, app.Now)).
 		WithExports(exports).
@@ -87,6 +90,7 @@ func Build(ctx context.Context, app *setup.App) (any, error) {
 		WithInsight(insight.NewReports(insightstore.New(table))).
 		WithBrandInsight(insight.NewRankings(insightstore.New(table))).
 		WithPrivacy(privacywire.Build(app, signer, bucket, phone.Normalize)).
-		WithNeedToKnow(privacystore.New(table), signer)
+		WithNeedToKnow(privacystore.New(table), signer).
+		WithCases(caseService, casestore.New(table), phone.Normalize)
 	return httpadapter.NewV2(edge.Wrap(h, edge.Options{Stage: app.Env.Stage})).ProxyWithContext, nil
 }

@@ -40,5 +40,7 @@ func Signed(app *setup.App, signer *link.Signer) *casework.Service {
 		*casestore.Cases
 	}{cards, caseStore}
 	notices := casemail.New(sesmail.New(sesv2.NewFromConfig(app.AWS), app.Env.Sender, ""), brands, cards, history, signer, app.Env.PublicBaseURL, link.DefaultTTL)
-	return casework.NewService(caseStore, brands, notices, app.Now)
+	// Every case it triages is indexed for the console's search, its terms
+	// hashed with the link key (link.Signer.Keyed).
+	return casework.NewService(caseStore, brands, notices, app.Now).WithSearch(signer, caseStore)
 }

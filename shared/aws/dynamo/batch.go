@@ -25,6 +25,17 @@ func backoff(attempt int) { time.Sleep(time.Duration(1<<attempt) * 10 * time.Mil
 // what DynamoDB leaves unprocessed; missing items are simply absent. what
 // names the read in errors.
 func BatchGet(ctx context.Context, t *Table, keys []map[string]types.AttributeValue, consistent bool, what string) ([]map[string]types.AttributeValue, error) {
+	return BatchGetAttrs(ctx, t, keys, consistent, "", nil, what)
+}
+
+// BatchGetAttrs is BatchGet reading only the attributes projection names
+// (all when it is empty), with names standing for the #placeholders it
+// uses (reserved words such as status).
+func BatchGetAttrs(ctx context.Context, t *Table, keys []map[string]types.AttributeValue, consistent bool, projection string, names map[string]string, what string) ([]map[string]types.AttributeValue, error) {
+	var proj *string
+	if projection != "" {
+		proj = &projection
+	}
 	var out []map[string]types.AttributeValue
 	for len(keys) > 0 {
 		n := min(len(keys), batchGetLimit)
@@ -38,7 +49,7 @@ func BatchGet(ctx context.Context, t *Table, keys []map[string]types.AttributeVa
 				backoff(attempt)
 			}
 			res, err := t.API.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: map[string]types.KeysAndAttributes{
-				t.Name: {Keys: batch, ConsistentRead: aws.Bool(consistent)},
+				t.Name: {Keys: batch, ConsistentRead: aws.Bool(consistent), ProjectionExpression: proj, ExpressionAttributeNames: names},
 			}})
 			if err != nil {
 				return nil, Unavailable(what, err)

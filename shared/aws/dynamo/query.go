@@ -50,13 +50,19 @@ func EncodeCursor(k map[string]types.AttributeValue) (string, error) {
 }
 
 func DecodeCursor(s, wantPK string) (map[string]types.AttributeValue, error) {
+	return DecodeIndexCursor(s, "gsi1pk", wantPK)
+}
+
+// DecodeIndexCursor decodes a cursor of a query of the index whose
+// partition key is pkAttr (gsi1pk, gsi3pk…), checked to be wantPK.
+func DecodeIndexCursor(s, pkAttr, wantPK string) (map[string]types.AttributeValue, error) {
 	bad := &fault.Error{Code: fault.Invalid, Message: "The cursor is not valid.", Fields: []fault.FieldError{{Field: "cursor", Rule: "malformed"}}}
 	b, err := base64.RawURLEncoding.DecodeString(s)
 	if err != nil {
 		return nil, bad
 	}
 	var m map[string]string
-	if json.Unmarshal(b, &m) != nil || m["gsi1pk"] != wantPK || len(m) != 4 {
+	if json.Unmarshal(b, &m) != nil || m[pkAttr] != wantPK || len(m) != 4 {
 		return nil, bad
 	}
 	k, err := attributevalue.MarshalMap(m)

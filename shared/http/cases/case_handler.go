@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/cardloop/cardloop/shared/brand"
 	"github.com/cardloop/cardloop/shared/card"
+	"github.com/cardloop/cardloop/shared/casemail"
 	"github.com/cardloop/cardloop/shared/casework"
 	"github.com/cardloop/cardloop/shared/fault"
 	"github.com/cardloop/cardloop/shared/http/page"
@@ -234,11 +234,14 @@ type casePage struct {
 	Level, Version       int
 	Reasons              []string
 	Cards                []caseCard
-	Events               []caseEvent
-	Outcomes             []casework.Outcome
-	Remedies, Satisfied  []string
-	Token                caseToken
-	Errors               map[string]string
+	// Trail is the record in sentences, with what was typed
+	// (casemail.Trail); AssignedTo the staff member working the case.
+	Trail               []casemail.Entry
+	AssignedTo          string
+	Outcomes            []casework.Outcome
+	Remedies, Satisfied []string
+	Token               caseToken
+	Errors              map[string]string
 }
 
 type caseCard struct {
@@ -251,8 +254,6 @@ type caseRating struct {
 	Score int
 	Low   bool
 }
-
-type caseEvent struct{ At, By, Action, Detail string }
 
 // Err returns the message for a field.
 func (p casePage) Err(field string) string { return p.Errors[field] }
@@ -272,15 +273,6 @@ func (c caseCard) Summary(p page.Page) string {
 	}
 	if c.NPS != "" {
 		s += " · NPS " + c.NPS
-	}
-	return s
-}
-
-// Line is the audit entry as the page lists it.
-func (e caseEvent) Line() string {
-	s := e.At + " · " + e.By + " · " + e.Action
-	if e.Detail != "" {
-		s += " · " + e.Detail
 	}
 	return s
 }
@@ -329,27 +321,20 @@ func (h *CaseHandler) showPage(w http.ResponseWriter, r *http.Request, status in
 	if h.audit != nil {
 		p.RevealReasons = privacy.RevealReasons
 	}
-	for _, reason := range k.Reasons {
-		detail := reason.Detail
-		if reason.Rule == "low_rating" {
-			detail = i18n.T(lang, "card.item."+detail, nil)
-		}
-		text := i18n.T(lang, "case.reason."+reason.Rule, map[string]string{"detail": detail})
-		if !slices.Contains(p.Reasons, text) {
-			p.Reasons = append(p.Reasons, text)
-		}
-	}
+	p.Reasons = casemail.Reasons(k, lang) // as the e-mail says them
 	rules, err := h.cases.Rules(r.Context(), k.BrandID, k.StoreID)
 	if err != nil {
 		h.failure(w, lang, err)
 		return
 	}
-	for _, id := range k.CardIDs {
+	cards := map[string]card.Card{}
+	for _, id := range k.UniqueCardIDs() { // each card once, however often it was triaged
 		c, err := h.data.Card(r.Context(), id)
 		if err != nil {
 			h.failure(w, lang, err)
 			return
 		}
+		cards[id] = c
 		cc := caseCard{VisitDate: c.VisitDate, Table: c.Table, Server: c.Server, Comment: c.Comment}
 		if c.NPS != nil {
 			cc.NPS = strconv.Itoa(*c.NPS)
@@ -361,14 +346,15 @@ func (h *CaseHandler) showPage(w http.ResponseWriter, r *http.Request, status in
 		}
 		p.Cards = append(p.Cards, cc)
 	}
-	for _, ev := range rec.Events {
-		var detail []string
-		for k, v := range ev.Detail {
-			detail = append(detail, k+": "+v)
+	if p.Trail, err = casemail.Trail(rec, st, lang, cards); err != nil {
+		h.failure(w, lang, err)
+		return
+	}
+	if a := k.AssignedTo; a != "" {
+		p.AssignedTo = a
+		if who, ok := st.Assignee(a); ok && who.Name != "" {
+			p.AssignedTo = who.Name + " <" + a + ">"
 		}
-		sort.Strings(detail)
-		p.Events = append(p.Events, caseEvent{At: ev.At.In(loc).Format("2006-01-02 15:04"), By: ev.By,
-			Action: i18n.T(lang, "case.action."+ev.Action, nil), Detail: strings.Join(detail, ", ")})
 	}
 	h.render(w, status, casePageView(p))
 }
@@ -387,12 +373,15 @@ func (h *CaseHandler) linkProblem(w http.ResponseWriter, r *http.Request, err er
 
 func (h *CaseHandler) failure(w http.ResponseWriter, lang i18n.Lang, err error) {
 	p := respond.ProblemFor(err, lang, h.log)
-	body := p.Title
+	m := page.Message{Page: page.Page{Lang: lang, Title: p.Title, StoreName: "cardloop"},
+		Subtitle: i18n.T(lang, "case.page.title", nil), Heading: i18n.T(lang, "card.error.title", nil), Paragraphs: []string{p.Title}}
 	if p.Status == http.StatusNotFound {
-		body = i18n.T(lang, "case.page.notFound", nil)
+		// A case that does not exist: say so in the reader's language and
+		// offer their cases in the console (issue 13, item 3).
+		m.Heading, m.Paragraphs = i18n.T(lang, "case.page.notFound", nil), []string{i18n.T(lang, "console.missing.case", nil)}
+		m.LinkURL, m.LinkText = "/console/?lang="+string(lang)+"#cases", i18n.T(lang, "case.page.toConsole", nil)
 	}
-	h.render(w, p.Status, page.MessagePage(page.Message{Page: page.Page{Lang: lang, Title: p.Title, StoreName: "cardloop"},
-		Heading: i18n.T(lang, "card.error.title", nil), Paragraphs: []string{body}}))
+	h.render(w, p.Status, page.MessagePage(m))
 }
 
 func (h *CaseHandler) render(w http.ResponseWriter, status int, c templ.Component) {

@@ -142,3 +142,58 @@ func TestGetNeverActs(t *testing.T) {
 		})
 	}
 }
+
+// TestRecordInSentences: the page's record reads as sentences in the
+// reader's language, with what was typed for the call, no raw keys; each
+// card shows once, however often the case names it (issue 13, item 2).
+func TestRecordInSentences(t *testing.T) {
+	f := newFakeCases(triage.Default())
+	at := f.rec.Case.OpenedAt
+	call := at.Add(time.Hour)
+	f.rec.Case.CardIDs = []string{"c1", "c1"}
+	f.rec.Case.Status, f.rec.Case.AssignedTo = casework.Contacted, "deputy.s003@example.com"
+	f.rec.Case.Contacts = []casework.Contact{{At: call, By: "manager.s003@example.com", Outcome: casework.Reached, Listened: "湯是冷的",
+		ApologyGiven: true, RemedyCategory: "voucher", Remedy: "招待甜點", Satisfied: "yes", Notes: "週五回電"}}
+	f.rec.Events = []casework.Event{
+		{At: at, By: "triage", Action: "opened", Detail: map[string]string{"card": "c1", "severity": "apology_call"}},
+		{At: call, By: "manager.s003@example.com", Action: "contact", Detail: map[string]string{"outcome": "reached", "apology": "true", "remedy": "voucher", "satisfied": "yes"}},
+	}
+	signer, _ := link.NewSigner([]byte(strings.Repeat("s", 32)), time.Now)
+	h := cases.NewCaseHandler(f, f, signer, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	res := httptest.NewRecorder()
+	h.ServeHTTP(res, httptest.NewRequest("GET", "/k/k_page?lang=zh-TW&"+signer.Query("k_page", "open", time.Hour).Encode(), nil))
+	if res.Code != 200 {
+		t.Fatalf("got %d, want 200", res.Code)
+	}
+	body := res.Body.String()
+	for _, want := range []string{"依 2026-11-21 20:00 的意見卡開案：需致歉回電。", "manager.s003@example.com 致電並聯絡到顧客。",
+		"<dt>傾聽</dt><dd>湯是冷的</dd>", "<dt>致歉</dt><dd>已致歉</dd>", "<dt>解決</dt><dd>餐券 — 招待甜點</dd>",
+		"<dt>顧客是否滿意</dt><dd>滿意</dd>", "<dt>備註</dt><dd>週五回電</dd>", `id="assignee">deputy.s003@example.com`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the page lacks %q", want)
+		}
+	}
+	for _, raw := range []string{"outcome:", "severity:", "remedy: voucher", "apology_call"} {
+		if strings.Contains(body, raw) {
+			t.Errorf("the page shows the raw %q", raw)
+		}
+	}
+	if n := strings.Count(body, `class="ratinglist"`); n != 1 {
+		t.Errorf("the card shows %d times, want once", n)
+	}
+}
+
+// TestMissingCase: a link to a case that does not exist says so in the
+// reader's language and offers the console's cases (issue 13, item 3).
+func TestMissingCase(t *testing.T) {
+	f := newFakeCases(triage.Default())
+	signer, _ := link.NewSigner([]byte(strings.Repeat("s", 32)), time.Now)
+	h := cases.NewCaseHandler(f, f, signer, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	res := httptest.NewRecorder()
+	h.ServeHTTP(res, httptest.NewRequest("GET", "/k/k_gone?lang=zh-CN&"+signer.Query("k_gone", "open", time.Hour).Encode(), nil))
+	body := res.Body.String()
+	if res.Code != 404 || !strings.Contains(body, "找不到此案件。") || !strings.Contains(body, `href="/console/?lang=zh-CN#cases"`) ||
+		!strings.Contains(body, "到控制台查看您的案件") || strings.Contains(body, "Not Found") {
+		t.Errorf("got %d %s", res.Code, body)
+	}
+}

@@ -5,7 +5,6 @@ import (
 	"net/http"
 
 	"github.com/cardloop/cardloop/shared/casework"
-	"github.com/cardloop/cardloop/shared/fault"
 	"github.com/cardloop/cardloop/shared/http/respond"
 	"github.com/cardloop/cardloop/shared/i18n"
 	"github.com/cardloop/cardloop/shared/privacy"
@@ -55,16 +54,12 @@ func (h *Handler) storeCaseStats(w http.ResponseWriter, r *http.Request, p staff
 // storeRange checks the store is the principal's and reads the date range.
 func (h *Handler) storeRange(w http.ResponseWriter, r *http.Request, p staff.Principal, lang i18n.Lang) (q storeRangeQuery, ok bool) {
 	id := r.PathValue("storeId")
-	if !p.CanSeeStore(id) {
-		respond.WriteProblem(w, fault.New(fault.Forbidden, "You may not see store %s.", id), lang, h.log)
+	st, ok := h.visibleStore(w, r, p, lang, id)
+	if !ok {
 		return q, false
 	}
-	st, err := h.data.Store(r.Context(), id)
-	if err == nil {
-		var cq cardQuery
-		cq, err = storeQuery(st, r)
-		q = storeRangeQuery{StoreID: id, From: cq.From, To: cq.To, Limit: cq.Limit}
-	}
+	cq, err := storeQuery(st, r)
+	q = storeRangeQuery{StoreID: id, From: cq.From, To: cq.To, Limit: cq.Limit}
 	if err != nil {
 		respond.WriteProblem(w, err, lang, h.log)
 		return q, false

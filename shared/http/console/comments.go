@@ -59,6 +59,7 @@ type commentView struct {
 	Crop          string         `json:"crop,omitempty"` // the API path of its comment's image
 	TranscribedBy string         `json:"transcribedBy,omitempty"`
 	TranscribedAt *time.Time     `json:"transcribedAt,omitempty"`
+	caseLink                     // the card's case, when it has one
 }
 
 func viewOf(c card.Card) commentView {
@@ -101,6 +102,7 @@ func (h *Handler) storeComments(w http.ResponseWriter, r *http.Request, _ staff.
 		return
 	}
 	out := []commentView{}
+	var kept []card.Card
 	q := card.StoreQuery{StoreID: st.ID, From: from, To: to, Limit: commentReadPage, Cursor: qs.Get("cursor")}
 	next := ""
 	for range commentMaxReads {
@@ -112,6 +114,7 @@ func (h *Handler) storeComments(w http.ResponseWriter, r *http.Request, _ staff.
 		for _, c := range page.Cards {
 			if f.Keeps(c) {
 				out = append(out, viewOf(c))
+				kept = append(kept, c)
 			}
 		}
 		next = page.Next
@@ -119,6 +122,14 @@ func (h *Handler) storeComments(w http.ResponseWriter, r *http.Request, _ staff.
 			break
 		}
 		q.Cursor = next
+	}
+	links, err := h.caseLinks(r.Context(), kept)
+	if err != nil {
+		respond.WriteProblem(w, err, lang, h.log)
+		return
+	}
+	for i := range out {
+		out[i].caseLink = links[out[i].CardID]
 	}
 	respond.JSON(w, http.StatusOK, map[string]any{"storeId": st.ID, "from": from, "to": to, "comments": out, "nextCursor": next})
 }

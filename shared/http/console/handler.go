@@ -63,6 +63,10 @@ type Handler struct {
 	// Set by WithNeedToKnow.
 	audit auditLog
 	hash  privacy.Hasher
+	// Set by WithCases.
+	caseDesk caseDesk
+	inbox    inboxReader
+	phone    phoneNormalizer
 }
 
 // NewHandler returns the console's HTTP handler. signinURL is where a
@@ -106,13 +110,14 @@ func (h *Handler) config(w http.ResponseWriter, r *http.Request) {
 }
 
 // messages serves the console's words (i18n keys starting "console.", and
-// the problem, occasion and campaign words it shows) in
+// the problem, occasion, campaign and case words it shows) in
 // the reader's language, for the console's script.
 func (h *Handler) messages(w http.ResponseWriter, r *http.Request) {
 	lang := i18n.Negotiate(r.URL.Query().Get("lang"), r.Header.Get("Accept-Language"), i18n.En)
 	out := map[string]string{"lang": string(lang)}
 	for _, k := range i18n.Keys() {
-		if strings.HasPrefix(k, "console.") || strings.HasPrefix(k, "problem.") || strings.HasPrefix(k, "occasion.") || strings.HasPrefix(k, "campaign.") {
+		if strings.HasPrefix(k, "console.") || strings.HasPrefix(k, "problem.") || strings.HasPrefix(k, "occasion.") || strings.HasPrefix(k, "campaign.") ||
+			strings.HasPrefix(k, "case.") {
 			out[k] = i18n.T(lang, k, nil)
 		}
 	}
@@ -176,13 +181,8 @@ func (h *Handler) storeList(w http.ResponseWriter, r *http.Request, p staff.Prin
 
 func (h *Handler) storeCards(w http.ResponseWriter, r *http.Request, p staff.Principal, lang i18n.Lang) {
 	id := r.PathValue("storeId")
-	if !p.CanSeeStore(id) {
-		respond.WriteProblem(w, fault.New(fault.Forbidden, "You may not see store %s.", id), lang, h.log)
-		return
-	}
-	st, err := h.data.Store(r.Context(), id)
-	if err != nil {
-		respond.WriteProblem(w, err, lang, h.log)
+	st, ok := h.visibleStore(w, r, p, lang, id)
+	if !ok {
 		return
 	}
 	q, err := storeQuery(st, r)
@@ -195,12 +195,18 @@ func (h *Handler) storeCards(w http.ResponseWriter, r *http.Request, p staff.Pri
 		respond.WriteProblem(w, err, lang, h.log)
 		return
 	}
+	links, err := h.caseLinks(r.Context(), page.Cards)
+	if err != nil {
+		respond.WriteProblem(w, err, lang, h.log)
+		return
+	}
 	how := contactsFor(p, id)
-	for i := range page.Cards {
-		page.Cards[i] = privacy.MaskCard(page.Cards[i], how)
+	cards := make([]linkedCard, len(page.Cards))
+	for i, c := range page.Cards {
+		cards[i] = linkedCard{privacy.MaskCard(c, how), links[c.ID]}
 	}
 	respond.JSON(w, http.StatusOK, map[string]any{
-		"storeId": id, "from": q.From, "to": q.To, "cards": page.Cards, "nextCursor": page.Next,
+		"storeId": id, "from": q.From, "to": q.To, "cards": cards, "nextCursor": page.Next,
 	})
 }
 
@@ -244,14 +250,27 @@ func storeQuery(st brand.Store, r *http.Request) (card.StoreQuery, error) {
 	return q, nil
 }
 
+// card is GET /api/v1/cards/{cardId}: the card, with its case when it has
+// one; a card of a store that is not the reader's, or none, is answered
+// with their own stores (notYours, noSuch).
 func (h *Handler) card(w http.ResponseWriter, r *http.Request, p staff.Principal, lang i18n.Lang) {
-	c, err := h.data.Card(r.Context(), r.PathValue("cardId"))
-	if err == nil && !p.CanSeeStore(c.StoreID) {
-		err = fault.New(fault.Forbidden, "You may not see this card.")
+	id := r.PathValue("cardId")
+	c, err := h.data.Card(r.Context(), id)
+	switch {
+	case fault.CodeOf(err) == fault.NotFound:
+		h.noSuch(w, r, p, lang, "card", id)
+		return
+	case err != nil:
+		respond.WriteProblem(w, err, lang, h.log)
+		return
+	case !p.CanSeeStore(c.StoreID):
+		h.notYours(w, r, p, lang, "card", id)
+		return
 	}
+	links, err := h.caseLinks(r.Context(), []card.Card{c})
 	if err != nil {
 		respond.WriteProblem(w, err, lang, h.log)
 		return
 	}
-	respond.JSON(w, http.StatusOK, privacy.MaskCard(c, contactsFor(p, c.StoreID)))
+	respond.JSON(w, http.StatusOK, linkedCard{privacy.MaskCard(c, contactsFor(p, c.StoreID)), links[c.ID]})
 }

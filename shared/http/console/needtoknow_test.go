@@ -19,6 +19,7 @@ import (
 	"github.com/cardloop/cardloop/shared/card/intake"
 	"github.com/cardloop/cardloop/shared/casework"
 	"github.com/cardloop/cardloop/shared/comments"
+	"github.com/cardloop/cardloop/shared/diner/phone"
 	"github.com/cardloop/cardloop/shared/export"
 	"github.com/cardloop/cardloop/shared/greeting"
 	"github.com/cardloop/cardloop/shared/http/console"
@@ -53,7 +54,8 @@ func newNeedToKnowEnv(t *testing.T) *needToKnowEnv {
 		scan.NewReviews(e.db, e.db, intake.NewService(e.db, e.db, time.Now), time.Now), e.crops, "/local/signin", "wang", quiet).
 		WithExports(exports).
 		WithComments(comments.NewService(e.db, e.cases, time.Now)).
-		WithNeedToKnow(privacystore.New(table), testSigner(t))
+		WithNeedToKnow(privacystore.New(table), testSigner(t)).
+		WithCases(e.cases.WithSearch(testSigner(t), e.db), e.db, phone.Normalize)
 	e.api = httpadapter.NewV2(h)
 	c := e.submit(t, card.Submission{Ratings: map[string]int{"overall": 1, "main": 1}, Comment: "牛排太老了",
 		Diner:   card.DinerInput{Name: ntkName, Phone: "0912 345 111", Email: ntkEmail},
@@ -81,7 +83,8 @@ func leaks(body string) []string {
 func TestManagerSeesMaskedContacts(t *testing.T) {
 	e := newNeedToKnowEnv(t)
 	q := "?from=" + e.fromDay + "&to=" + e.todayUTC
-	for _, target := range []string{"/api/v1/stores/S001/cards" + q, "/api/v1/cards/" + e.card.ID, "/api/v1/stores/S001/cases" + q} {
+	for _, target := range []string{"/api/v1/stores/S001/cards" + q, "/api/v1/cards/" + e.card.ID, "/api/v1/stores/S001/cases" + q,
+		"/api/v1/stores/S001/inbox", "/api/v1/stores/S001/cases/search?q=0912345111", "/api/v1/cases/" + e.case_} {
 		body := e.manager(t, "GET", target, "", 200).Body
 		if l := leaks(body); len(l) > 0 {
 			t.Errorf("GET %s shows %v: %s", target, l, body)
@@ -89,7 +92,7 @@ func TestManagerSeesMaskedContacts(t *testing.T) {
 		if !strings.Contains(body, "+886 9•• ••• 111") {
 			t.Errorf("GET %s: no masked phone +886 9•• ••• 111 in %s", target, body)
 		}
-		if !strings.Contains(target, "/cases") && !strings.Contains(body, "l•••@e•••.com") {
+		if !strings.Contains(target, "/cases") && !strings.Contains(target, "/inbox") && !strings.Contains(body, "l•••@e•••.com") {
 			t.Errorf("GET %s: no masked e-mail in %s", target, body)
 		}
 	}
@@ -193,6 +196,8 @@ func TestMarketingSeesNoContacts(t *testing.T) {
 		"/api/v1/stores/S001/export?kind=cards&" + q, "/api/v1/stores/S001/export?kind=cases&" + q,
 		"/api/v1/stores/S001/reviews", "/api/v1/campaigns", "/api/v1/occasions",
 		"/api/v1/privacy/audit", "/api/v1/privacy/requests",
+		"/api/v1/stores/S001/inbox", "/api/v1/stores/S001/cases/search?q=%E7%89%9B%E6%8E%92", // 牛排, of the comment
+		"/api/v1/stores/S001/cases/search?q=0912345111", "/api/v1/cases/" + e.case_,
 	}
 	answered := 0
 	for _, target := range routes {

@@ -27,6 +27,10 @@ const openShards = 4
 
 type caseItem struct {
 	dynamo.Keys
+	// The inbox (gsi3): every case is in its store's open or resolved
+	// partition (inboxKeys).
+	GSI3PK string `dynamodbav:"gsi3pk,omitempty"`
+	GSI3SK string `dynamodbav:"gsi3sk,omitempty"`
 	casework.Case
 }
 
@@ -37,13 +41,14 @@ func openShard(id string) string {
 }
 
 func newCaseItem(k casework.Case) caseItem {
-	it := caseItem{dynamo.Keys{
+	it := caseItem{Keys: dynamo.Keys{
 		PK: casePK(k.ID), SK: "CASE", Kind: "case",
 		GSI1PK: "STORE#" + k.StoreID + "#CASES", GSI1SK: k.OpenedAt.UTC().Format(time.RFC3339Nano) + "#" + k.ID,
-	}, k}
+	}, Case: k}
 	if k.NextCheck != nil { // sparse: only cases escalation must look at
 		it.GSI2PK, it.GSI2SK = openShard(k.ID), k.NextCheck.UTC().Format(time.RFC3339)+"#"+k.ID
 	}
+	it.GSI3PK, it.GSI3SK = inboxKeys(k)
 	return it
 }
 
@@ -147,14 +152,17 @@ func tallyUpdates(table, storeID, day string, counters map[string]int) ([]types.
 	return insightstore.AddToDay(table, storeID, d, c)
 }
 
-// CaseRecord reads a case, its audit trail and its notices in one query.
+// CaseRecord reads a case, its audit trail and its notices in one query;
+// the case's search terms, sorted after them (TERM#), are not read.
 func (ks *Cases) CaseRecord(ctx context.Context, id string) (casework.Record, error) {
 	var rec casework.Record
 	found := false
 	p := dynamodb.NewQueryPaginator(ks.t.API, &dynamodb.QueryInput{
 		TableName: &ks.t.Name, ConsistentRead: aws.Bool(true),
-		KeyConditionExpression:    aws.String("pk = :pk"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": &types.AttributeValueMemberS{Value: casePK(id)}},
+		KeyConditionExpression: aws.String("pk = :pk AND sk < :terms"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk": &types.AttributeValueMemberS{Value: casePK(id)}, ":terms": &types.AttributeValueMemberS{Value: termPrefix},
+		},
 	})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)

@@ -14,15 +14,16 @@ import (
 	"github.com/cardloop/cardloop/shared/casework"
 )
 
-// keptEventDetail are the audit details that name no one (a card id, a
-// severity, a level, an outcome); every other detail (a reopening's reason,
-// notes) is free text and goes with an erasure.
-var keptEventDetail = map[string]bool{"card": true, "severity": true, "level": true, "outcome": true, "status": true}
+// keptEventDetail are the audit details that name no diner (a card id, a
+// severity, a level, an outcome, the staff member a case was assigned to);
+// every other detail (a reopening's reason, notes) is free text and goes
+// with an erasure.
+var keptEventDetail = map[string]bool{"card": true, "severity": true, "level": true, "outcome": true, "status": true, "assignee": true}
 
-// EraseCase removes a case's contact details (diner key, name, phone) and
+// EraseCase removes a case's contact details (diner key, name, phone),
 // free text (what the diner said, the remedy and notes of each call, free
-// details of its audit entries), keeping its timings, outcome, cards and
-// counters. The case's version is incremented on the condition that it is
+// details of its audit entries) and the search terms they gave (number,
+// name, comment words), keeping its timings, outcome, cards and counters. The case's version is incremented on the condition that it is
 // the one read, so a change read before cannot put the details back; a
 // conflict reads again. Erasing an erased or missing case writes nothing.
 func (ks *Cases) EraseCase(ctx context.Context, id string) error {
@@ -58,7 +59,7 @@ func (ks *Cases) eraseCase(ctx context.Context, id string) error {
 			}
 		}
 	}
-	return nil
+	return ks.erasePersonalTerms(ctx, id, items)
 }
 
 func (ks *Cases) eraseCaseItem(ctx context.Context, id string, item map[string]types.AttributeValue) error {

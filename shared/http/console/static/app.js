@@ -59,8 +59,8 @@
     if (r.status === 401) { sessionStorage.removeItem(TOKEN); signIn(); throw new Error(t('problem.unauthorized')); }
     const body = await r.json().catch(() => ({}));
     if (!r.ok) {
-      const e = new Error(body.title || r.statusText); // in the reader's language; detail is the server's English
-      e.status = r.status; e.detail = body.detail; e.fields = body.errors || [];
+      const e = new Error(body.title || t(r.status === 404 ? 'problem.no_such' : 'problem.internal')); // in the reader's language; detail is the server's English
+      e.status = r.status; e.detail = body.detail; e.fields = body.errors || []; e.body = body;
       throw e;
     }
     return body;
@@ -104,6 +104,11 @@
     ? window.cardloopPrivacy({ root: $('view-privacy'), api, t, el, lang, me, stores: stores.stores, status })
     : null;
   $('nav-privacy').hidden = !privacy;
+  // The Cases inbox, a case's record and a card's page: everyone who sees a store.
+  const cases = window.cardloopCases
+    ? window.cardloopCases({ root: $('view-cases'), api, t, el, lang, me, stores: stores.stores, status })
+    : null;
+  $('nav-cases').hidden = !cases;
   let cardsLoaded = false;
   async function route() {
     const onCampaigns = campaigns && location.hash.startsWith('#campaign');
@@ -111,20 +116,24 @@
     const onComments = comments && location.hash.startsWith('#comments');
     const onCards = !dashboard || location.hash.startsWith('#cards');
     const onPrivacy = privacy && location.hash.startsWith('#privacy');
-    const onDashboard = !onCampaigns && !onReviews && !onComments && !onPrivacy && !onCards;
+    const onCases = cases && (location.hash.startsWith('#case') || location.hash.startsWith('#card/'));
+    const onDashboard = !onCampaigns && !onReviews && !onComments && !onPrivacy && !onCases && !onCards;
     $('view-campaigns').hidden = !onCampaigns;
     $('view-reviews').hidden = !onReviews;
     $('view-comments').hidden = !onComments;
     $('view-dashboard').hidden = !onDashboard;
     $('view-privacy').hidden = !onPrivacy;
-    $('view-cards').hidden = !onCards || !!(onCampaigns || onReviews || onComments || onPrivacy);
+    $('view-cases').hidden = !onCases;
+    $('view-cards').hidden = !onCards || !!(onCampaigns || onReviews || onComments || onPrivacy || onCases);
     $('nav-dashboard').toggleAttribute('aria-current', onDashboard);
     $('nav-cards').toggleAttribute('aria-current', !$('view-cards').hidden);
     $('nav-campaigns').toggleAttribute('aria-current', !!onCampaigns);
     $('nav-reviews').toggleAttribute('aria-current', !!onReviews);
     $('nav-comments').toggleAttribute('aria-current', !!onComments);
     $('nav-privacy').toggleAttribute('aria-current', !!onPrivacy);
+    $('nav-cases').toggleAttribute('aria-current', !!onCases);
     if (onPrivacy) { await privacy.show(); return; }
+    if (onCases) { await cases.show(location.hash); return; }
     if (onCampaigns) { await campaigns.show(location.hash); return; }
     if (onReviews) { await reviews.show(location.hash); return; }
     if (onComments) { await comments.show(location.hash); return; }
@@ -135,7 +144,21 @@
   window.addEventListener('hashchange', route);
   const storeName = (s) => (s.name && (s.name[lang] || s.name.en)) || s.id;
   for (const s of stores.stores) $('store').append(el('option', { value: s.id }, s.id + ' · ' + storeName(s)));
-  if (params.get('store')) $('store').value = params.get('store');
+  // A ?store= that is not one of the reader's (another's, or none) is said
+  // so in their language, with their own stores offered; the menu keeps
+  // their stores and shows the first.
+  const asked = params.get('store');
+  if (asked && stores.stores.some((s) => s.id === asked)) $('store').value = asked;
+  else if (asked) {
+    const list = el('ul', { class: 'storelinks' });
+    for (const s of stores.stores) {
+      const q = new URLSearchParams(location.search);
+      q.set('store', s.id);
+      list.append(el('li', {}, el('a', { href: '?' + q.toString() + location.hash }, s.id + ' · ' + storeName(s))));
+    }
+    $('main').prepend(el('section', { class: 'panel elsewhere', role: 'alert', id: 'not-yours' },
+      el('p', {}, t('console.notYours.store', { id: asked })), el('p', {}, t('console.yourStores')), list));
+  }
   // Days are the store's days (a card counts on its visit day in the
   // store's time zone), not the browser's or UTC's: at 07:00 in Taipei it is
   // still yesterday in UTC.
@@ -169,6 +192,10 @@
       c.consent && c.consent.marketing ? el('span', {}, t('console.consentMarketing')) : null);
     const art = el('article', { class: 'card' + (low ? ' low' : ''), 'data-card': c.id }, meta, ratings);
     if (c.comment) art.append(el('p', { class: 'comment' }, c.comment));
+    if (c.caseId) {
+      art.append(el('p', {}, el('a', { href: '#case/' + encodeURIComponent(c.caseId), class: 'caselink' },
+        t('console.cases.link', { status: t('case.status.' + c.caseStatus) }))));
+    }
     return art;
   }
   function addCards(cards) {

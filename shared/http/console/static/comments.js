@@ -140,6 +140,10 @@ window.cardloopComments = function ({ root, api, fetchAuth, t, el, lang, stores,
         el('span', {}, word('console.comments.source.' + c.source, c.source)),
         el('span', {}, when)));
     if (c.comment) art.append(el('p', { class: 'comment' }, c.comment));
+    if (c.caseId) { // the card's case (the Cases tab's record)
+      art.append(el('p', {}, el('a', { href: '#case/' + encodeURIComponent(c.caseId), class: 'caselink' },
+        t('console.cases.link', { status: t('case.status.' + c.caseStatus) }))));
+    }
     if (c.transcribedBy) art.append(el('p', { class: 'hint' }, t('console.comments.transcribed', { by: c.transcribedBy, at: new Date(c.transcribedAt).toLocaleString(lang, { dateStyle: 'medium', timeStyle: 'short' }) })));
     if (c.handwritten) {
       art.append(el('p', { class: 'hint' }, t('console.comments.handwritten')), crop(c), transcribeForm(c, art));

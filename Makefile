@@ -24,12 +24,14 @@ build-%Function:
 
 build: $(addprefix build-,$(FUNCTIONS))
 
-# local-functions: every function in one go build into BIN_DIR/<name> (`make run` builds this way, for
-# this machine's GOARCH): Go shares the compile work, spreads it over the cores, and leaves a binary that
-# is up to date as it is. GO_BUILD_FLAGS=-v names each package as it compiles (the runner's progress).
+# local-functions: every function for this machine (`make run`): one executable, infra/localfunctions,
+# hard-linked into BIN_DIR once per function in FUNCTIONS (BIN_DIR/card, BIN_DIR/triage, …; the name it
+# is started under says which function it runs), so a first start links once instead of sixteen times.
+# Go leaves an up-to-date executable as it is. GO_BUILD_FLAGS=-v names each package as it compiles.
 local-functions:
-	cd $(CURDIR) && $(GO_BUILD) $(GO_BUILD_FLAGS) -o $(BIN_DIR)/ \
-		$(addprefix ./functions/,$(shell echo $(FUNCTIONS:Function=) | tr '[:upper:]' '[:lower:]'))
+	cd $(CURDIR) && $(GO_BUILD) $(GO_BUILD_FLAGS) -o $(BIN_DIR)/localfunctions ./infra/localfunctions
+	cd $(BIN_DIR) && for f in $(shell echo $(FUNCTIONS:Function=) | tr '[:upper:]' '[:lower:]'); do \
+		[ $$f -ef localfunctions ] || ln -f localfunctions $$f; done
 
 # moto: the AWS emulator, installed with pip where it is missing.
 moto:
@@ -42,10 +44,16 @@ print-deps:
 	@dpkg -s fonts-droid-fallback >/dev/null 2>&1 && command -v pdftoppm >/dev/null 2>&1 || \
 		{ apt-get update -qq && apt-get install -y -qq --no-install-recommends fonts-droid-fallback poppler-utils >/dev/null; }
 
-# run: the runner is built like the functions (no cgo, -trimpath) so the two builds share Go's
-# cache: each package compiles once, in any clone.
+# run: one go build compiles the runner and the functions (infra/localfunctions) with the functions'
+# flags, so each package compiles once, Go spreads the work over the cores, and a later start finds
+# everything in Go's cache (built for this machine's architecture); infra/build/progress.sh prints how far it is every 10 s.
+run: GOARCH = $(shell env -u GOARCH go env GOARCH)
 run: moto print-deps
-	@mkdir -p .run && echo "building the runner (.run/cardloop)…" && CGO_ENABLED=0 go build -trimpath -o .run/cardloop ./cmd/cardloop
+	@mkdir -p .run/bin
+	@set -o pipefail; total=$$(go list -deps ./cmd/cardloop ./infra/localfunctions | wc -l); \
+	echo "building the runner and the functions ($$total packages; a first start compiles them all, minutes on 2 cores)…"; \
+	$(GO_BUILD) -v -o .run/bin/ ./cmd/cardloop ./infra/localfunctions 2>&1 | infra/build/progress.sh $$total
+	@ln -f .run/bin/cardloop .run/cardloop
 	@./.run/cardloop run
 
 # load: a bounded load of a local stack of its own (its own emulator, loopback only; stops by itself):

@@ -92,8 +92,10 @@ const (
 // All builds the functions logicalIDs of the project in dir with one
 // `make local-functions` (a single go build: compile work shared between
 // functions and spread by Go over the cores) into binDir, for goarch, and
-// returns each function's binary by logical id. A binary that is up to date
-// is left as it is (go build checks its build ID). progress, when not nil,
+// returns each function's binary by logical id (the project's Makefile
+// makes them one executable, hard-linked under each function's name; a
+// test project's may build one binary per function). A binary that is up
+// to date is left as it is (go build checks its build ID). progress, when not nil,
 // is called as each binary is linked and every 15 s in between.
 func All(ctx context.Context, dir string, logicalIDs []string, binDir, goarch string, progress func(Progress)) (map[string]string, Summary, error) {
 	start := time.Now()

@@ -297,15 +297,16 @@ func (p *Project) Run(ctx context.Context, opts Options) error {
 	return nil
 }
 
-// firstBuild says what a first start costs: on a fresh clone `make run`
-// compiles about 610 packages (the runner's 480, most of them the AWS SDK,
-// which the functions share, and 130 more for the functions).
-const firstBuild = "a first start on a fresh clone compiles about 610 packages, minutes on 2 cores; " +
+// firstBuild says what a first start costs: on a fresh clone about 600
+// packages compile (the runner's 480, most of them the AWS SDK, which the
+// functions share, and 120 more for the functions); `make run` has usually
+// compiled them already, with the runner.
+const firstBuild = "a first start on a fresh clone compiles about 600 packages, minutes on 2 cores; " +
 	"later starts reuse Go's build cache and relink only what changed"
 
-// buildFunctions builds every function of fns into the run directory with
-// one go build, logging its progress, and returns the binaries by logical
-// id.
+// buildFunctions builds every function of fns into the run directory (one
+// executable, infra/localfunctions, linked once per function), logging its
+// progress, and returns the binaries by logical id.
 func (p *Project) buildFunctions(ctx context.Context, fns []sam.Function, logger *log.Logger) (map[string]string, error) {
 	ids := make([]string, len(fns))
 	for i, f := range fns {
@@ -319,7 +320,7 @@ func (p *Project) buildFunctions(ctx context.Context, fns []sam.Function, logger
 	if _, err := os.Stat(filepath.Join(binDir, build.CodeDir(ids[0]))); err == nil {
 		note = "binaries that are up to date are left as they are"
 	}
-	logger.Printf("building %d functions in one go build on %d cores into %s (%s)", len(ids), runtime.NumCPU(), binDir, note)
+	logger.Printf("building %d functions on %d cores into %s (%s)", len(ids), runtime.NumCPU(), binDir, note)
 	bins, sum, err := build.All(ctx, p.Root, ids, binDir, runtime.GOARCH, func(pr build.Progress) {
 		if pr.Function != "" {
 			logger.Printf("built %d/%d %s (%s, %d packages compiled)", pr.Done, pr.Total, pr.Function, seconds(pr.Elapsed), pr.Packages)

@@ -100,7 +100,7 @@ func TestRun(t *testing.T) {
 	// The start says what it is doing: each function as it is linked (the
 	// run directory is new, so both are), then the time of each phase.
 	for _, want := range []string{
-		"building 2 functions in one go build",
+		"building 2 functions on ",
 		"built 1/2 ", "built 2/2 ",
 		"ready in ", "emulator ", "provisioning ", "build ", "starting functions ",
 	} {

@@ -25,22 +25,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
-	cardwire "github.com/cardloop/cardloop/functions/card/wire"
-	casewire "github.com/cardloop/cardloop/functions/case/wire"
-	consentwire "github.com/cardloop/cardloop/functions/consent/wire"
-	consolewire "github.com/cardloop/cardloop/functions/console/wire"
-	digestwire "github.com/cardloop/cardloop/functions/digest/wire"
-	escalatewire "github.com/cardloop/cardloop/functions/escalate/wire"
-	feedbackwire "github.com/cardloop/cardloop/functions/feedback/wire"
-	insightwire "github.com/cardloop/cardloop/functions/insight/wire"
-	mydatawire "github.com/cardloop/cardloop/functions/mydata/wire"
-	plannerwire "github.com/cardloop/cardloop/functions/planner/wire"
-	reconcilewire "github.com/cardloop/cardloop/functions/reconcile/wire"
-	retentionwire "github.com/cardloop/cardloop/functions/retention/wire"
-	rollupwire "github.com/cardloop/cardloop/functions/rollup/wire"
-	scanwire "github.com/cardloop/cardloop/functions/scan/wire"
-	senderwire "github.com/cardloop/cardloop/functions/sender/wire"
-	triagewire "github.com/cardloop/cardloop/functions/triage/wire"
+	"github.com/cardloop/cardloop/functions/all"
 	"github.com/cardloop/cardloop/infra/emulator"
 	"github.com/cardloop/cardloop/infra/sam"
 	"github.com/cardloop/cardloop/infra/testenv"
@@ -83,7 +68,7 @@ func TestEveryEventFixture(t *testing.T) {
 			// The QR code on table 12 of S001: the form in the browser's
 			// language, with the table filled in.
 			var resp events.APIGatewayV2HTTPResponse
-			err := invoke(t, handler(t, app, cardwire.Build), rawFixture(t, "card/get-card-form.json"), &resp)
+			err := invoke(t, handler(t, app, all.Builds["card"]), rawFixture(t, "card/get-card-form.json"), &resp)
 			if err != nil || resp.StatusCode != http.StatusOK {
 				t.Fatalf("got %d, %v; want 200", resp.StatusCode, err)
 			}
@@ -113,7 +98,7 @@ func TestEveryEventFixture(t *testing.T) {
 			b, _ := json.Marshal(body)
 			req.Body = string(b)
 			var resp events.APIGatewayV2HTTPResponse
-			err := invoke(t, handler(t, app, cardwire.Build), marshal(t, req), &resp)
+			err := invoke(t, handler(t, app, all.Builds["card"]), marshal(t, req), &resp)
 			if err != nil || resp.StatusCode != http.StatusCreated {
 				t.Fatalf("got %d %s, %v; want 201", resp.StatusCode, resp.Body, err)
 			}
@@ -134,7 +119,7 @@ func TestEveryEventFixture(t *testing.T) {
 			// A case link whose signature was tampered with: a 403 page
 			// in the manager's language, whatever the case.
 			var resp events.APIGatewayV2HTTPResponse
-			err := invoke(t, handler(t, app, casewire.Build), rawFixture(t, "case/open-with-bad-link.json"), &resp)
+			err := invoke(t, handler(t, app, all.Builds["case"]), rawFixture(t, "case/open-with-bad-link.json"), &resp)
 			if err != nil || resp.StatusCode != http.StatusForbidden || !strings.Contains(resp.Body, "此連結無效") {
 				t.Errorf("got %d %.200s, %v; want 403 with the zh-TW explanation", resp.StatusCode, resp.Body, err)
 			}
@@ -144,7 +129,7 @@ func TestEveryEventFixture(t *testing.T) {
 			// A My data link whose signature does not verify: a 403 page in
 			// the diner's language that shows nothing and uses nothing.
 			var resp events.APIGatewayV2HTTPResponse
-			err := invoke(t, handler(t, app, mydatawire.Build), rawFixture(t, "mydata/open-with-tampered-link.json"), &resp)
+			err := invoke(t, handler(t, app, all.Builds["mydata"]), rawFixture(t, "mydata/open-with-tampered-link.json"), &resp)
 			if err != nil || resp.StatusCode != http.StatusForbidden || !strings.Contains(resp.Body, "這個連結無效") {
 				t.Errorf("got %d %.200s, %v; want 403 with the zh-TW explanation", resp.StatusCode, resp.Body, err)
 			}
@@ -165,7 +150,7 @@ func TestEveryEventFixture(t *testing.T) {
 			if err := stores(env).PutDiner(ctx, p); err != nil {
 				t.Fatal(err)
 			}
-			h, raw := handler(t, app, consentwire.Build), marshal(t, ev)
+			h, raw := handler(t, app, all.Builds["consent"]), marshal(t, ev)
 			for range 2 { // a stream delivers at least once
 				var resp events.DynamoDBEventResponse
 				if err := invoke(t, h, raw, &resp); err != nil || len(resp.BatchItemFailures) != 0 {
@@ -180,7 +165,7 @@ func TestEveryEventFixture(t *testing.T) {
 
 		{"console/create-campaign.json", "ConsoleFunction", func(t *testing.T, app *setup.App, env testenv.Env) {
 			var resp events.APIGatewayV2HTTPResponse
-			err := invoke(t, handler(t, app, consolewire.Build), rawFixture(t, "console/create-campaign.json"), &resp)
+			err := invoke(t, handler(t, app, all.Builds["console"]), rawFixture(t, "console/create-campaign.json"), &resp)
 			if err != nil || resp.StatusCode != http.StatusCreated {
 				t.Fatalf("got %d %s, %v; want 201", resp.StatusCode, resp.Body, err)
 			}
@@ -199,7 +184,7 @@ func TestEveryEventFixture(t *testing.T) {
 		{"console/get-me.json", "ConsoleFunction", func(t *testing.T, app *setup.App, _ testenv.Env) {
 			// S001's manager, signed in: who the console thinks they are.
 			var resp events.APIGatewayV2HTTPResponse
-			err := invoke(t, handler(t, app, consolewire.Build), rawFixture(t, "console/get-me.json"), &resp)
+			err := invoke(t, handler(t, app, all.Builds["console"]), rawFixture(t, "console/get-me.json"), &resp)
 			if err != nil || resp.StatusCode != http.StatusOK {
 				t.Fatalf("got %d %s, %v; want 200", resp.StatusCode, resp.Body, err)
 			}
@@ -237,7 +222,7 @@ func TestEveryEventFixture(t *testing.T) {
 			inside := submit("inside", "2026-11-20")
 			submit("before", "2026-11-10")
 			var resp events.APIGatewayV2HTTPResponse
-			err := invoke(t, handler(t, app, consolewire.Build), rawFixture(t, "console/get-store-cards.json"), &resp)
+			err := invoke(t, handler(t, app, all.Builds["console"]), rawFixture(t, "console/get-store-cards.json"), &resp)
 			if err != nil || resp.StatusCode != http.StatusOK {
 				t.Fatalf("got %d %s, %v; want 200", resp.StatusCode, resp.Body, err)
 			}
@@ -252,7 +237,7 @@ func TestEveryEventFixture(t *testing.T) {
 			// week, and each area manager's ranking, are due; the schedule
 			// comes twice and the second run sends nothing.
 			app.Now = func() time.Time { return time.Date(2026, 11, 30, 1, 0, 0, 0, time.UTC) }
-			h, raw := handler(t, app, digestwire.Build), rawFixture(t, "digest/every-15-minutes.json")
+			h, raw := handler(t, app, all.Builds["digest"]), rawFixture(t, "digest/every-15-minutes.json")
 			var first, second digest.Report
 			if err := invoke(t, h, raw, &first); err != nil {
 				t.Fatalf("digest pass: %v", err)
@@ -283,7 +268,7 @@ func TestEveryEventFixture(t *testing.T) {
 				t.Fatal(err)
 			}
 			id := casework.ID("S001", res.Card.Diner.Key, res.Card.ID, res.Card.VisitDate)
-			if err := invoke(t, handler(t, app, escalatewire.Build), rawFixture(t, "escalate/every-15-minutes.json"), nil); err != nil {
+			if err := invoke(t, handler(t, app, all.Builds["escalate"]), rawFixture(t, "escalate/every-15-minutes.json"), nil); err != nil {
 				t.Fatalf("escalation pass: %v", err)
 			}
 			rec, err := db.CaseRecord(ctx, id)
@@ -310,7 +295,7 @@ func TestEveryEventFixture(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			h, raw := handler(t, app, feedbackwire.Build), rawFixture(t, "feedback/bounce-and-complaint.json")
+			h, raw := handler(t, app, all.Builds["feedback"]), rawFixture(t, "feedback/bounce-and-complaint.json")
 			for range 2 { // SQS delivers at least once
 				var resp events.SQSEventResponse
 				if err := invoke(t, h, raw, &resp); err != nil || len(resp.BatchItemFailures) != 0 {
@@ -337,7 +322,7 @@ func TestEveryEventFixture(t *testing.T) {
 			if ev.DetailType != "Scheduled Event" {
 				t.Errorf("detail-type: got %q, want Scheduled Event", ev.DetailType)
 			}
-			if err := invoke(t, handler(t, app, plannerwire.Build), rawFixture(t, "planner/hourly.json"), nil); err != nil {
+			if err := invoke(t, handler(t, app, all.Builds["planner"]), rawFixture(t, "planner/hourly.json"), nil); err != nil {
 				t.Errorf("planning pass: %v", err)
 			}
 		}},
@@ -372,7 +357,7 @@ func TestEveryEventFixture(t *testing.T) {
 			if err := bucket.Put(ctx, key, "image/png", img.Data); err != nil {
 				t.Fatal(err)
 			}
-			if err := invoke(t, handler(t, app, scanwire.Build), marshal(t, ev), nil); err != nil {
+			if err := invoke(t, handler(t, app, all.Builds["scan"]), marshal(t, ev), nil); err != nil {
 				t.Fatalf("scan: %v", err)
 			}
 			db := stores(env)
@@ -414,7 +399,7 @@ func TestEveryEventFixture(t *testing.T) {
 			if err := bucket.Put(ctx, key, "message/rfc822", []byte(raw)); err != nil {
 				t.Fatal(err)
 			}
-			if err := invoke(t, handler(t, app, scanwire.Build), marshal(t, ev), nil); err != nil {
+			if err := invoke(t, handler(t, app, all.Builds["scan"]), marshal(t, ev), nil); err != nil {
 				t.Fatalf("scan mail: %v", err)
 			}
 			got, err := stores(env).Card(ctx, card.PrintedID("S001", serial))
@@ -456,7 +441,7 @@ func TestEveryEventFixture(t *testing.T) {
 			at := day.Add(2 * time.Hour)
 			app.Now = func() time.Time { return at }
 			var resp events.SQSEventResponse
-			if err := invoke(t, handler(t, app, senderwire.Build), rawFixture(t, "sender/greeting-job.json"), &resp); err != nil || len(resp.BatchItemFailures) != 0 {
+			if err := invoke(t, handler(t, app, all.Builds["sender"]), rawFixture(t, "sender/greeting-job.json"), &resp); err != nil || len(resp.BatchItemFailures) != 0 {
 				t.Fatalf("got failures %+v, %v; want none", resp.BatchItemFailures, err)
 			}
 			if c, err := stores(env).Campaign(ctx, job.CampaignID); err != nil || c.Results.Skipped != 1 || c.Results.Sent != 0 {
@@ -471,7 +456,7 @@ func TestEveryEventFixture(t *testing.T) {
 			// Two cards of 21 November at S001, one online and one scanned
 			// three days later, delivered twice: each counted once, both on
 			// their visit day.
-			h := handler(t, app, insightwire.Build)
+			h := handler(t, app, all.Builds["insight"])
 			for range 2 {
 				var resp events.DynamoDBEventResponse
 				if err := invoke(t, h, rawFixture(t, "insight/cards-inserted.json"), &resp); err != nil || len(resp.BatchItemFailures) != 0 {
@@ -500,7 +485,7 @@ func TestEveryEventFixture(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			h, raw := handler(t, app, retentionwire.Build), rawFixture(t, "retention/daily.json")
+			h, raw := handler(t, app, all.Builds["retention"]), rawFixture(t, "retention/daily.json")
 			var first, second []privacy.RetentionRun
 			if err := invoke(t, h, raw, &first); err != nil {
 				t.Fatalf("retention run: %v", err)
@@ -529,7 +514,7 @@ func TestEveryEventFixture(t *testing.T) {
 			if err := db.SeedCards(ctx, cards); err != nil {
 				t.Fatal(err)
 			}
-			h, raw := handler(t, app, rollupwire.Build), rawFixture(t, "rollup/every-15-minutes.json")
+			h, raw := handler(t, app, all.Builds["rollup"]), rawFixture(t, "rollup/every-15-minutes.json")
 			var first, second []insight.RollupRun
 			if err := invoke(t, h, raw, &first); err != nil {
 				t.Fatalf("roll-up pass: %v", err)
@@ -563,7 +548,7 @@ func TestEveryEventFixture(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			h, raw := handler(t, app, reconcilewire.Build), rawFixture(t, "reconcile/every-5-minutes.json")
+			h, raw := handler(t, app, all.Builds["reconcile"]), rawFixture(t, "reconcile/every-5-minutes.json")
 			var first, second callbacks.ReconcileReport
 			if err := invoke(t, h, raw, &first); err != nil || first != (callbacks.ReconcileReport{Untriaged: 1, Triaged: 1}) {
 				t.Fatalf("first pass: got %+v, %v; want the card found and triaged", first, err)
@@ -594,7 +579,7 @@ func TestEveryEventFixture(t *testing.T) {
 				t.Fatal(err)
 			}
 			var resp events.DynamoDBEventResponse
-			if err := invoke(t, handler(t, app, triagewire.Build), rawFixture(t, "triage/card-inserted.json"), &resp); err != nil || len(resp.BatchItemFailures) != 0 {
+			if err := invoke(t, handler(t, app, all.Builds["triage"]), rawFixture(t, "triage/card-inserted.json"), &resp); err != nil || len(resp.BatchItemFailures) != 0 {
 				t.Fatalf("got failures %+v, %v; want none", resp.BatchItemFailures, err)
 			}
 			id := casework.ID("S001", "tel:+886912345678", "c_fixture0000000000000000001", "2026-11-21")
@@ -616,7 +601,7 @@ func TestEveryEventFixture(t *testing.T) {
 			req.RawPath, req.RawQueryString, req.QueryStringParameters = "/api/v1/stores/S001/cases/search", "q=0912-345-678", nil
 			req.RequestContext.HTTP.Path = req.RawPath
 			var found events.APIGatewayV2HTTPResponse
-			if err := invoke(t, handler(t, app, consolewire.Build), marshal(t, req), &found); err != nil || found.StatusCode != http.StatusOK {
+			if err := invoke(t, handler(t, app, all.Builds["console"]), marshal(t, req), &found); err != nil || found.StatusCode != http.StatusOK {
 				t.Fatalf("search: got %d %s, %v; want 200", found.StatusCode, found.Body, err)
 			}
 			if !strings.Contains(found.Body, `"id":"`+id+`"`) {

@@ -1,16 +1,17 @@
-package main
+package all_test
 
 import (
 	"slices"
 	"testing"
 
+	"github.com/cardloop/cardloop/functions/all"
 	"github.com/cardloop/cardloop/infra/build"
 	"github.com/cardloop/cardloop/infra/sam"
 )
 
-// TestEveryTemplateFunction: the executable runs every function of
-// template.yaml, and nothing the template does not have, so `make run`
-// cannot start a function the runner cannot find or keep a removed one.
+// TestEveryTemplateFunction: Builds has every function of template.yaml,
+// and nothing the template does not have, so `make run` cannot start a
+// function it cannot find or keep a removed one.
 func TestEveryTemplateFunction(t *testing.T) {
 	tpl, err := sam.Load("../../template.yaml")
 	if err != nil {
@@ -25,7 +26,7 @@ func TestEveryTemplateFunction(t *testing.T) {
 		want = append(want, build.CodeDir(f.LogicalID))
 	}
 	slices.Sort(want)
-	if got := names(); !slices.Equal(got, want) {
-		t.Errorf("localfunctions runs %v; template.yaml has %v", got, want)
+	if got := all.Names(); !slices.Equal(got, want) {
+		t.Errorf("all.Builds has %v; template.yaml has %v", got, want)
 	}
 }

@@ -9,6 +9,7 @@
 //	cardloop scan mark|import|mail        mark a printed page as a diner would; import scans; send a scan e-mail
 //	cardloop redrive triage               replay the triage dead-letter queue's stream batches
 //	cardloop diner export|erase           answer a diner's data request through the staff API
+//	cardloop cases reindex                bring cases of before the Cases inbox into it and its search
 //
 // Each subcommand lives in its own file; add one by writing the file and
 // listing it in commands, with a usage line for each of its forms.
@@ -26,6 +27,7 @@ import (
 	"sort"
 	"syscall"
 
+	"github.com/cardloop/cardloop/infra/emulator"
 	"github.com/cardloop/cardloop/infra/runner"
 )
 
@@ -58,6 +60,9 @@ func commands() map[string]command {
 			{"diner export --phone N | --email E [--format json|csv]", "export a diner's data (the staff API's export; recorded and audited)"},
 			{"diner erase --phone N | --email E --reason R", "erase a diner's personal data (the staff API's erasure)"},
 		}, dinerCommand},
+		"cases": {[][2]string{
+			{"cases reindex [--brand wang] [--store S001,…] [--deployed]", "bring cases written before the Cases inbox into it and its search (once, after upgrading; safe to repeat)"},
+		}, casesCommand},
 		"scan": {[][2]string{
 			{"scan mark --in PAGE.png --out MARKED.png --set field=value…", "mark a printed page (PNG) as a diner would"},
 			{"scan import [--wait 60s] FILES…", "put scans into the running app's bucket and show what was read"},
@@ -139,4 +144,30 @@ func findRoot(dir string) (string, error) {
 			return "", errors.New("find project: no template.yaml here or above; use -root")
 		}
 	}
+}
+
+// useFunctionEnvironment puts the environment the local runner gives
+// function logicalID into this process's (what setup.Load reads, as in the
+// running function), for a command that works on the running app; it
+// returns the project and the emulator's endpoint.
+func useFunctionEnvironment(root, config, logicalID string) (*runner.Project, string, error) {
+	p, err := loadProject(root, config)
+	if err != nil {
+		return nil, "", err
+	}
+	endpoint := emulator.Endpoint()
+	r, err := p.Resolver(endpoint)
+	if err != nil {
+		return nil, "", err
+	}
+	env, err := p.Environment(logicalID, r, endpoint)
+	if err != nil {
+		return nil, "", err
+	}
+	for k, v := range env {
+		if err := os.Setenv(k, v); err != nil {
+			return nil, "", fmt.Errorf("environment of %s: %w", logicalID, err)
+		}
+	}
+	return p, endpoint, nil
 }

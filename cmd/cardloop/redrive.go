@@ -14,7 +14,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	triagewire "github.com/cardloop/cardloop/functions/triage/wire"
-	"github.com/cardloop/cardloop/infra/emulator"
 	"github.com/cardloop/cardloop/infra/eventsource"
 	"github.com/cardloop/cardloop/infra/provision"
 	"github.com/cardloop/cardloop/shared/setup"
@@ -51,23 +50,9 @@ func redriveCommand(ctx context.Context, args []string) error {
 	}
 	queueURL := *queue
 	if queueURL == "" {
-		p, err := loadProject(*root, *config)
+		p, endpoint, err := useFunctionEnvironment(*root, *config, "TriageFunction")
 		if err != nil {
 			return err
-		}
-		endpoint := emulator.Endpoint()
-		r, err := p.Resolver(endpoint)
-		if err != nil {
-			return err
-		}
-		env, err := p.Environment("TriageFunction", r, endpoint)
-		if err != nil {
-			return err
-		}
-		for k, v := range env { // what setup.Load reads, as in the running function
-			if err := os.Setenv(k, v); err != nil {
-				return fmt.Errorf("redrive triage: %w", err)
-			}
 		}
 		queueURL = provision.Placeholders(p.Template, p.Config.Stack, endpoint)["TriageDeadLetterQueue"].URL
 	}

@@ -714,3 +714,70 @@ func BenchmarkCaseSearch(b *testing.B) {
 		})
 	}
 }
+
+// TestBackfillBringsOldCasesIn: a case written before the inbox (no inbox
+// keys, no search terms, as every case of a deployment older than
+// 2026-11-28) is in neither the Cases tab nor the search; Backfill puts it
+// in both, and a second run adds no inbox keys.
+func TestBackfillBringsOldCasesIn(t *testing.T) {
+	e := newCasesEnv(t)
+	ctx := context.Background()
+	run := fmt.Sprint(time.Now().UnixNano() % 1000)
+	_, id := e.lowCard(t, card.Submission{StoreID: "S002", SubmissionID: "old-" + run, Comment: "汤是冷的",
+		Diner: card.DinerInput{Name: "王先生", Phone: "13800138" + fmt.Sprintf("%03d", len(run))}})
+	// Make it a case of before: its inbox keys and its term items go.
+	tbl := e.env.Table()
+	raw := dynamodb.NewFromConfig(e.env.Config)
+	if _, err := raw.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &tbl,
+		Key:              map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: "CASE#" + id}, "sk": &types.AttributeValueMemberS{Value: "CASE"}},
+		UpdateExpression: aws.String("REMOVE gsi3pk, gsi3sk")}); err != nil {
+		t.Fatal(err)
+	}
+	terms, err := raw.Query(ctx, &dynamodb.QueryInput{TableName: &tbl, KeyConditionExpression: aws.String("pk = :pk AND begins_with(sk, :t)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": &types.AttributeValueMemberS{Value: "CASE#" + id}, ":t": &types.AttributeValueMemberS{Value: "TERM#"}}})
+	if err != nil || len(terms.Items) == 0 {
+		t.Fatalf("the case's search terms: %d items, %v; want some", len(terms.Items), err)
+	}
+	for _, it := range terms.Items {
+		if _, err := raw.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &tbl, Key: map[string]types.AttributeValue{"pk": it["pk"], "sk": it["sk"]}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	inInbox := func() bool {
+		cases, _, err := e.db.Inbox(ctx, "S002", "open", time.Now(), 100, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return slices.ContainsFunc(cases, func(k casework.Case) bool { return k.ID == id })
+	}
+	found := func(q string) bool {
+		l, _, _ := e.search(t, managerS002, "S002", q)
+		return slices.Contains(caseIDs(l), id)
+	}
+	if inInbox() || found("汤是冷的") || found("王先生") {
+		t.Fatal("a case of before is in the inbox or the search before the backfill")
+	}
+
+	r, err := e.cases.Backfill(ctx, e.db, "S002")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Cases < 1 || r.InboxAdded != 1 || r.CardsIndexed < 1 || r.CardsGone != 0 {
+		t.Errorf("first run: got %+v, want the case given its inbox keys and its card indexed", r)
+	}
+	if !inInbox() {
+		t.Error("after the backfill: the case is not in the open inbox")
+	}
+	for _, q := range []string{"汤是冷的", "王先生", "冷"} {
+		if !found(q) {
+			t.Errorf("after the backfill: %q does not find the case", q)
+		}
+	}
+	again, err := e.cases.Backfill(ctx, e.db, "S002")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.InboxAdded != 0 || again.Cases != r.Cases {
+		t.Errorf("second run: got %+v, want no inbox keys written (first run %+v)", again, r)
+	}
+}

@@ -2,6 +2,7 @@ package casestore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -137,4 +138,33 @@ func (ks *Cases) InboxCounts(ctx context.Context, storeID string, now time.Time)
 		}
 	}
 	return open, overdue, nil
+}
+
+// RepairInbox gives a case written before the inbox its inbox keys, as the
+// case stands (the keys SaveCase would write): one conditional update that
+// writes only when the case has no inbox keys and is still at the version
+// read. It reports whether it wrote: false when the keys were there, or
+// when the case moved on meanwhile (its SaveCase wrote them), so running it
+// twice writes nothing the second time.
+func (ks *Cases) RepairInbox(ctx context.Context, k casework.Case) (bool, error) {
+	pk, sk := inboxKeys(k)
+	_, err := ks.t.API.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:           &ks.t.Name,
+		Key:                 dynamo.Key(casePK(k.ID), "CASE"),
+		UpdateExpression:    aws.String("SET gsi3pk = :pk, gsi3sk = :sk"),
+		ConditionExpression: aws.String("attribute_exists(pk) AND attribute_not_exists(gsi3pk) AND version = :v"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk": &types.AttributeValueMemberS{Value: pk},
+			":sk": &types.AttributeValueMemberS{Value: sk},
+			":v":  &types.AttributeValueMemberN{Value: fmt.Sprint(k.Version)},
+		},
+	})
+	var failed *types.ConditionalCheckFailedException
+	switch {
+	case errors.As(err, &failed):
+		return false, nil
+	case err != nil:
+		return false, dynamo.Unavailable("repair the inbox keys of case "+k.ID, err)
+	}
+	return true, nil
 }

@@ -7,7 +7,9 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -36,6 +38,17 @@ type sesSender struct {
 	mailer    *sesmail.Mailer
 	failFirst atomic.Int32
 	sends     atomic.Int32
+	// failures are the errors of real sends (not the simulated ones), for
+	// a test's message: a notice left pending says why.
+	mu       sync.Mutex
+	failures []string
+}
+
+// failed lists the real sends' errors so far.
+func (s *sesSender) failed() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.failures)
 }
 
 func (s *sesSender) SendNotice(ctx context.Context, n casework.Notice, k casework.Case) (string, error) {
@@ -43,8 +56,14 @@ func (s *sesSender) SendNotice(ctx context.Context, n casework.Notice, k casewor
 		return "", &fault.Error{Code: fault.Unavailable, Message: "throttled", Err: errors.New("Throttling: Maximum sending rate exceeded")}
 	}
 	s.sends.Add(1)
-	return s.mailer.Send(ctx, mail.Message{To: []string{n.To}, Subject: n.Kind + " " + k.ID, Text: "case " + k.ID,
+	id, err := s.mailer.Send(ctx, mail.Message{To: []string{n.To}, Subject: n.Kind + " " + k.ID, Text: "case " + k.ID,
 		Headers: map[string]string{"X-Cardloop-Case": k.ID, "X-Cardloop-Notice": n.Kind}})
+	if err != nil {
+		s.mu.Lock()
+		s.failures = append(s.failures, err.Error())
+		s.mu.Unlock()
+	}
+	return id, err
 }
 
 type rig struct {

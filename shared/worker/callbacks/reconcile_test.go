@@ -191,7 +191,7 @@ func TestLostStreamRecordsReconciled(t *testing.T) {
 			t.Errorf("card %s: got notices %+v, want the store manager's alert sent", c.ID, rec.Notices)
 		}
 		if got := sesMessages(t, rec.Case.ID); got != 1 {
-			t.Errorf("card %s: got %d e-mails, want 1", c.ID, got)
+			t.Errorf("card %s: got %d e-mails, want 1 (failed sends: %q)", c.ID, got, r.sender.failed())
 		}
 	}
 	if got := r.marked(t); len(got) != 0 {
@@ -209,7 +209,7 @@ func TestLostStreamRecordsReconciled(t *testing.T) {
 				c.ID, before[c.ID].Case.Version, rec.Case.Version, len(before[c.ID].Events), len(rec.Events))
 		}
 		if got := sesMessages(t, rec.Case.ID); got != 1 {
-			t.Errorf("card %s after the second run: got %d e-mails, want 1", c.ID, got)
+			t.Errorf("card %s after the second run: got %d e-mails, want 1 (failed sends: %q)", c.ID, got, r.sender.failed())
 		}
 	}
 
@@ -218,7 +218,7 @@ func TestLostStreamRecordsReconciled(t *testing.T) {
 	}
 	for _, c := range []card.Card{lost, behind} {
 		if got := sesMessages(t, r.caseOf(t, c).Case.ID); got != 1 {
-			t.Errorf("card %s after the redrive: got %d e-mails, want 1", c.ID, got)
+			t.Errorf("card %s after the redrive: got %d e-mails, want 1 (failed sends: %q)", c.ID, got, r.sender.failed())
 		}
 	}
 }
@@ -237,7 +237,7 @@ func TestRedriveReplaysTheDeadLetterQueue(t *testing.T) {
 	}
 	for _, c := range []card.Card{lost, behind} {
 		if got := sesMessages(t, r.caseOf(t, c).Case.ID); got != 1 {
-			t.Errorf("card %s: got %d e-mails, want 1", c.ID, got)
+			t.Errorf("card %s: got %d e-mails, want 1 (failed sends: %q)", c.ID, got, r.sender.failed())
 		}
 	}
 	if got := r.marked(t); len(got) != 0 {

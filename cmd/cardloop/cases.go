@@ -23,10 +23,10 @@ const casesUsage = "usage: cardloop cases reindex [--brand wang] [--store S001,â
 // idempotent, so an interrupted run is simply run again.
 //
 // Without flags it works on the running app (`make run`), in the emulator,
-// with the TriageFunction's environment as the runner gives it. For a
+// with the ConsoleFunction's environment as the runner gives it. For a
 // deployed stage, run it with --deployed in a shell holding the
-// TriageFunction's environment (TABLE_NAME, LINK_KEY_PARAMETER, STAGE,
-// SENDER_EMAIL, PUBLIC_BASE_URL: `aws lambda get-function-configuration`
+// ConsoleFunction's environment (TABLE_NAME, LINK_KEY_PARAMETER, DEFAULT_BRAND,
+// STAGE: `aws lambda get-function-configuration`
 // shows them) and the usual AWS configuration.
 func casesCommand(ctx context.Context, args []string) error {
 	if len(args) == 0 || args[0] != "reindex" {
@@ -44,7 +44,7 @@ func casesCommand(ctx context.Context, args []string) error {
 		return errors.New(casesUsage)
 	}
 	if !*deployed {
-		if _, _, err := useFunctionEnvironment(*root, *config, "TriageFunction"); err != nil {
+		if _, _, err := useFunctionEnvironment(*root, *config, "ConsoleFunction"); err != nil {
 			return err
 		}
 	}

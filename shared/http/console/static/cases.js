@@ -21,6 +21,9 @@ window.cardloopCases = function ({ root, api, t, el, lang, me, stores, status })
       hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(new Date(iso)).map((x) => [x.type, x.value]));
     return p.year + '-' + p.month + '-' + p.day + ' ' + p.hour + ':' + p.minute;
   };
+  // The reasons of a case, in a list: Chinese with its full-width
+  // semicolon, English with its own.
+  const joinReasons = (rs) => rs.join(lang.startsWith('zh') ? '；' : '; ');
   const field = (id, label, control, hint) => el('div', { class: 'field' }, el('label', { for: id }, label), hint ? el('p', { class: 'hint', id: id + '-hint' }, hint) : null, control);
 
   // The store: the address's ?store= when it is one of the reader's, else
@@ -123,7 +126,7 @@ window.cardloopCases = function ({ root, api, t, el, lang, me, stores, status })
       k.escalationLevel > 0 ? el('span', { class: 'badge escalated' }, t('case.escalated')) : null,
       el('span', {}, k.assignedTo ? t('console.cases.assignedTo', { who: k.assignedTo }) : t('console.cases.unassigned')));
     const li = el('li', { class: 'caseitem' + (k.overdue ? ' overdue' : ''), 'data-case': k.id }, el('h3', {}, title), tags, due);
-    if (k.reasons && k.reasons.length) li.append(el('p', { class: 'reasons' }, k.reasons.join('；')));
+    if (k.reasons && k.reasons.length) li.append(el('p', { class: 'reasons' }, joinReasons(k.reasons)));
     return li;
   }
   let seq = 0;
@@ -204,7 +207,7 @@ window.cardloopCases = function ({ root, api, t, el, lang, me, stores, status })
     fact(t('case.status'), statusBadge(k.status), ' ', severity(k.severity), k.escalationLevel > 0 ? ' ' + t('case.level.' + Math.min(k.escalationLevel, 2)) : '');
     fact(t('case.due'), when(k.dueAt, tz) + ' (' + tz + ') · ', sla(k));
     fact(t('case.assignedTo'), k.assignedTo || t('console.cases.unassigned'));
-    if (v.reasons.length) fact(t('case.reasons'), v.reasons.join('；'));
+    if (v.reasons.length) fact(t('case.reasons'), joinReasons(v.reasons));
     const head = el('section', { class: 'panel', 'aria-labelledby': 'k-case-h' },
       el('h2', { id: 'k-case-h' }, guest + ' · ' + v.store.id + ' ' + v.store.name), facts);
     if (k.noContact) head.append(el('p', { class: 'error' }, t('case.noContact')));

@@ -197,14 +197,27 @@ func WriteHistory(ctx context.Context, cfg aws.Config, tableName string, now tim
 // to do in the background once the app serves (runner.Options.Backfill),
 // and says what it wrote.
 func Backfill(ctx context.Context, cfg aws.Config, tableName string) (string, error) {
-	n, err := WriteHistory(ctx, cfg, tableName, time.Now())
+	now := time.Now()
+	n, err := WriteHistory(ctx, cfg, tableName, now)
 	if err != nil {
 		return "", err
 	}
 	if n == 0 {
 		return "nothing: the demo history was there already", nil
 	}
-	return fmt.Sprintf("the demo history: %d cards over %d days", n, HistoryDays), nil
+	d, err := Load()
+	if err != nil {
+		return "", err
+	}
+	_, stores, err := d.Parse()
+	if err != nil {
+		return "", err
+	}
+	cases, err := DemoCases(ctx, dynamo.New(dynamodb.NewFromConfig(cfg), tableName), stores, now)
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("the demo history: %d cards over %d days, and %d low cards of made-up diners for the Cases tab", n, HistoryDays, cases), nil
 }
 
 // WithHistory seeds the demo data and the demo stores' card history before

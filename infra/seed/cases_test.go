@@ -12,14 +12,7 @@ import (
 // entered (the Cases tab's overdue view has something), one is not yet,
 // and the same now gives the same cards.
 func TestDemoCards(t *testing.T) {
-	d, err := Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, stores, err := d.Parse()
-	if err != nil {
-		t.Fatal(err)
-	}
+	stores := demoStores(t)
 	now := time.Date(2026, 11, 28, 5, 0, 0, 0, time.UTC)
 	cards, err := demoCards(stores, now)
 	if err != nil {

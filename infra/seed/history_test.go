@@ -4,20 +4,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cardloop/cardloop/shared/brand"
 	"github.com/cardloop/cardloop/shared/insight"
 )
 
 // TestHistory checks the demo history is valid, the same for the same day,
 // spread over every day of every store, and opens no case.
 func TestHistory(t *testing.T) {
-	d, err := Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, stores, err := d.Parse()
-	if err != nil {
-		t.Fatal(err)
-	}
+	stores := demoStores(t)
 	now := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
 	a, err := History(stores, now)
 	if err != nil {
@@ -59,4 +53,18 @@ func TestHistory(t *testing.T) {
 		t.Errorf("history lacks a kind of card: %+v", f)
 	}
 	t.Logf("%d cards; CSAT %.2f, NPS %.0f (avg %.1f)", f.Cards, f.CSAT.Avg, f.NPS.Score, f.NPS.Avg)
+}
+
+// demoStores are the demo's stores (demo.json).
+func demoStores(t *testing.T) []brand.Store {
+	t.Helper()
+	d, err := Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, stores, err := d.Parse()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return stores
 }

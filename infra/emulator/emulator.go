@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/cardloop/cardloop/infra/childproc"
+	"github.com/cardloop/cardloop/shared/setup"
 )
 
 // DefaultEndpoint is where the runner expects or starts the emulator.
@@ -49,6 +50,7 @@ func Config(ctx context.Context, endpoint string) (aws.Config, error) {
 		config.WithRegion(Region),
 		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(AccessKeyID, SecretAccessKey, "")),
 		config.WithBaseEndpoint(endpoint),
+		config.WithHTTPClient(setup.LocalHTTPClient()), // a new connection per request: see there
 	)
 	if err != nil {
 		return aws.Config{}, fmt.Errorf("load aws config for %s: %w", endpoint, err)

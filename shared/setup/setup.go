@@ -10,6 +10,9 @@ import (
 	"fmt"
 	"log"
 	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
 	"os"
 	"strconv"
 	"time"
@@ -17,6 +20,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 )
@@ -84,12 +88,42 @@ func Load(ctx context.Context) (*App, error) {
 	if env.Table == "" {
 		return nil, fmt.Errorf("setup: TABLE_NAME is not set")
 	}
-	cfg, err := config.LoadDefaultConfig(ctx, config.WithRetryer(BoundedRetryer))
+	opts := []func(*config.LoadOptions) error{config.WithRetryer(BoundedRetryer)}
+	if LocalEndpoint(os.Getenv("AWS_ENDPOINT_URL")) {
+		opts = append(opts, config.WithHTTPClient(LocalHTTPClient()))
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("setup: load AWS config: %w", err)
 	}
 	log := slog.New(slog.NewJSONHandler(os.Stderr, LogOptions)).With("stage", env.Stage) // redact.go
 	return &App{Env: env, AWS: cfg, DynamoDB: dynamodb.NewFromConfig(cfg), Log: log, Now: time.Now}, nil
+}
+
+// LocalEndpoint says whether endpoint is an emulator on this machine
+// (`make run`, the tests): a loopback address.
+func LocalEndpoint(endpoint string) bool {
+	u, err := url.Parse(endpoint)
+	if err != nil || u.Host == "" {
+		return false
+	}
+	h := u.Hostname()
+	if h == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(h)
+	return ip != nil && ip.IsLoopback()
+}
+
+// LocalHTTPClient is the SDK's HTTP client for an emulator on this
+// machine, with a new connection for each request. Reusing idle
+// connections lets Go's transport close one as it is handed to a request
+// (aws-sdk-go-v2#2737): the SDK retries that, but not an SES send, which
+// must not be retried (sesmail), so in CI a send answered 200 was lost now
+// and then ("use of closed network connection"). On loopback a connection
+// costs next to nothing.
+func LocalHTTPClient() *awshttp.BuildableClient {
+	return awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) { t.DisableKeepAlives = true })
 }
 
 // BoundedRetryer is the SDK's standard retryer held to 3 attempts with at

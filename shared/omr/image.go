@@ -76,16 +76,20 @@ func Decode(r io.Reader) (image.Image, error) {
 		if _, err := buf.ReadFrom(rest); err != nil {
 			return nil, &Error{Code: CodeBadImage, Detail: "read jpeg", Err: err}
 		}
-		return decodeJPEG(buf.Bytes(), jpegScale(cfg.Width, cfg.Height))
+		return decodeJPEG(buf.Bytes(), decodeScale(cfg.Width, cfg.Height))
 	case "png":
 		img, err = png.Decode(rest)
 	case "tiff":
+		if g, ok := tiffGray(head.Bytes()); ok {
+			return reduceLarge(g), nil
+		}
 		img, err = tiff.Decode(bytes.NewReader(head.Bytes()))
 	}
 	if err != nil {
 		return nil, &Error{Code: CodeBadImage, Detail: "decode " + format, Err: err}
 	}
-	return img, nil
+	// Grey now rather than in Read, so that a large page can be reduced.
+	return reduceLarge(toGray(img).image()), nil
 }
 
 // sniff names the format from the file's first bytes.
@@ -117,6 +121,11 @@ type gray struct {
 }
 
 func (g *gray) at(x, y int) byte { return g.pix[y*g.stride+x] }
+
+// image is g as an *image.Gray, sharing its pixels.
+func (g *gray) image() *image.Gray {
+	return &image.Gray{Pix: g.pix, Stride: g.stride, Rect: image.Rect(0, 0, g.w, g.h)}
+}
 
 // bilinear samples at (x, y) in pixel coordinates (pixel centres at
 // integers), clamping at the edges.
@@ -156,7 +165,7 @@ func toGray(img image.Image) *gray {
 	r := img.Bounds()
 	w, h := r.Dx(), r.Dy()
 	switch m := img.(type) {
-	case *reducedJPEG:
+	case *reducedScan:
 		return toGray(m.Gray)
 	case *image.Gray:
 		return &gray{pix: m.Pix[m.PixOffset(r.Min.X, r.Min.Y):], w: w, h: h, stride: m.Stride}

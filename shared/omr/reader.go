@@ -57,21 +57,21 @@ func (r *Reader) geometry(l *cardlayout.Layout) (*geometry, error) {
 // marks gives another error. A card whose QR code cannot be read but whose
 // ID code can is a Page with QR "" (see Page).
 //
-// A JPEG that Decode reduced is read as decoded first; when that read
+// A scan that Decode reduced is read as decoded first; when that read
 // fails (no marks, no QR code), identifies the card by its ID code only,
-// or leaves a field uncertain, the file is decoded at full size and read
-// again, and that reading stands. So the reduced decode saves time on the
-// pages read with certainty and changes nothing on the others.
+// or leaves a field uncertain, the page at full size (a JPEG decoded again
+// in full) is read, and that reading stands. So the reduction saves time
+// on the pages read with certainty and changes nothing on the others.
 func (r *Reader) Read(img image.Image) (*Page, error) {
-	rj, ok := img.(*reducedJPEG)
+	rs, ok := img.(*reducedScan)
 	if !ok {
 		return r.read(img, 1)
 	}
-	p, err := r.read(rj.Gray, rj.scale)
+	p, err := r.read(rs.Gray, rs.scale)
 	if !needsFullSize(p, err) {
 		return p, err
 	}
-	full, ferr := rj.full()
+	full, ferr := rs.full()
 	if ferr != nil {
 		return p, err // the reduced decode's result, for want of better
 	}

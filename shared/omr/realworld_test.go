@@ -127,12 +127,18 @@ func TestQRBlackedOut(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			// Decode may reduce a large page: paint at the decoded scale.
+			cfg, _, err := image.DecodeConfig(bytes.NewReader(s.Data))
+			if err != nil {
+				t.Fatal(err)
+			}
+			dpi := float64(tc.d.DPI) * float64(img.Bounds().Dx()) / float64(cfg.Width)
 			var g *image.Gray
 			for _, rect := range tc.paint {
 				if g == nil {
-					g = blackOut(img, rect, float64(tc.d.DPI), tc.d.Margin)
+					g = blackOut(img, rect, dpi, tc.d.Margin)
 				} else {
-					g = blackOut(g, rect, float64(tc.d.DPI), tc.d.Margin)
+					g = blackOut(g, rect, dpi, tc.d.Margin)
 				}
 			}
 			p, err := r.Read(g)

@@ -132,7 +132,7 @@ func BenchmarkReadCorpus(b *testing.B) {
 		}
 		b.Log(line)
 	}
-	b.Logf("  JPEGs decoded by image/jpeg (not jpeggray): %d; reduced JPEG pages read again at full size: %d",
+	b.Logf("  JPEGs decoded by image/jpeg (not jpeggray): %d; reduced pages read again at full size: %d",
 		omr.JPEGFallbacks()-fallbacks0, omr.FullRereads()-rereads0)
 	b.ReportMetric(float64(runtime.GOMAXPROCS(0)), "GOMAXPROCS")
 	b.ReportMetric(0, "ns/op")

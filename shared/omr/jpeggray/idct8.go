@@ -75,3 +75,45 @@ func toByte(f float32) byte {
 	}
 	return byte(v)
 }
+
+// The half-size transform: each output pixel the mean of 2 × 2 pixels of
+// the full-size block (see idctBasis), straight-line. F(4) drops out (its
+// basis function averages to zero over every pair of pixels), and pixels
+// x and 3−x share the even terms and negate the odd ones.
+var h [4][8]float32 // h[x][u] for x = 0, 1
+
+func init() {
+	b := idctBasis(4)
+	for x := 0; x < 4; x++ {
+		copy(h[x][:], b[x*8:x*8+8])
+	}
+}
+
+// idct4 transforms the 8 values at in[0], in[s], … in[7s] into 4.
+func idct4(in []float32, s int) (o0, o1, o2, o3 float32) {
+	f0, f1, f2, f3 := in[0], in[s], in[2*s], in[3*s]
+	f5, f6, f7 := in[5*s], in[6*s], in[7*s]
+	e0 := h[0][0]*f0 + h[0][2]*f2 + h[0][6]*f6
+	e1 := h[1][0]*f0 + h[1][2]*f2 + h[1][6]*f6
+	d0 := h[0][1]*f1 + h[0][3]*f3 + h[0][5]*f5 + h[0][7]*f7
+	d1 := h[1][1]*f1 + h[1][3]*f3 + h[1][5]*f5 + h[1][7]*f7
+	return e0 + d0, e1 + d1, e1 - d1, e0 - d0
+}
+
+// idctHalf writes the half-size (4×4) box-averaged inverse DCT of blk
+// (coefficients only in its first rows rows) to dst, level-shifted by 128,
+// and clears blk.
+func idctHalf(blk *[64]float32, rows int, dst []byte, stride int) {
+	var tmp [32]float32 // tmp[v*4+x]
+	for v := 0; v < rows; v++ {
+		tmp[v*4], tmp[v*4+1], tmp[v*4+2], tmp[v*4+3] = idct4(blk[v*8:v*8+8], 1)
+	}
+	clear(blk[:rows*8])
+	for x := 0; x < 4; x++ {
+		a, b, c, d := idct4(tmp[x:], 4)
+		dst[x] = toByte(a)
+		dst[stride+x] = toByte(b)
+		dst[2*stride+x] = toByte(c)
+		dst[3*stride+x] = toByte(d)
+	}
+}

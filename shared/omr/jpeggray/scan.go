@@ -13,6 +13,10 @@ type huffman struct {
 	valptr  [17]int32
 	mincode [17]int32
 	vals    [256]byte
+	// fast[c], for an AC table: a non-zero coefficient whose code and
+	// value bits both lie in the next lookBits bits c, as value << 16 |
+	// run << 8 | bits used; 0 otherwise. Most coefficients are small.
+	fast [1 << lookBits]int32
 }
 
 const lookBits = 9
@@ -81,6 +85,18 @@ func (t *huffman) build(counts [17]int, vals []byte) error {
 			}
 		}
 		code <<= 1
+	}
+	for c, e := range t.look {
+		l, rs := int(e>>8), e&0xFF
+		r, s := int(rs>>4), int(rs&15)
+		if e == 0 || s == 0 || l+s > lookBits {
+			continue
+		}
+		v := int32(c>>(lookBits-l-s)) & (1<<s - 1)
+		if v < 1<<(s-1) {
+			v += -1<<s + 1
+		}
+		t.fast[c] = v<<16 | int32(r)<<8 | int32(l+s)
 	}
 	return nil
 }
@@ -314,7 +330,23 @@ func (d *decoder) block(s *scanComp, blk *[64]float32, x, y int) error {
 	q := s.q
 	ac := false
 	last := 0 // zig-zag position of the last coefficient
+	fast := &s.ac.fast
 	for k := 1; k < 64; k++ {
+		if b.n < 16 {
+			b.fill()
+		}
+		if e := fast[(b.acc>>(b.n-lookBits))&(1<<lookBits-1)]; e != 0 {
+			// Code and value within the next lookBits bits.
+			b.n -= uint(e & 0xFF)
+			k += int(e >> 8 & 0xFF)
+			if k > 63 {
+				return FormatError("AC run past the block")
+			}
+			blk[zigzag[k]] = float32((e >> 16) * q[k])
+			ac = true
+			last = k
+			continue
+		}
 		rs, ok := b.decode(s.ac)
 		if !ok {
 			return FormatError("AC code")
@@ -351,8 +383,12 @@ func (d *decoder) block(s *scanComp, blk *[64]float32, x, y int) error {
 		return nil
 	}
 	blk[0] = dc
-	if n == 8 {
+	switch n {
+	case 8:
 		idctFull(blk, int(zzCols[last]), dst, c.stride)
+		return nil
+	case 4:
+		idctHalf(blk, int(zzRows[last]), dst, c.stride)
 		return nil
 	}
 	idct(blk, d.basis, n, int(zzRows[last]), int(zzCols[last]), dst, c.stride)

@@ -65,9 +65,9 @@ func (r *Reader) geometry(l *cardlayout.Layout) (*geometry, error) {
 func (r *Reader) Read(img image.Image) (*Page, error) {
 	rs, ok := img.(*reducedScan)
 	if !ok {
-		return r.read(img, 1)
+		return r.read(img, 1, nil)
 	}
-	p, err := r.read(rs.Gray, rs.scale)
+	p, err := r.read(rs.Gray, rs.scale, rs.region)
 	if !needsFullSize(p, err) {
 		return p, err
 	}
@@ -76,7 +76,7 @@ func (r *Reader) Read(img image.Image) (*Page, error) {
 		return p, err // the reduced decode's result, for want of better
 	}
 	fullRereads.Add(1)
-	return r.read(full, 1)
+	return r.read(full, 1, nil)
 }
 
 // needsFullSize reports whether the reading of a reduced scan is not good
@@ -97,8 +97,11 @@ func needsFullSize(p *Page, err error) bool {
 	return false
 }
 
-// read reads a page decoded at 1/sc of the scan's size.
-func (r *Reader) read(img image.Image, sc float64) (*Page, error) {
+// read reads a page decoded at 1/sc of the scan's size. full, when not
+// nil, gives the scan at its own size, in part at least (the given
+// rectangle of it): crops are made from it when the page is coarser than
+// CropPPM.
+func (r *Reader) read(img image.Image, sc float64, full func(image.Rectangle) (image.Image, error)) (*Page, error) {
 	g := toGray(img)
 	if g.w < 64 || g.h < 64 {
 		return nil, &Error{Code: CodeNoMarks, Detail: fmt.Sprintf("image of %d×%d pixels", g.w, g.h)}
@@ -278,16 +281,55 @@ func (r *Reader) read(img image.Image, sc float64) (*Page, error) {
 	s := &sampler{g: g, h: h, bg: &wk.bg, inkRefl: inkRefl, geo: geo}
 	page.Fields = s.readFields()
 
-	cropPPM := math.Min(r.CropPPM, page.PxPerMM/sc)
+	var rects []cardlayout.Rect // to crop: every box, and each uncertain field
 	for _, b := range layout.Boxes {
-		page.Boxes = append(page.Boxes, Crop{Name: b.Name, Image: rectify(g, &h, b.Rect, cropPPM)})
+		rects = append(rects, b.Rect)
 	}
 	for i := range page.Fields {
 		if page.Fields[i].Uncertain {
-			page.Fields[i].Crop = rectify(g, &h, fieldRect(layout, page.Fields[i].Name), cropPPM)
+			rects = append(rects, fieldRect(layout, page.Fields[i].Name))
+		}
+	}
+	cg, ch := g, h
+	cropPPM := math.Min(r.CropPPM, page.PxPerMM/sc)
+	if full != nil && cropPPM < r.CropPPM && sc > 1 {
+		// The page was read reduced, coarser than crops are made: crop
+		// the scan at its own size instead (only the area of the crops
+		// need be decoded).
+		hs := h.scaled(sc)
+		if fg, err := full(cropArea(&hs, rects)); err == nil {
+			cg, ch = toGray(fg), hs
+			cropPPM = math.Min(r.CropPPM, page.PxPerMM)
+		}
+	}
+	crops := make([]*image.Gray, len(rects))
+	for i, rc := range rects {
+		crops[i] = rectify(cg, &ch, rc, cropPPM)
+	}
+	for i, b := range layout.Boxes {
+		page.Boxes = append(page.Boxes, Crop{Name: b.Name, Image: crops[i]})
+	}
+	k := len(layout.Boxes)
+	for i := range page.Fields {
+		if page.Fields[i].Uncertain {
+			page.Fields[i].Crop = crops[k]
+			k++
 		}
 	}
 	return page, nil
+}
+
+// cropArea is the scan's pixels (through hs) under the card rectangles
+// rs, with a margin for bilinear sampling.
+func cropArea(hs *homography, rs []cardlayout.Rect) image.Rectangle {
+	var a image.Rectangle
+	for _, rc := range rs {
+		for _, c := range []pt{{rc.X, rc.Y}, {rc.X + rc.W, rc.Y}, {rc.X, rc.Y + rc.H}, {rc.X + rc.W, rc.Y + rc.H}} {
+			p := hs.apply(c)
+			a = a.Union(image.Rect(int(math.Floor(p.x))-2, int(math.Floor(p.y))-2, int(math.Ceil(p.x))+3, int(math.Ceil(p.y))+3))
+		}
+	}
+	return a
 }
 
 // qrLikeness scores how much the area r looks like a QR code: near half

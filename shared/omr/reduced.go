@@ -37,6 +37,9 @@ type reducedScan struct {
 	*image.Gray
 	scale float64                     // the file's pixels per pixel of Gray
 	full  func() (image.Image, error) // the page at full size
+	// region gives the page at full size, where only the given rectangle
+	// need be right: the crops of a page read reduced are made from it.
+	region func(image.Rectangle) (image.Image, error)
 }
 
 // reduceLarge returns g, or g box-averaged down to decodeScale when it is
@@ -50,7 +53,9 @@ func reduceLarge(g *image.Gray) image.Image {
 	src := &gray{pix: g.Pix[g.PixOffset(r.Min.X, r.Min.Y):], w: r.Dx(), h: r.Dy(), stride: g.Stride}
 	s := boxReduce(src, k)
 	small := &image.Gray{Pix: s.pix, Stride: s.stride, Rect: image.Rect(0, 0, s.w, s.h)}
-	return &reducedScan{Gray: small, scale: float64(k), full: func() (image.Image, error) { return g, nil }}
+	full := func() (image.Image, error) { return g, nil }
+	return &reducedScan{Gray: small, scale: float64(k), full: full,
+		region: func(image.Rectangle) (image.Image, error) { return g, nil }}
 }
 
 // decodeJPEG decodes a JPEG file (whose header has been checked) at n/8.
@@ -63,9 +68,12 @@ func decodeJPEG(data []byte, n int) (image.Image, error) {
 	if err == nil {
 		if n < 8 {
 			// The file is kept, and decoded in full only if needed.
-			return &reducedScan{Gray: g, scale: 8 / float64(n), full: func() (image.Image, error) {
-				return decodeJPEG(data, 8)
-			}}, nil
+			return &reducedScan{Gray: g, scale: 8 / float64(n),
+				full: func() (image.Image, error) { return decodeJPEG(data, 8) },
+				region: func(r image.Rectangle) (image.Image, error) {
+					return jpeggray.DecodeClip(data, r, MaxPixels)
+				},
+			}, nil
 		}
 		return g, nil
 	}

@@ -87,6 +87,9 @@ type decoder struct {
 
 	basis []float32 // n×8: basis[x*8+u]
 
+	clip    image.Rectangle // DecodeClip's: blocks outside are not transformed
+	clipped bool
+
 	bits bitReader
 }
 
@@ -99,6 +102,17 @@ func Decode(data []byte, n int, maxPixels int64) (*image.Gray, error) {
 	}
 	d := &decoder{data: data, n: n, maxPixels: maxPixels}
 	d.basis = idctBasis(n)
+	return d.decode()
+}
+
+// DecodeClip decodes data at full size, but only the 8×8 blocks that meet
+// clip (in the image's pixels): the rest of the image is left black. All
+// the entropy-coded data is still read, but the inverse DCT, most of the
+// work at full size, is done for clip only. It serves crops of a page that
+// was read from a reduced decode.
+func DecodeClip(data []byte, clip image.Rectangle, maxPixels int64) (*image.Gray, error) {
+	d := &decoder{data: data, n: 8, maxPixels: maxPixels, clip: clip, clipped: true}
+	d.basis = idctBasis(8)
 	return d.decode()
 }
 
@@ -262,6 +276,13 @@ func (d *decoder) sof() error {
 		c.bw, c.bh = d.mcusX*c.h, d.mcusY*c.v
 		c.stride = c.bw * d.n
 		c.pix = make([]byte, c.stride*c.bh*d.n)
+		if d.clipped && i > 0 {
+			// Chroma outside the clip is neutral, so that it does not
+			// count as colour (hasChroma).
+			for j := range c.pix {
+				c.pix[j] = 128
+			}
+		}
 	}
 	d.frame = true
 	return nil
@@ -343,7 +364,11 @@ func (d *decoder) finish() (*image.Gray, error) {
 	if !hasChroma(cb, cr) {
 		return out, nil
 	}
-	darkest(out, y, cb, cr, d.hmax, d.vmax)
+	rows := out.Rect
+	if d.clipped {
+		rows = rows.Intersect(d.clip)
+	}
+	darkest(out, y, cb, cr, d.hmax, d.vmax, rows.Min.Y, rows.Max.Y)
 	return out, nil
 }
 
@@ -364,23 +389,23 @@ func hasChroma(cb, cr *component) bool {
 	return false
 }
 
-// darkest replaces out (the luminance plane) with the darkest of R, G and B
-// at each pixel: a blue or red pen mark is as dark as in its darkest
+// darkest replaces rows y0 to y1 of out (the luminance plane) with the
+// darkest of R, G and B at each pixel: a blue or red pen mark is as dark as in its darkest
 // channel, where luminance would count it lighter. Chroma is taken from the
 // sample covering the pixel (no interpolation), as image/jpeg's colour
 // model does. The JFIF conversion (R = Y + 1.402 Cr, G = Y − 0.344136 Cb −
 // 0.714136 Cr, B = Y + 1.772 Cb) in 1/65536.
-func darkest(out *image.Gray, y, cb, cr *component, hmax, vmax int) {
+func darkest(out *image.Gray, y, cb, cr *component, hmax, vmax, y0, y1 int) {
 	hs := shift(hmax / cb.h)
 	vs := shift(vmax / cb.v)
 	hr := shift(hmax / cr.h)
 	vr := shift(vmax / cr.v)
-	w, h := out.Rect.Dx(), out.Rect.Dy()
+	w := out.Rect.Dx()
 	ds := make([]int32, w)
-	for py := 0; py < h; py++ {
+	for py := y0; py < y1; py++ {
 		rb := cb.pix[(py>>vs)*cb.stride:]
 		rr := cr.pix[(py>>vr)*cr.stride:]
-		if py == 0 || (py>>vs) != ((py-1)>>vs) || (py>>vr) != ((py-1)>>vr) {
+		if py == y0 || (py>>vs) != ((py-1)>>vs) || (py>>vr) != ((py-1)>>vr) {
 			for x := range ds {
 				b, c := int32(rb[x>>hs])-128, int32(rr[x>>hr])-128
 				ds[x] = min(91881*c, -22554*b-46802*c, 116130*b)

@@ -344,3 +344,41 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+// TestDecodeClip: the blocks that meet the clip are decoded as Decode
+// decodes them; the rest of the image is black.
+func TestDecodeClip(t *testing.T) {
+	for _, name := range []string{"grey.jpg", "colour-420.jpg", "colour-422-restart.jpg"} {
+		data, err := os.ReadFile("testdata/" + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		full, err := Decode(data, 8, 1<<30)
+		if err != nil {
+			t.Fatal(err)
+		}
+		clip := image.Rect(21, 17, 50, 33)
+		got, err := DecodeClip(data, clip, 1<<30)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Rect != full.Rect {
+			t.Fatalf("%s: %v, want %v", name, got.Rect, full.Rect)
+		}
+		// The MCUs are at most 16 pixels: every pixel within the clip
+		// is decoded, every pixel 16 or more outside it is not.
+		outer := image.Rect(clip.Min.X&^15, clip.Min.Y&^15, (clip.Max.X+15)&^15, (clip.Max.Y+15)&^15)
+		for y := 0; y < full.Rect.Dy(); y++ {
+			for x := 0; x < full.Rect.Dx(); x++ {
+				p := image.Pt(x, y)
+				g, w := got.GrayAt(x, y).Y, full.GrayAt(x, y).Y
+				switch {
+				case p.In(clip) && g != w:
+					t.Fatalf("%s: pixel %v inside the clip = %d, want %d", name, p, g, w)
+				case !p.In(outer) && g != 0:
+					t.Fatalf("%s: pixel %v outside the clip = %d, want 0", name, p, g)
+				}
+			}
+		}
+	}
+}

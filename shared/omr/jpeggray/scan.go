@@ -1,5 +1,7 @@
 package jpeggray
 
+import "image"
+
 // huffman is one Huffman table (T.81 Annex C) with a lookup of the codes of
 // up to lookBits bits, which are nearly all the codes met in a scan.
 type huffman struct {
@@ -318,6 +320,13 @@ func (d *decoder) nextRestart(sc []scanComp) error {
 	return nil
 }
 
+// maxCoef bounds a dequantised coefficient of 8-bit samples: a block's
+// transform is at most 2048 in magnitude, and quantisation rounds it by
+// at most one step (itself no more than twice that, or the coefficient
+// rounds to zero). Beyond, the data is corrupt: refused, for image/jpeg
+// to judge, rather than decoded to pixels that overflow differently.
+const maxCoef = 8192
+
 // block decodes one 8×8 block (Annex F.2.2) and writes its n×n pixels at
 // (x, y) of the component's plane.
 func (d *decoder) block(s *scanComp, blk *[64]float32, x, y int) error {
@@ -328,6 +337,9 @@ func (d *decoder) block(s *scanComp, blk *[64]float32, x, y int) error {
 	}
 	s.pred += b.receive(uint(t))
 	q := s.q
+	if dc := s.pred * q[0]; dc > maxCoef || dc < -maxCoef {
+		return FormatError("DC out of range")
+	}
 	ac := false
 	last := 0 // zig-zag position of the last coefficient
 	fast := &s.ac.fast
@@ -342,7 +354,11 @@ func (d *decoder) block(s *scanComp, blk *[64]float32, x, y int) error {
 			if k > 63 {
 				return FormatError("AC run past the block")
 			}
-			blk[zigzag[k]] = float32((e >> 16) * q[k])
+			v := (e >> 16) * q[k]
+			if v > maxCoef || v < -maxCoef {
+				return FormatError("coefficient out of range")
+			}
+			blk[zigzag[k]] = float32(v)
 			ac = true
 			last = k
 			continue
@@ -363,12 +379,28 @@ func (d *decoder) block(s *scanComp, blk *[64]float32, x, y int) error {
 		if k > 63 {
 			return FormatError("AC run past the block")
 		}
-		blk[zigzag[k]] = float32(b.receive(sz) * q[k])
+		if sz > 10 {
+			return FormatError("AC magnitude category")
+		}
+		v := b.receive(sz) * q[k]
+		if v > maxCoef || v < -maxCoef {
+			return FormatError("coefficient out of range")
+		}
+		blk[zigzag[k]] = float32(v)
 		ac = true
 		last = k
 	}
 	n := d.n
 	c := s.c
+	if d.clipped {
+		// The block's pixels in the image (a subsampled component's
+		// block covers more than 8).
+		rh, rv := d.hmax/c.h, d.vmax/c.v
+		if !image.Rect(x*rh, y*rv, (x+8)*rh, (y+8)*rv).Overlaps(d.clip) {
+			clear(blk[:])
+			return nil
+		}
+	}
 	dst := c.pix[y*c.stride+x:]
 	dc := float32(s.pred * q[0])
 	if !ac {

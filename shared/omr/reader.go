@@ -99,9 +99,9 @@ func needsFullSize(p *Page, err error) bool {
 
 // read reads a page decoded at 1/sc of the scan's size. full, when not
 // nil, gives the scan at its own size, in part at least (the given
-// rectangle of it): crops are made from it when the page is coarser than
+// rectangles of it): crops are made from it when the page is coarser than
 // CropPPM.
-func (r *Reader) read(img image.Image, sc float64, full func(image.Rectangle) (image.Image, error)) (*Page, error) {
+func (r *Reader) read(img image.Image, sc float64, full func([]image.Rectangle) (image.Image, error)) (*Page, error) {
 	g := toGray(img)
 	if g.w < 64 || g.h < 64 {
 		return nil, &Error{Code: CodeNoMarks, Detail: fmt.Sprintf("image of %d×%d pixels", g.w, g.h)}
@@ -297,7 +297,7 @@ func (r *Reader) read(img image.Image, sc float64, full func(image.Rectangle) (i
 		// the scan at its own size instead (only the area of the crops
 		// need be decoded).
 		hs := h.scaled(sc)
-		if fg, err := full(cropArea(&hs, rects)); err == nil {
+		if fg, err := full(cropAreas(&hs, rects)); err == nil {
 			cg, ch = toGray(fg), hs
 			cropPPM = math.Min(r.CropPPM, page.PxPerMM)
 		}
@@ -319,17 +319,19 @@ func (r *Reader) read(img image.Image, sc float64, full func(image.Rectangle) (i
 	return page, nil
 }
 
-// cropArea is the scan's pixels (through hs) under the card rectangles
-// rs, with a margin for bilinear sampling.
-func cropArea(hs *homography, rs []cardlayout.Rect) image.Rectangle {
-	var a image.Rectangle
-	for _, rc := range rs {
+// cropAreas are the scan's pixels (through hs) under each of the card
+// rectangles rs, with a margin for bilinear sampling.
+func cropAreas(hs *homography, rs []cardlayout.Rect) []image.Rectangle {
+	out := make([]image.Rectangle, len(rs))
+	for i, rc := range rs {
+		var a image.Rectangle
 		for _, c := range []pt{{rc.X, rc.Y}, {rc.X + rc.W, rc.Y}, {rc.X, rc.Y + rc.H}, {rc.X + rc.W, rc.Y + rc.H}} {
 			p := hs.apply(c)
 			a = a.Union(image.Rect(int(math.Floor(p.x))-2, int(math.Floor(p.y))-2, int(math.Ceil(p.x))+3, int(math.Ceil(p.y))+3))
 		}
+		out[i] = a
 	}
-	return a
+	return out
 }
 
 // qrLikeness scores how much the area r looks like a QR code: near half

@@ -37,9 +37,10 @@ type reducedScan struct {
 	*image.Gray
 	scale float64                     // the file's pixels per pixel of Gray
 	full  func() (image.Image, error) // the page at full size
-	// region gives the page at full size, where only the given rectangle
-	// need be right: the crops of a page read reduced are made from it.
-	region func(image.Rectangle) (image.Image, error)
+	// region gives the page at full size, where only the given
+	// rectangles need be right: the crops of a page read reduced are made
+	// from it.
+	region func([]image.Rectangle) (image.Image, error)
 }
 
 // reduceLarge returns g, or g box-averaged down to decodeScale when it is
@@ -55,7 +56,7 @@ func reduceLarge(g *image.Gray) image.Image {
 	small := &image.Gray{Pix: s.pix, Stride: s.stride, Rect: image.Rect(0, 0, s.w, s.h)}
 	full := func() (image.Image, error) { return g, nil }
 	return &reducedScan{Gray: small, scale: float64(k), full: full,
-		region: func(image.Rectangle) (image.Image, error) { return g, nil }}
+		region: func([]image.Rectangle) (image.Image, error) { return g, nil }}
 }
 
 // decodeJPEG decodes a JPEG file (whose header has been checked) at n/8.
@@ -64,17 +65,17 @@ func reduceLarge(g *image.Gray) image.Image {
 // finds malformed — is left to image/jpeg, which decides what is
 // unreadable.
 func decodeJPEG(data []byte, n int) (image.Image, error) {
-	g, err := jpeggray.Decode(data, n, MaxPixels)
-	if err == nil {
-		if n < 8 {
-			// The file is kept, and decoded in full only if needed.
-			return &reducedScan{Gray: g, scale: 8 / float64(n),
+	if n < 8 {
+		if m, err := jpeggray.DecodeReduced(data, n, MaxPixels); err == nil {
+			// The file is kept, and decoded at full size only as needed.
+			return &reducedScan{Gray: m.Gray, scale: 8 / float64(n),
 				full: func() (image.Image, error) { return decodeJPEG(data, 8) },
-				region: func(r image.Rectangle) (image.Image, error) {
-					return jpeggray.DecodeClip(data, r, MaxPixels)
+				region: func(rs []image.Rectangle) (image.Image, error) {
+					return m.Full(rs)
 				},
 			}, nil
 		}
+	} else if g, err := jpeggray.Decode(data, n, MaxPixels); err == nil {
 		return g, nil
 	}
 	jpegFallbacks.Add(1)

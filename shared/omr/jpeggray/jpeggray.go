@@ -27,6 +27,7 @@ import (
 	"fmt"
 	"image"
 	"math"
+	"slices"
 )
 
 // ErrUnsupported is returned for a valid JPEG this package does not decode.
@@ -87,8 +88,12 @@ type decoder struct {
 
 	basis []float32 // n×8: basis[x*8+u]
 
-	clip    image.Rectangle // DecodeClip's: blocks outside are not transformed
+	clip    []image.Rectangle // Full's: blocks outside are not transformed
 	clipped bool
+
+	scans    int        // scans decoded
+	lastScan []scanComp // the last scan's components
+	marks    []rowMark  // where its rows of MCUs start
 
 	bits bitReader
 }
@@ -105,15 +110,98 @@ func Decode(data []byte, n int, maxPixels int64) (*image.Gray, error) {
 	return d.decode()
 }
 
-// DecodeClip decodes data at full size, but only the 8×8 blocks that meet
-// clip (in the image's pixels): the rest of the image is left black. All
-// the entropy-coded data is still read, but the inverse DCT, most of the
-// work at full size, is done for clip only. It serves crops of a page that
-// was read from a reduced decode.
-func DecodeClip(data []byte, clip image.Rectangle, maxPixels int64) (*image.Gray, error) {
-	d := &decoder{data: data, n: 8, maxPixels: maxPixels, clip: clip, clipped: true}
+// Reduced is a JPEG decoded at n/8 (Gray) that can decode parts of itself
+// at full size again (Full), for crops of a page read reduced.
+type Reduced struct {
+	Gray *image.Gray
+	d    *decoder
+}
+
+// DecodeReduced is Decode, keeping what Full needs: the tables and where
+// each row of MCUs starts in the data.
+func DecodeReduced(data []byte, n int, maxPixels int64) (*Reduced, error) {
+	if n < 1 || n > 8 {
+		return nil, fmt.Errorf("jpeggray: scale %d/8 out of range", n)
+	}
+	d := &decoder{data: data, n: n, maxPixels: maxPixels}
+	d.basis = idctBasis(n)
+	g, err := d.decode()
+	if err != nil {
+		return nil, err
+	}
+	return &Reduced{Gray: g, d: d}, nil
+}
+
+// Full decodes the image at full size, but only the 8×8 blocks that meet
+// one of rects (in the image's pixels): the rest of the image is black.
+// Only the rows of MCUs the rectangles cross are decoded again (from where
+// the first decode marked them), and of those only the blocks in the
+// rectangles are transformed — a fraction of a full decode. (An image
+// coded in several scans is decoded in full, transforming only those
+// blocks.)
+func (r *Reduced) Full(rects []image.Rectangle) (*image.Gray, error) {
+	o := r.d
+	d := &decoder{data: o.data, n: 8, maxPixels: o.maxPixels, clip: rects, clipped: true}
 	d.basis = idctBasis(8)
-	return d.decode()
+	if o.scans != 1 {
+		return d.decode()
+	}
+	// The frame and tables as the first decode left them, planes afresh.
+	d.width, d.height, d.frame = o.width, o.height, true
+	d.hmax, d.vmax, d.mcusX, d.mcusY = o.hmax, o.vmax, o.mcusX, o.mcusY
+	d.quant, d.quantSet, d.dc, d.ac, d.restart = o.quant, o.quantSet, o.dc, o.ac, o.restart
+	d.adobe, d.adobeTransform = o.adobe, o.adobeTransform
+	d.comps = make([]component, len(o.comps))
+	for i, c := range o.comps {
+		d.comps[i] = component{id: c.id, h: c.h, v: c.v, tq: c.tq, done: true}
+	}
+	d.allocate()
+	sc := make([]scanComp, len(o.lastScan))
+	for i, s := range o.lastScan {
+		k := slices.IndexFunc(o.comps, func(c component) bool { return c.id == s.c.id })
+		sc[i] = scanComp{c: &d.comps[k], dc: &d.dc[dcIndex(o, s.dc)], ac: &d.ac[acIndex(o, s.ac)], q: &d.quant[d.comps[k].tq]}
+	}
+	mx, my := d.scanSize(sc)
+	rowPx := 8 * d.vmax // image rows per row of MCUs
+	if len(sc) == 1 {
+		rowPx = 8 * d.vmax / sc[0].c.v
+	}
+	var blk [64]float32
+	for my0 := 0; my0 < my && my0 < len(o.marks); my0++ {
+		band := image.Rect(0, my0*rowPx, d.width, (my0+1)*rowPx)
+		if !overlapsAny(band, rects) {
+			continue
+		}
+		m := o.marks[my0]
+		d.bits = m.bits
+		left := m.left
+		for i := range sc {
+			sc[i].pred = m.preds[i]
+		}
+		if err := d.row(sc, &blk, my0, mx, &left); err != nil {
+			return nil, err
+		}
+	}
+	return d.finish()
+}
+
+// dcIndex and acIndex find which of o's tables t is.
+func dcIndex(o *decoder, t *huffman) int {
+	for i := range o.dc {
+		if &o.dc[i] == t {
+			return i
+		}
+	}
+	return 0
+}
+
+func acIndex(o *decoder, t *huffman) int {
+	for i := range o.ac {
+		if &o.ac[i] == t {
+			return i
+		}
+	}
+	return 0
 }
 
 // Size is the size Decode returns for an image of w×h at n/8.
@@ -271,6 +359,13 @@ func (d *decoder) sof() error {
 	}
 	d.mcusX = (d.width + 8*d.hmax - 1) / (8 * d.hmax)
 	d.mcusY = (d.height + 8*d.vmax - 1) / (8 * d.vmax)
+	d.allocate()
+	d.frame = true
+	return nil
+}
+
+// allocate makes the components' planes.
+func (d *decoder) allocate() {
 	for i := range d.comps {
 		c := &d.comps[i]
 		c.bw, c.bh = d.mcusX*c.h, d.mcusY*c.v
@@ -284,8 +379,6 @@ func (d *decoder) sof() error {
 			}
 		}
 	}
-	d.frame = true
-	return nil
 }
 
 func (d *decoder) dqt() error {
@@ -366,7 +459,11 @@ func (d *decoder) finish() (*image.Gray, error) {
 	}
 	rows := out.Rect
 	if d.clipped {
-		rows = rows.Intersect(d.clip)
+		var u image.Rectangle
+		for _, c := range d.clip {
+			u = u.Union(c)
+		}
+		rows = rows.Intersect(u)
 	}
 	darkest(out, y, cb, cr, d.hmax, d.vmax, rows.Min.Y, rows.Max.Y)
 	return out, nil

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -345,10 +346,12 @@ func FuzzDecode(f *testing.F) {
 	})
 }
 
-// TestDecodeClip: the blocks that meet the clip are decoded as Decode
-// decodes them; the rest of the image is black.
-func TestDecodeClip(t *testing.T) {
-	for _, name := range []string{"grey.jpg", "colour-420.jpg", "colour-422-restart.jpg"} {
+// TestReducedFull: Full decodes the blocks that meet its rectangles as
+// Decode decodes them at full size, and leaves the rest of the image
+// black, after a reduced decode (with restart intervals, subsampling, and
+// one scan per component).
+func TestReducedFull(t *testing.T) {
+	for _, name := range []string{"grey.jpg", "grey-restart.jpg", "colour-420.jpg", "colour-422-restart.jpg", "colour-scan-per-component.jpg"} {
 		data, err := os.ReadFile("testdata/" + name)
 		if err != nil {
 			t.Fatal(err)
@@ -357,26 +360,44 @@ func TestDecodeClip(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		clip := image.Rect(21, 17, 50, 33)
-		got, err := DecodeClip(data, clip, 1<<30)
+		red, err := DecodeReduced(data, 4, 1<<30)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := compareScaled(t, data, red.Gray, 4); !within(d, tolerance(4, strings.Contains(name, "colour"))) {
+			t.Errorf("%s: reduced decode differs from image/jpeg: %+v", name, d)
+		}
+		rects := []image.Rectangle{image.Rect(21, 17, 50, 33), image.Rect(3, 50, 9, 58)}
+		got, err := red.Full(rects)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if got.Rect != full.Rect {
 			t.Fatalf("%s: %v, want %v", name, got.Rect, full.Rect)
 		}
-		// The MCUs are at most 16 pixels: every pixel within the clip
-		// is decoded, every pixel 16 or more outside it is not.
-		outer := image.Rect(clip.Min.X&^15, clip.Min.Y&^15, (clip.Max.X+15)&^15, (clip.Max.Y+15)&^15)
+		// The MCUs are at most 16 pixels: every pixel within a rectangle
+		// is decoded, every pixel 16 or more outside them all is not.
+		var outer []image.Rectangle
+		for _, r := range rects {
+			outer = append(outer, image.Rect(r.Min.X&^15, r.Min.Y&^15, (r.Max.X+15)&^15, (r.Max.Y+15)&^15))
+		}
+		in := func(p image.Point, rs []image.Rectangle) bool {
+			for _, r := range rs {
+				if p.In(r) {
+					return true
+				}
+			}
+			return false
+		}
 		for y := 0; y < full.Rect.Dy(); y++ {
 			for x := 0; x < full.Rect.Dx(); x++ {
 				p := image.Pt(x, y)
 				g, w := got.GrayAt(x, y).Y, full.GrayAt(x, y).Y
 				switch {
-				case p.In(clip) && g != w:
-					t.Fatalf("%s: pixel %v inside the clip = %d, want %d", name, p, g, w)
-				case !p.In(outer) && g != 0:
-					t.Fatalf("%s: pixel %v outside the clip = %d, want 0", name, p, g)
+				case in(p, rects) && g != w:
+					t.Fatalf("%s: pixel %v inside = %d, want %d", name, p, g, w)
+				case !in(p, outer) && g != 0:
+					t.Fatalf("%s: pixel %v outside = %d, want 0", name, p, g)
 				}
 			}
 		}

@@ -244,49 +244,78 @@ func (d *decoder) sos() error {
 	return nil
 }
 
-// scan decodes the entropy-coded data of one scan into the planes.
-func (d *decoder) scan(sc []scanComp) error {
-	// A scan of one component codes its blocks in raster order, only
-	// those covering the image; one of several codes whole MCUs.
-	mx, my := d.mcusX, d.mcusY
+// scanSize is the scan's size in MCUs. A scan of one component codes its
+// blocks in raster order, only those covering the image; one of several
+// codes whole MCUs.
+func (d *decoder) scanSize(sc []scanComp) (mx, my int) {
 	if len(sc) == 1 {
 		c := sc[0].c
-		mx = (ceilDiv(d.width*c.h, d.hmax) + 7) / 8
-		my = (ceilDiv(d.height*c.v, d.vmax) + 7) / 8
+		return (ceilDiv(d.width*c.h, d.hmax) + 7) / 8, (ceilDiv(d.height*c.v, d.vmax) + 7) / 8
 	}
+	return d.mcusX, d.mcusY
+}
+
+// rowMark is where a row of MCUs starts in the entropy-coded data: the
+// decoder's state then, from which Reduced.Full decodes that row again.
+type rowMark struct {
+	bits  bitReader
+	left  int      // MCUs left in the restart interval
+	preds [4]int32 // DC predictions
+}
+
+// scan decodes the entropy-coded data of one scan into the planes, and
+// marks where each row of MCUs starts.
+func (d *decoder) scan(sc []scanComp) error {
+	mx, my := d.scanSize(sc)
+	d.marks = d.marks[:0]
+	d.lastScan = sc
+	d.scans++
 	var blk [64]float32
 	left := d.restart
 	for my0 := 0; my0 < my; my0++ {
-		for mx0 := 0; mx0 < mx; mx0++ {
-			if d.restart > 0 {
-				if left == 0 {
-					if err := d.nextRestart(sc); err != nil {
-						return err
-					}
-					left = d.restart
-				}
-				left--
-			}
-			for i := range sc {
-				s := &sc[i]
-				bh, bv := s.c.h, s.c.v
-				if len(sc) == 1 {
-					bh, bv = 1, 1
-				}
-				for by := 0; by < bv; by++ {
-					for bx := 0; bx < bh; bx++ {
-						if err := d.block(s, &blk, (mx0*bh+bx)*d.n, (my0*bv+by)*d.n); err != nil {
-							return err
-						}
-					}
-				}
-			}
+		m := rowMark{bits: d.bits, left: left}
+		for i := range sc {
+			m.preds[i] = sc[i].pred
 		}
-		if d.bits.pad > 8 {
-			return FormatError("entropy-coded data ends early")
+		d.marks = append(d.marks, m)
+		if err := d.row(sc, &blk, my0, mx, &left); err != nil {
+			return err
 		}
 	}
 	if d.bits.overrun() {
+		return FormatError("entropy-coded data ends early")
+	}
+	return nil
+}
+
+// row decodes row my0 of the scan's MCUs (mx of them).
+func (d *decoder) row(sc []scanComp, blk *[64]float32, my0, mx int, left *int) error {
+	for mx0 := 0; mx0 < mx; mx0++ {
+		if d.restart > 0 {
+			if *left == 0 {
+				if err := d.nextRestart(sc); err != nil {
+					return err
+				}
+				*left = d.restart
+			}
+			*left--
+		}
+		for i := range sc {
+			s := &sc[i]
+			bh, bv := s.c.h, s.c.v
+			if len(sc) == 1 {
+				bh, bv = 1, 1
+			}
+			for by := 0; by < bv; by++ {
+				for bx := 0; bx < bh; bx++ {
+					if err := d.block(s, blk, (mx0*bh+bx)*d.n, (my0*bv+by)*d.n); err != nil {
+						return err
+					}
+				}
+			}
+		}
+	}
+	if d.bits.pad > 8 {
 		return FormatError("entropy-coded data ends early")
 	}
 	return nil
@@ -396,7 +425,7 @@ func (d *decoder) block(s *scanComp, blk *[64]float32, x, y int) error {
 		// The block's pixels in the image (a subsampled component's
 		// block covers more than 8).
 		rh, rv := d.hmax/c.h, d.vmax/c.v
-		if !image.Rect(x*rh, y*rv, (x+8)*rh, (y+8)*rv).Overlaps(d.clip) {
+		if !overlapsAny(image.Rect(x*rh, y*rv, (x+8)*rh, (y+8)*rv), d.clip) {
 			clear(blk[:])
 			return nil
 		}
@@ -508,3 +537,12 @@ func clampByte(f float32) byte {
 }
 
 func ceilDiv(a, b int) int { return (a + b - 1) / b }
+
+func overlapsAny(r image.Rectangle, rs []image.Rectangle) bool {
+	for _, c := range rs {
+		if r.Overlaps(c) {
+			return true
+		}
+	}
+	return false
+}

@@ -315,6 +315,7 @@ func TestRestartMismatch(t *testing.T) {
 
 // FuzzDecode: whatever the bytes, Decode returns an error or an image; an
 // image only for data image/jpeg decodes too, and then the same picture.
+// DecodeReduced and Full never panic either.
 func FuzzDecode(f *testing.F) {
 	files, _ := filepath.Glob("testdata/*.jpg")
 	for _, p := range files {
@@ -328,6 +329,15 @@ func FuzzDecode(f *testing.F) {
 		cfg, cerr := jpeg.DecodeConfig(bytes.NewReader(data))
 		if cerr == nil && cfg.Width*cfg.Height > 1<<20 {
 			return // keep each input quick
+		}
+		// A reduced decode and a partial full-size one: no panic, and
+		// nothing outside the image.
+		if red, err := DecodeReduced(data, 4, 1<<20); err == nil {
+			if part, err := red.Full([]image.Rectangle{image.Rect(3, 5, 40, 21)}); err == nil {
+				if w, h := Size(part.Rect.Dx(), part.Rect.Dy(), 4); w != red.Gray.Rect.Dx() || h != red.Gray.Rect.Dy() {
+					t.Fatalf("full size %v, reduced %v", part.Rect.Size(), red.Gray.Rect.Size())
+				}
+			}
 		}
 		got, err := Decode(data, 8, 1<<20)
 		if err != nil {

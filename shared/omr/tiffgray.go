@@ -131,6 +131,9 @@ func tiffGray(data []byte) (*image.Gray, bool) {
 		len(offsets) == 0 || len(offsets) != len(cnts) {
 		return nil, false
 	}
+	if len(bps) == 0 { // the default is 1 bit
+		return nil, false
+	}
 	for _, b := range bps {
 		if b != 8 {
 			return nil, false
@@ -160,7 +163,10 @@ func tiffGray(data []byte) (*image.Gray, bool) {
 		y0 := s * rowsPerStrip
 		rows := min(rowsPerStrip, h-y0)
 		need := int64(rows) * int64(rowBytes)
-		if int64(cnts[s]) < need || int64(off)+need > int64(len(data)) {
+		// The strip's pixels must be there, and its declared size sane
+		// (whole in the file, and no more than x/image/tiff accepts).
+		cnt := int64(cnts[s])
+		if cnt < need || int64(off)+cnt > int64(len(data)) || cnt > int64(w)*int64(rowsPerStrip)*8 {
 			return nil, false
 		}
 		strip := data[off : int64(off)+need]

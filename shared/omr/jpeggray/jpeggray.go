@@ -4,11 +4,14 @@
 // by n/8 in the DCT domain (n = 4 gives half the width and height).
 //
 // It exists for speed: decoding the file was most of the cost of reading a
-// scanned card, and a 300 dpi scan carries 2.25 times the pixels the reader
-// needs. Scaling in the DCT domain makes each reduced pixel, the mean of
-// the 8/n × 8/n pixels it stands for, straight from the block's
-// coefficients (a transform with n outputs instead of 8 each way); white
-// paper (blocks with no AC coefficients) costs one fill.
+// scanned card, and a 300 dpi scan carries 2.25 times the pixels of a
+// 200 dpi one, more than the reader needs. Scaling in the DCT domain makes
+// each reduced pixel, the mean of the 8/n × 8/n pixels it stands for,
+// straight from the block's coefficients (a transform with n outputs
+// instead of 8 each way); white paper (blocks with no AC coefficients)
+// costs one fill. DecodeReduced keeps where each row of blocks starts, so
+// that Reduced.Full can decode parts of the image at full size afterwards
+// (the crops of a page read reduced) without decoding it all again.
 //
 // Only what scanners write is handled: baseline or extended sequential
 // Huffman coding, 8-bit samples, one component (grey) or three (YCbCr),

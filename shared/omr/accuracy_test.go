@@ -66,6 +66,9 @@ func BenchmarkReadCorpus(b *testing.B) {
 	var n200 int
 	cpuByDPI := map[int]time.Duration{}
 	nByDPI := map[int]int{}
+	cpuByFormat := map[string]time.Duration{} // "200dpi jpeg"
+	nByFormat := map[string]int{}
+	fallbacks0, rereads0 := omr.JPEGFallbacks(), omr.FullRereads()
 	for i := 0; i < b.N; i++ {
 		for first := 0; first < *corpusSize; first += batch {
 			b.StopTimer()
@@ -78,8 +81,12 @@ func BenchmarkReadCorpus(b *testing.B) {
 				p, err := readScan(r, s)
 				d := time.Since(start)
 				if !s.Back {
-					cpuByDPI[s.Damage.DPI] += cpuTime() - c0
+					c := cpuTime() - c0
+					cpuByDPI[s.Damage.DPI] += c
 					nByDPI[s.Damage.DPI]++
+					k := fmt.Sprintf("%ddpi %s", s.Damage.DPI, s.Damage.Format)
+					cpuByFormat[k] += c
+					nByFormat[k]++
 				}
 				readTime += d
 				if s.Damage.DPI == 200 {
@@ -115,6 +122,18 @@ func BenchmarkReadCorpus(b *testing.B) {
 			b.ReportMetric(float64(nByDPI[dpi])/c.Seconds(), fmt.Sprintf("cards/cpu-s@%ddpi", dpi))
 		}
 	}
+	for _, dpi := range []int{150, 200, 300} {
+		line := fmt.Sprintf("  %d dpi by format:", dpi)
+		for _, f := range []string{"jpeg", "png", "tiff"} {
+			k := fmt.Sprintf("%ddpi %s", dpi, f)
+			if c := cpuByFormat[k]; c > 0 {
+				line += fmt.Sprintf(" %s %d cards %.1f/CPU-s;", f, nByFormat[k], float64(nByFormat[k])/c.Seconds())
+			}
+		}
+		b.Log(line)
+	}
+	b.Logf("  JPEGs decoded by image/jpeg (not jpeggray): %d; reduced pages read again at full size: %d",
+		omr.JPEGFallbacks()-fallbacks0, omr.FullRereads()-rereads0)
 	b.ReportMetric(float64(runtime.GOMAXPROCS(0)), "GOMAXPROCS")
 	b.ReportMetric(0, "ns/op")
 }

@@ -21,6 +21,18 @@ func (h *homography) apply(p pt) pt {
 	return pt{(h[0]*p.x + h[1]*p.y + h[2]) / d, (h[3]*p.x + h[4]*p.y + h[5]) / d}
 }
 
+// scaled is h followed by the enlargement from a page reduced by k to the
+// page itself: pixel x of the reduced page is the mean of pixels k·x to
+// k·x + k − 1, centred at k·x + (k − 1)/2.
+func (h *homography) scaled(k float64) homography {
+	c := (k - 1) / 2
+	return homography{
+		k*h[0] + c*h[6], k*h[1] + c*h[7], k*h[2] + c,
+		k*h[3] + c*h[6], k*h[4] + c*h[7], k*h[5] + c,
+		h[6], h[7],
+	}
+}
+
 // scale is the transform's mean linear scale at p (output units per input
 // unit), from the Jacobian's determinant.
 func (h *homography) scale(p pt) float64 {

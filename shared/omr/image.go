@@ -21,10 +21,16 @@ const MaxPixels = 60_000_000
 // Decode decodes a JPEG, PNG or TIFF scan. It reads the header first and
 // refuses an image of more than MaxPixels (CodeTooLarge) before decoding
 // it; anything else unreadable is CodeBadImage. A multi-page TIFF yields its
-// first page.
+// first page. A JPEG is decoded to the grey the reader reads (luminance,
+// or the darkest of R, G and B of a colour scan), and a large one at a
+// reduced size (see minDecodedSide): the image is for Read, not to show.
 func Decode(r io.Reader) (image.Image, error) {
 	// Keep what DecodeConfig reads so the full decode can start over.
 	var head bytes.Buffer
+	size := -1 // the file's length, when the reader knows it
+	if l, ok := r.(interface{ Len() int }); ok {
+		size = l.Len()
+	}
 	br := bufio.NewReaderSize(r, 64<<10)
 	format, err := sniff(br)
 	if err != nil {
@@ -41,8 +47,8 @@ func Decode(r io.Reader) (image.Image, error) {
 		// needs random access: buffer the file (still before decoding).
 		// Read it straight into head (sized up front when the reader
 		// knows its length) rather than growing a slice and copying it.
-		if l, ok := r.(interface{ Len() int }); ok {
-			head.Grow(l.Len() + bytes.MinRead)
+		if size >= 0 {
+			head.Grow(size + bytes.MinRead)
 		}
 		if _, rerr := head.ReadFrom(br); rerr != nil {
 			return nil, &Error{Code: CodeBadImage, Detail: "read tiff", Err: rerr}
@@ -63,16 +69,27 @@ func Decode(r io.Reader) (image.Image, error) {
 	var img image.Image
 	switch format {
 	case "jpeg":
-		img, err = jpeg.Decode(rest)
+		// Read the whole file: it is decoded from memory, and kept for a
+		// full-size decode when it is decoded reduced.
+		data := make([]byte, 0, max(size, 0)+bytes.MinRead)
+		buf := bytes.NewBuffer(data)
+		if _, err := buf.ReadFrom(rest); err != nil {
+			return nil, &Error{Code: CodeBadImage, Detail: "read jpeg", Err: err}
+		}
+		return decodeJPEG(buf.Bytes(), decodeScale(cfg.Width, cfg.Height))
 	case "png":
 		img, err = png.Decode(rest)
 	case "tiff":
+		if g, ok := tiffGray(head.Bytes()); ok {
+			return reduceLarge(g), nil
+		}
 		img, err = tiff.Decode(bytes.NewReader(head.Bytes()))
 	}
 	if err != nil {
 		return nil, &Error{Code: CodeBadImage, Detail: "decode " + format, Err: err}
 	}
-	return img, nil
+	// Grey now rather than in Read, so that a large page can be reduced.
+	return reduceLarge(toGray(img).image()), nil
 }
 
 // sniff names the format from the file's first bytes.
@@ -104,6 +121,11 @@ type gray struct {
 }
 
 func (g *gray) at(x, y int) byte { return g.pix[y*g.stride+x] }
+
+// image is g as an *image.Gray, sharing its pixels.
+func (g *gray) image() *image.Gray {
+	return &image.Gray{Pix: g.pix, Stride: g.stride, Rect: image.Rect(0, 0, g.w, g.h)}
+}
 
 // bilinear samples at (x, y) in pixel coordinates (pixel centres at
 // integers), clamping at the edges.
@@ -143,6 +165,8 @@ func toGray(img image.Image) *gray {
 	r := img.Bounds()
 	w, h := r.Dx(), r.Dy()
 	switch m := img.(type) {
+	case *reducedScan:
+		return toGray(m.Gray)
 	case *image.Gray:
 		return &gray{pix: m.Pix[m.PixOffset(r.Min.X, r.Min.Y):], w: w, h: h, stride: m.Stride}
 	case *image.YCbCr:

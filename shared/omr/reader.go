@@ -56,7 +56,52 @@ func (r *Reader) geometry(l *cardlayout.Layout) (*geometry, error) {
 // CodeNoQR, CodeBadQR or CodeUnknownLayout. Only a probe layout without four
 // marks gives another error. A card whose QR code cannot be read but whose
 // ID code can is a Page with QR "" (see Page).
+//
+// A scan that Decode reduced is read as decoded first; when that read
+// fails (no marks, no QR code), identifies the card by its ID code only,
+// or leaves a field uncertain, the page at full size (a JPEG decoded again
+// in full) is read, and that reading stands. So the reduction saves time
+// on the pages read with certainty and changes nothing on the others.
 func (r *Reader) Read(img image.Image) (*Page, error) {
+	rs, ok := img.(*reducedScan)
+	if !ok {
+		return r.read(img, 1, nil)
+	}
+	p, err := r.read(rs.Gray, rs.scale, rs.region)
+	if !needsFullSize(p, err) {
+		return p, err
+	}
+	full, ferr := rs.full()
+	if ferr != nil {
+		return p, err // the reduced decode's result, for want of better
+	}
+	fullRereads.Add(1)
+	return r.read(full, 1, nil)
+}
+
+// needsFullSize reports whether the reading of a reduced scan is not good
+// enough to keep: not read, or read with anything less than certainty.
+// Blank paper is blank at any size.
+func needsFullSize(p *Page, err error) bool {
+	if err != nil {
+		return ErrorCode(err) != CodeBlank
+	}
+	if p.QR == "" {
+		return true
+	}
+	for _, f := range p.Fields {
+		if f.Uncertain {
+			return true
+		}
+	}
+	return false
+}
+
+// read reads a page decoded at 1/sc of the scan's size. full, when not
+// nil, gives the scan at its own size, in part at least (the given
+// rectangles of it): crops are made from it when the page is coarser than
+// CropPPM.
+func (r *Reader) read(img image.Image, sc float64, full func([]image.Rectangle) (image.Image, error)) (*Page, error) {
 	g := toGray(img)
 	if g.w < 64 || g.h < 64 {
 		return nil, &Error{Code: CodeNoMarks, Detail: fmt.Sprintf("image of %d×%d pixels", g.w, g.h)}
@@ -87,12 +132,14 @@ func (r *Reader) Read(img image.Image) (*Page, error) {
 
 	// A scan finer than the reader needs is reduced to about 200 dpi now,
 	// once, so that everything after costs what it costs at 200 dpi.
+	// sc is the scan's pixels per pixel of g.
 	f := float64(wk.f)
-	sc := 1.0 // the scan's pixels per pixel of g
 	if ppm := q.ppm(lc, f); ppm > reduceAbove {
-		if g, sc = downsample(g, ppm); sc > 1 {
-			f /= sc
-			wk.bg.cell /= sc
+		var k float64
+		if g, k = downsample(g, ppm); k > 1 {
+			f /= k
+			wk.bg.cell /= k
+			sc *= k
 		}
 	}
 
@@ -234,16 +281,57 @@ func (r *Reader) Read(img image.Image) (*Page, error) {
 	s := &sampler{g: g, h: h, bg: &wk.bg, inkRefl: inkRefl, geo: geo}
 	page.Fields = s.readFields()
 
-	cropPPM := math.Min(r.CropPPM, page.PxPerMM/sc)
+	var rects []cardlayout.Rect // to crop: every box, and each uncertain field
 	for _, b := range layout.Boxes {
-		page.Boxes = append(page.Boxes, Crop{Name: b.Name, Image: rectify(g, &h, b.Rect, cropPPM)})
+		rects = append(rects, b.Rect)
 	}
 	for i := range page.Fields {
 		if page.Fields[i].Uncertain {
-			page.Fields[i].Crop = rectify(g, &h, fieldRect(layout, page.Fields[i].Name), cropPPM)
+			rects = append(rects, fieldRect(layout, page.Fields[i].Name))
+		}
+	}
+	cg, ch := g, h
+	cropPPM := math.Min(r.CropPPM, page.PxPerMM/sc)
+	if full != nil && cropPPM < r.CropPPM && sc > 1 {
+		// The page was read reduced, coarser than crops are made: crop
+		// the scan at its own size instead (only the area of the crops
+		// need be decoded).
+		hs := h.scaled(sc)
+		if fg, err := full(cropAreas(&hs, rects)); err == nil {
+			cg, ch = toGray(fg), hs
+			cropPPM = math.Min(r.CropPPM, page.PxPerMM)
+		}
+	}
+	crops := make([]*image.Gray, len(rects))
+	for i, rc := range rects {
+		crops[i] = rectify(cg, &ch, rc, cropPPM)
+	}
+	for i, b := range layout.Boxes {
+		page.Boxes = append(page.Boxes, Crop{Name: b.Name, Image: crops[i]})
+	}
+	k := len(layout.Boxes)
+	for i := range page.Fields {
+		if page.Fields[i].Uncertain {
+			page.Fields[i].Crop = crops[k]
+			k++
 		}
 	}
 	return page, nil
+}
+
+// cropAreas are the scan's pixels (through hs) under each of the card
+// rectangles rs, with a margin for bilinear sampling.
+func cropAreas(hs *homography, rs []cardlayout.Rect) []image.Rectangle {
+	out := make([]image.Rectangle, len(rs))
+	for i, rc := range rs {
+		var a image.Rectangle
+		for _, c := range []pt{{rc.X, rc.Y}, {rc.X + rc.W, rc.Y}, {rc.X, rc.Y + rc.H}, {rc.X + rc.W, rc.Y + rc.H}} {
+			p := hs.apply(c)
+			a = a.Union(image.Rect(int(math.Floor(p.x))-2, int(math.Floor(p.y))-2, int(math.Ceil(p.x))+3, int(math.Ceil(p.y))+3))
+		}
+		out[i] = a
+	}
+	return out
 }
 
 // qrLikeness scores how much the area r looks like a QR code: near half

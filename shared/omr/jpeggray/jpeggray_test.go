@@ -1,0 +1,415 @@
+package jpeggray
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// reference decodes data with image/jpeg and converts it as the reader
+// does (luminance, or the darkest of R, G and B computed from Y, Cb and
+// Cr), then box-averages it down to n/8.
+func reference(tb testing.TB, data []byte, n int) *image.Gray {
+	tb.Helper()
+	img, err := jpeg.Decode(bytes.NewReader(data))
+	if err != nil {
+		tb.Fatalf("image/jpeg: %v", err)
+	}
+	r := img.Bounds()
+	full := image.NewGray(r)
+	switch m := img.(type) {
+	case *image.Gray:
+		for y := 0; y < r.Dy(); y++ {
+			copy(full.Pix[y*full.Stride:][:r.Dx()], m.Pix[m.PixOffset(r.Min.X, r.Min.Y+y):])
+		}
+	case *image.YCbCr:
+		for y := r.Min.Y; y < r.Max.Y; y++ {
+			for x := r.Min.X; x < r.Max.X; x++ {
+				yy := int32(m.Y[m.YOffset(x, y)])
+				ci := m.COffset(x, y)
+				b, c := int32(m.Cb[ci])-128, int32(m.Cr[ci])-128
+				d := min(91881*c, -22554*b-46802*c, 116130*b)
+				full.SetGray(x, y, color.Gray{byte(max(0, min(255, (yy<<16+d+1<<15)>>16)))})
+			}
+		}
+	default:
+		tb.Fatalf("image/jpeg gave a %T", img)
+	}
+	if n == 8 {
+		return full
+	}
+	// Each output pixel is the area-weighted mean of the full pixels under
+	// it (8/n across and down, in part at its ends when n does not divide
+	// 8).
+	w, h := Size(r.Dx(), r.Dy(), n)
+	out := image.NewGray(image.Rect(0, 0, w, h))
+	step := 8 / float64(n)
+	weights := func(o, size int) (int, []float64) {
+		lo, hi := float64(o)*step, float64(o+1)*step
+		first := int(lo)
+		var ws []float64
+		for p := first; p < size && float64(p) < hi; p++ {
+			ws = append(ws, math.Min(hi, float64(p+1))-math.Max(lo, float64(p)))
+		}
+		return first, ws
+	}
+	for y := 0; y < h; y++ {
+		y0, wy := weights(y, r.Dy())
+		for x := 0; x < w; x++ {
+			x0, wx := weights(x, r.Dx())
+			var s, a float64
+			for j, fy := range wy {
+				for i, fx := range wx {
+					s += fy * fx * float64(full.Pix[(y0+j)*full.Stride+x0+i])
+					a += fy * fx
+				}
+			}
+			out.Pix[y*out.Stride+x] = byte(s/a + 0.5)
+		}
+	}
+	return out
+}
+
+// diff is how far two grey images are apart: mean and largest absolute
+// difference and the 99th percentile.
+type diff struct{ mean, p99, max float64 }
+
+func compare(tb testing.TB, got, want *image.Gray) diff {
+	tb.Helper()
+	if got.Rect.Dx() != want.Rect.Dx() || got.Rect.Dy() != want.Rect.Dy() {
+		tb.Fatalf("size: got %v, want %v", got.Rect.Size(), want.Rect.Size())
+	}
+	return compareIn(tb, got, want, got.Rect.Dx(), got.Rect.Dy())
+}
+
+// compareIn compares the top-left w×h pixels.
+func compareIn(tb testing.TB, got, want *image.Gray, w, h int) diff {
+	tb.Helper()
+	ds := make([]float64, 0, w*h)
+	var sum float64
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			a := float64(got.Pix[y*got.Stride+x])
+			b := float64(want.Pix[(y+want.Rect.Min.Y)*want.Stride+x+want.Rect.Min.X])
+			d := math.Abs(a - b)
+			ds = append(ds, d)
+			sum += d
+		}
+	}
+	if len(ds) == 0 {
+		return diff{}
+	}
+	slices.Sort(ds)
+	return diff{mean: sum / float64(len(ds)), p99: ds[len(ds)*99/100], max: ds[len(ds)-1]}
+}
+
+// tolerance is how close the decoders must agree. At full size they differ
+// only by the rounding of their inverse DCTs. Scaled, grey differs by
+// rounding and by clamping (a block that overshoots 0 or 255 averages a
+// little differently); colour also because the darkest channel is taken
+// after averaging, not before: JPEG's noise in the chroma planes makes
+// image/jpeg's pixels darker one by one (the darkest of three noisy
+// channels is biased low), a few levels on average. An image shifted by a
+// pixel, or a block in the wrong place, is far outside these.
+func tolerance(n int, colour bool) diff {
+	switch {
+	case n == 8:
+		return diff{mean: 0.6, p99: 2, max: 3}
+	case colour:
+		return diff{mean: 6, p99: 32, max: 90}
+	}
+	return diff{mean: 1.5, p99: 20, max: 60}
+}
+
+// compareScaled compares a decode at n/8 with image/jpeg's box-averaged
+// one, leaving out the last row and column when they stand for fewer than
+// 8/n pixels of the file: there the decoder's pixel includes the block's
+// padding, and the reference cannot.
+func compareScaled(tb testing.TB, data []byte, got *image.Gray, n int) diff {
+	tb.Helper()
+	want := reference(tb, data, n)
+	if got.Rect.Dx() != want.Rect.Dx() || got.Rect.Dy() != want.Rect.Dy() {
+		tb.Fatalf("size: got %v, want %v", got.Rect.Size(), want.Rect.Size())
+	}
+	w, h := got.Rect.Dx(), got.Rect.Dy()
+	if n < 8 {
+		cfg, err := jpeg.DecodeConfig(bytes.NewReader(data))
+		if err != nil {
+			tb.Fatal(err)
+		}
+		w, h = cfg.Width*n/8, cfg.Height*n/8
+	}
+	return compareIn(tb, got, want, w, h)
+}
+
+func within(d, tol diff) bool { return d.mean <= tol.mean && d.p99 <= tol.p99 && d.max <= tol.max }
+
+func TestFixtures(t *testing.T) {
+	files, err := filepath.Glob("testdata/*.jpg")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no fixtures: %v", err)
+	}
+	unsupportedWant := map[string]bool{"progressive.jpg": true, "arithmetic.jpg": true}
+	for _, f := range files {
+		name := filepath.Base(f)
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range []int{8, 6, 4, 2, 1} {
+			t.Run(fmt.Sprintf("%s/%d", name, n), func(t *testing.T) {
+				got, err := Decode(data, n, 1<<30)
+				if unsupportedWant[name] {
+					if !errors.Is(err, ErrUnsupported) {
+						t.Fatalf("got %v, want ErrUnsupported", err)
+					}
+					return
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				d := compareScaled(t, data, got, n)
+				colour := bytes.Contains([]byte(name), []byte("colour"))
+				if tol := tolerance(n, colour); !within(d, tol) {
+					t.Errorf("differs from image/jpeg: %+v, want within %+v", d, tol)
+				}
+			})
+		}
+	}
+}
+
+// TestGoEncoder compares with image/jpeg on what Go's encoder writes (grey,
+// and 4:2:0 colour) at sizes that are not whole MCUs, and at qualities
+// from coarse to fine.
+func TestGoEncoder(t *testing.T) {
+	for _, tc := range []struct {
+		w, h, q int
+		colour  bool
+	}{
+		{1, 1, 75, false}, {7, 9, 75, true}, {17, 33, 40, false}, {123, 77, 95, false},
+		{123, 77, 95, true}, {64, 64, 60, true}, {200, 9, 85, true}, {9, 200, 30, false},
+	} {
+		t.Run(fmt.Sprintf("%dx%d-q%d-colour=%v", tc.w, tc.h, tc.q, tc.colour), func(t *testing.T) {
+			data := encodeTest(t, tc.w, tc.h, tc.q, tc.colour)
+			for _, n := range []int{8, 6, 4, 2, 1} {
+				if tc.w*n/8 < 4 || tc.h*n/8 < 4 {
+					continue // too few whole pixels to compare
+				}
+				got, err := Decode(data, n, 1<<30)
+				if err != nil {
+					t.Fatalf("%d/8: %v", n, err)
+				}
+				d := compareScaled(t, data, got, n)
+				if tol := tolerance(n, tc.colour); !within(d, tol) {
+					t.Errorf("%d/8: differs from image/jpeg: %+v, want within %+v", n, d, tol)
+				}
+			}
+		})
+	}
+}
+
+// encodeTest encodes a card-like picture (paper, noise, dark boxes, a blue
+// stroke when colour) with image/jpeg.
+func encodeTest(tb testing.TB, w, h, q int, colour bool) []byte {
+	tb.Helper()
+	var img image.Image
+	s := uint32(99)
+	level := func(x, y int) int {
+		s = s*1664525 + 1013904223
+		v := 230 - x/6 + int(s>>28) - 8
+		if (x/7+y/5)%4 == 0 && x%7 < 5 {
+			v = 25
+		}
+		return max(0, min(255, v))
+	}
+	if colour {
+		m := image.NewRGBA(image.Rect(0, 0, w, h))
+		for y := 0; y < h; y++ {
+			for x := 0; x < w; x++ {
+				v := byte(level(x, y))
+				c := color.RGBA{v, byte(float64(v) * 0.97), byte(float64(v) * 0.9), 255}
+				if d := x - y; d > -3 && d < 3 {
+					c = color.RGBA{40, 60, 170, 255}
+				}
+				m.SetRGBA(x, y, c)
+			}
+		}
+		img = m
+	} else {
+		m := image.NewGray(image.Rect(0, 0, w, h))
+		for y := 0; y < h; y++ {
+			for x := 0; x < w; x++ {
+				m.Pix[y*m.Stride+x] = byte(level(x, y))
+			}
+		}
+		img = m
+	}
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: q}); err != nil {
+		tb.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// TestErrors: damaged files are errors (for the caller to fall back on),
+// never a panic or an image; too many pixels is refused from the header.
+func TestErrors(t *testing.T) {
+	good := encodeTest(t, 64, 48, 75, true)
+	if _, err := Decode(good, 8, 64*48-1); err == nil {
+		t.Error("more than maxPixels: got no error")
+	}
+	if _, err := Decode(good, 8, 64*48); err != nil {
+		t.Errorf("exactly maxPixels: %v", err)
+	}
+	if _, err := Decode(good, 0, 1<<30); err == nil {
+		t.Error("scale 0/8: got no error")
+	}
+	sos := bytes.Index(good, []byte{0xFF, 0xDA})
+	for _, tc := range []struct {
+		name string
+		data []byte
+	}{
+		{"empty", nil},
+		{"not a JPEG", []byte("GIF89a")},
+		{"header only", good[:sos]},
+		{"truncated in the scan", good[:sos+40]},
+		{"no EOI", good[:len(good)-2]},
+		{"SOS first", append([]byte{0xFF, 0xD8}, good[sos:]...)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			img, err := Decode(tc.data, 8, 1<<30)
+			if err == nil {
+				t.Errorf("got a %v image, want an error", img.Rect.Size())
+			}
+		})
+	}
+}
+
+// TestRestartMismatch: a restart marker out of sequence position (here,
+// one removed) is an error, not a silently shifted image.
+func TestRestartMismatch(t *testing.T) {
+	data, err := os.ReadFile("testdata/grey-restart.jpg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sos := bytes.Index(data, []byte{0xFF, 0xDA})
+	i := bytes.Index(data[sos+2:], []byte{0xFF, 0xD0})
+	if i < 0 {
+		t.Fatal("fixture has no RST0")
+	}
+	i += sos + 2
+	cut := append(bytes.Clone(data[:i]), data[i+2:]...)
+	if _, err := Decode(cut, 8, 1<<30); err == nil {
+		t.Error("missing restart marker: got no error")
+	}
+}
+
+// FuzzDecode: whatever the bytes, Decode returns an error or an image; an
+// image only for data image/jpeg decodes too, and then the same picture.
+// DecodeReduced and Full never panic either.
+func FuzzDecode(f *testing.F) {
+	files, _ := filepath.Glob("testdata/*.jpg")
+	for _, p := range files {
+		if b, err := os.ReadFile(p); err == nil {
+			f.Add(b)
+		}
+	}
+	f.Add(encodeTest(f, 20, 13, 75, true))
+	f.Add(encodeTest(f, 9, 17, 50, false))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		cfg, cerr := jpeg.DecodeConfig(bytes.NewReader(data))
+		if cerr == nil && cfg.Width*cfg.Height > 1<<20 {
+			return // keep each input quick
+		}
+		// A reduced decode and a partial full-size one: no panic, and
+		// nothing outside the image.
+		if red, err := DecodeReduced(data, 4, 1<<20); err == nil {
+			if part, err := red.Full([]image.Rectangle{image.Rect(3, 5, 40, 21)}); err == nil {
+				if w, h := Size(part.Rect.Dx(), part.Rect.Dy(), 4); w != red.Gray.Rect.Dx() || h != red.Gray.Rect.Dy() {
+					t.Fatalf("full size %v, reduced %v", part.Rect.Size(), red.Gray.Rect.Size())
+				}
+			}
+		}
+		got, err := Decode(data, 8, 1<<20)
+		if err != nil {
+			return // the caller falls back to image/jpeg
+		}
+		ref, rerr := jpeg.Decode(bytes.NewReader(data))
+		if rerr != nil {
+			t.Fatalf("decoded a file image/jpeg refuses (%v)", rerr)
+		}
+		if got.Rect.Dx() != ref.Bounds().Dx() || got.Rect.Dy() != ref.Bounds().Dy() {
+			t.Fatalf("size %v, image/jpeg %v", got.Rect.Size(), ref.Bounds().Size())
+		}
+		if d := compare(t, got, reference(t, data, 8)); !within(d, diff{mean: 1, p99: 4, max: 255}) {
+			t.Fatalf("differs from image/jpeg: %+v", d)
+		}
+	})
+}
+
+// TestReducedFull: Full decodes the blocks that meet its rectangles as
+// Decode decodes them at full size, and leaves the rest of the image
+// black, after a reduced decode (with restart intervals, subsampling, and
+// one scan per component).
+func TestReducedFull(t *testing.T) {
+	for _, name := range []string{"grey.jpg", "grey-restart.jpg", "colour-420.jpg", "colour-422-restart.jpg", "colour-scan-per-component.jpg"} {
+		data, err := os.ReadFile("testdata/" + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		full, err := Decode(data, 8, 1<<30)
+		if err != nil {
+			t.Fatal(err)
+		}
+		red, err := DecodeReduced(data, 4, 1<<30)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := compareScaled(t, data, red.Gray, 4); !within(d, tolerance(4, strings.Contains(name, "colour"))) {
+			t.Errorf("%s: reduced decode differs from image/jpeg: %+v", name, d)
+		}
+		rects := []image.Rectangle{image.Rect(21, 17, 50, 33), image.Rect(3, 50, 9, 58)}
+		got, err := red.Full(rects)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Rect != full.Rect {
+			t.Fatalf("%s: %v, want %v", name, got.Rect, full.Rect)
+		}
+		// The MCUs are at most 16 pixels: every pixel within a rectangle
+		// is decoded, every pixel 16 or more outside them all is not.
+		var outer []image.Rectangle
+		for _, r := range rects {
+			outer = append(outer, image.Rect(r.Min.X&^15, r.Min.Y&^15, (r.Max.X+15)&^15, (r.Max.Y+15)&^15))
+		}
+		in := func(p image.Point, rs []image.Rectangle) bool {
+			for _, r := range rs {
+				if p.In(r) {
+					return true
+				}
+			}
+			return false
+		}
+		for y := 0; y < full.Rect.Dy(); y++ {
+			for x := 0; x < full.Rect.Dx(); x++ {
+				p := image.Pt(x, y)
+				g, w := got.GrayAt(x, y).Y, full.GrayAt(x, y).Y
+				switch {
+				case in(p, rects) && g != w:
+					t.Fatalf("%s: pixel %v inside = %d, want %d", name, p, g, w)
+				case !in(p, outer) && g != 0:
+					t.Fatalf("%s: pixel %v outside = %d, want 0", name, p, g)
+				}
+			}
+		}
+	}
+}

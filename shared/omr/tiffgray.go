@@ -1,0 +1,204 @@
+package omr
+
+import (
+	"encoding/binary"
+	"image"
+)
+
+// tiffGray decodes the TIFFs scanners and image libraries write most —
+// uncompressed, 8 bits per sample, grey (either polarity) or RGB with or
+// without alpha, in strips — straight to the grey the reader uses (the
+// darkest of R, G and B; transparent is paper, as in toGray). It reports
+// false for anything else, and for anything malformed, which is left to
+// golang.org/x/image/tiff: that package reads an 8-bit grey TIFF a pixel
+// at a time through a bit reader, several times slower than copying rows.
+// The file's first directory is decoded, as there.
+func tiffGray(data []byte) (*image.Gray, bool) {
+	if len(data) < 8 {
+		return nil, false
+	}
+	var bo binary.ByteOrder
+	switch string(data[:4]) {
+	case "II*\x00":
+		bo = binary.LittleEndian
+	case "MM\x00*":
+		bo = binary.BigEndian
+	default:
+		return nil, false
+	}
+	ifd := int64(bo.Uint32(data[4:8]))
+	if ifd < 8 || ifd+2 > int64(len(data)) {
+		return nil, false
+	}
+	n := int64(bo.Uint16(data[ifd:]))
+	if ifd+2+12*n > int64(len(data)) {
+		return nil, false
+	}
+	// values returns the count values of an entry (SHORT or LONG).
+	values := func(e []byte) ([]uint32, bool) {
+		typ, count := bo.Uint16(e[2:4]), int64(bo.Uint32(e[4:8]))
+		size := int64(0)
+		switch typ {
+		case 3:
+			size = 2
+		case 4:
+			size = 4
+		default:
+			return nil, false
+		}
+		if count < 1 || count > 1<<20 {
+			return nil, false
+		}
+		raw := e[8:12]
+		if count*size > 4 {
+			off := int64(bo.Uint32(e[8:12]))
+			if off < 0 || off+count*size > int64(len(data)) {
+				return nil, false
+			}
+			raw = data[off : off+count*size]
+		}
+		out := make([]uint32, count)
+		for i := range out {
+			if size == 2 {
+				out[i] = uint32(bo.Uint16(raw[2*i:]))
+			} else {
+				out[i] = bo.Uint32(raw[4*i:])
+			}
+		}
+		return out, true
+	}
+	var (
+		w, h, photometric  = -1, -1, -1
+		spp, rowsPerStrip  = 1, -1
+		compression, extra = 1, 0
+		bps, offsets, cnts []uint32
+	)
+	for i := int64(0); i < n; i++ {
+		e := data[ifd+2+12*i : ifd+2+12*i+12]
+		tag := bo.Uint16(e)
+		switch tag {
+		case 256, 257, 258, 259, 262, 273, 277, 278, 279, 284, 317, 338, 339:
+		case 322, 323, 324, 325, 320: // tiles, a palette
+			return nil, false
+		default:
+			continue // resolution, software, dates: not needed
+		}
+		v, ok := values(e)
+		if !ok {
+			return nil, false
+		}
+		switch tag {
+		case 256:
+			w = int(v[0])
+		case 257:
+			h = int(v[0])
+		case 258:
+			bps = v
+		case 259:
+			compression = int(v[0])
+		case 262:
+			photometric = int(v[0])
+		case 273:
+			offsets = v
+		case 277:
+			spp = int(v[0])
+		case 278:
+			rowsPerStrip = int(v[0])
+		case 279:
+			cnts = v
+		case 284: // planar configuration: chunky only
+			if v[0] != 1 {
+				return nil, false
+			}
+		case 317: // predictor: none only
+			if v[0] != 1 {
+				return nil, false
+			}
+		case 338:
+			if len(v) != 1 {
+				return nil, false
+			}
+			extra = int(v[0])
+		case 339: // sample format: unsigned integers only
+			for _, f := range v {
+				if f != 1 {
+					return nil, false
+				}
+			}
+		}
+	}
+	if w <= 0 || h <= 0 || int64(w)*int64(h) > MaxPixels || compression != 1 ||
+		len(offsets) == 0 || len(offsets) != len(cnts) {
+		return nil, false
+	}
+	if len(bps) == 0 { // the default is 1 bit
+		return nil, false
+	}
+	for _, b := range bps {
+		if b != 8 {
+			return nil, false
+		}
+	}
+	// The layouts handled: grey, RGB, and RGB with associated (1) or
+	// unassociated (2) alpha.
+	switch {
+	case spp == 1 && (photometric == 0 || photometric == 1):
+	case spp == 3 && photometric == 2:
+	case spp == 4 && photometric == 2 && (extra == 1 || extra == 2):
+	default:
+		return nil, false
+	}
+	if len(bps) != spp && !(len(bps) == 1 && spp == 1) {
+		return nil, false
+	}
+	if rowsPerStrip <= 0 || rowsPerStrip > h {
+		rowsPerStrip = h
+	}
+	if len(offsets) != (h+rowsPerStrip-1)/rowsPerStrip {
+		return nil, false
+	}
+	rowBytes := w * spp
+	g := image.NewGray(image.Rect(0, 0, w, h))
+	for s, off := range offsets {
+		y0 := s * rowsPerStrip
+		rows := min(rowsPerStrip, h-y0)
+		need := int64(rows) * int64(rowBytes)
+		// The strip's pixels must be there, and its declared size sane
+		// (whole in the file, and no more than x/image/tiff accepts).
+		cnt := int64(cnts[s])
+		if cnt < need || int64(off)+cnt > int64(len(data)) || cnt > int64(w)*int64(rowsPerStrip)*8 {
+			return nil, false
+		}
+		strip := data[off : int64(off)+need]
+		for y := 0; y < rows; y++ {
+			src := strip[y*rowBytes : (y+1)*rowBytes]
+			dst := g.Pix[(y0+y)*g.Stride:][:w]
+			switch {
+			case spp == 1 && photometric == 1:
+				copy(dst, src)
+			case spp == 1:
+				for x, v := range src {
+					dst[x] = 255 - v // white is zero
+				}
+			case spp == 3:
+				for x := range dst {
+					p := src[3*x : 3*x+3]
+					dst[x] = min(p[0], p[1], p[2])
+				}
+			case extra == 1: // premultiplied: as toGray reads *image.RGBA
+				for x := range dst {
+					p := src[4*x : 4*x+3]
+					dst[x] = min(p[0], p[1], p[2])
+				}
+			default: // unassociated alpha: as toGray reads *image.NRGBA
+				for x := range dst {
+					p := src[4*x : 4*x+4]
+					a := uint32(p[3])
+					l := uint32(min(p[0], p[1], p[2]))
+					dst[x] = byte((l*a + 255*(255-a)) / 255)
+				}
+			}
+		}
+	}
+	return g, true
+}

@@ -55,7 +55,7 @@ run: GOARCH = $(shell env -u GOARCH go env GOARCH)
 run: moto print-deps
 	@mkdir -p .run/bin
 	@set -o pipefail; total=$$(go list -deps ./cmd/cardloop ./infra/localfunctions | wc -l); \
-	echo "building the runner and the functions ($$total packages; a first start compiles them all, minutes on 2 cores)…"; \
+	echo "building the runner and the functions ($$total packages; a first start compiles them all: about 2 minutes on 2 free cores)…"; \
 	$(GO_BUILD) -v -o .run/bin/ ./cmd/cardloop ./infra/localfunctions 2>&1 | infra/build/progress.sh $$total
 	@ln -f .run/bin/cardloop .run/cardloop
 	@./.run/cardloop run

@@ -301,7 +301,7 @@ func (p *Project) Run(ctx context.Context, opts Options) error {
 // packages compile (the runner's 480, most of them the AWS SDK, which the
 // functions share, and 120 more for the functions); `make run` has usually
 // compiled them already, with the runner.
-const firstBuild = "a first start on a fresh clone compiles about 600 packages, minutes on 2 cores; " +
+const firstBuild = "a first start on a fresh clone compiles about 600 packages, about 2 minutes on 2 free cores; " +
 	"later starts reuse Go's build cache and relink only what changed"
 
 // buildFunctions builds every function of fns into the run directory (one

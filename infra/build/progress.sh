@@ -9,6 +9,7 @@ total=${1:-?}
 start=$SECONDS
 last=$SECONDS
 n=0
+other=0
 path='^[A-Za-z0-9_.~+-]+(/[A-Za-z0-9_.~+-]+)*$'
 while IFS= read -r line; do
 	if [[ $line =~ $path ]]; then
@@ -19,8 +20,14 @@ while IFS= read -r line; do
 		fi
 	else
 		printf '%s\n' "$line"
+		other=1
 	fi
 done
+# A build that printed anything else failed (or warned): make says how it
+# ended, so no summary here that could read as success.
+if ((other)); then
+	exit 0
+fi
 if ((n == 0)); then
 	echo "  up to date"
 else

@@ -361,17 +361,20 @@ func (ks *Cases) CasesPage(ctx context.Context, storeID, from, to string, limit 
 		}
 		in.ExclusiveStartKey = start
 	}
+	return ks.queryCases(ctx, in, "cases of "+storeID)
+}
+
+// queryCases runs one page of a query of case items and returns the cases
+// and the cursor of the next page ("" on the last); what names them in
+// errors ("cases of S001").
+func (ks *Cases) queryCases(ctx context.Context, in *dynamodb.QueryInput, what string) ([]casework.Case, string, error) {
 	out, err := ks.t.API.Query(ctx, in)
 	if err != nil {
-		return nil, "", dynamo.Unavailable("query cases of "+storeID, err)
+		return nil, "", dynamo.Unavailable("query "+what, err)
 	}
-	var items []caseItem
-	if err := attributevalue.UnmarshalListOfMaps(out.Items, &items); err != nil {
-		return nil, "", fmt.Errorf("unmarshal cases of %s: %w", storeID, err)
-	}
-	cases := make([]casework.Case, 0, len(items))
-	for _, it := range items {
-		cases = append(cases, it.Case)
+	cases, err := unmarshalCases(out.Items, what)
+	if err != nil {
+		return nil, "", err
 	}
 	next := ""
 	if len(out.LastEvaluatedKey) > 0 {
@@ -380,6 +383,19 @@ func (ks *Cases) CasesPage(ctx context.Context, storeID, from, to string, limit 
 		}
 	}
 	return cases, next, nil
+}
+
+// unmarshalCases reads case items; what names them in errors.
+func unmarshalCases(items []map[string]types.AttributeValue, what string) ([]casework.Case, error) {
+	var got []caseItem
+	if err := attributevalue.UnmarshalListOfMaps(items, &got); err != nil {
+		return nil, fmt.Errorf("unmarshal %s: %w", what, err)
+	}
+	cases := make([]casework.Case, 0, len(got))
+	for _, it := range got {
+		cases = append(cases, it.Case)
+	}
+	return cases, nil
 }
 
 // greetingHold writes a case change's greeting hold (casework.DinerHold) on

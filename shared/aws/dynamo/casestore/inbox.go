@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -95,25 +94,7 @@ func (ks *Cases) Inbox(ctx context.Context, storeID, view string, now time.Time,
 			return nil, "", err
 		}
 	}
-	out, err := ks.t.API.Query(ctx, in)
-	if err != nil {
-		return nil, "", dynamo.Unavailable("query the inbox of "+storeID, err)
-	}
-	var items []caseItem
-	if err := attributevalue.UnmarshalListOfMaps(out.Items, &items); err != nil {
-		return nil, "", fmt.Errorf("unmarshal the inbox of %s: %w", storeID, err)
-	}
-	cases := make([]casework.Case, 0, len(items))
-	for _, it := range items {
-		cases = append(cases, it.Case)
-	}
-	next := ""
-	if len(out.LastEvaluatedKey) > 0 {
-		if next, err = dynamo.EncodeCursor(out.LastEvaluatedKey); err != nil {
-			return nil, "", err
-		}
-	}
-	return cases, next, nil
+	return ks.queryCases(ctx, in, "the inbox of "+storeID)
 }
 
 // InboxCounts counts a store's open and overdue cases: two counting

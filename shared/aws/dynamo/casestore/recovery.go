@@ -49,15 +49,7 @@ func (ks *Cases) DinerCasesSince(ctx context.Context, brandID, dinerKey string, 
 	if err != nil {
 		return nil, err
 	}
-	var got []caseItem
-	if err := attributevalue.UnmarshalListOfMaps(items, &got); err != nil {
-		return nil, fmt.Errorf("unmarshal recent diner cases: %w", err)
-	}
-	out := make([]casework.Case, 0, len(got))
-	for _, it := range got {
-		out = append(out, it.Case)
-	}
-	return out, nil
+	return unmarshalCases(items, "recent diner cases")
 }
 
 // SaveReturn records the card a case's diner came back with and adds the

@@ -92,15 +92,7 @@ func (ks *Cases) CasesByID(ctx context.Context, ids []string) ([]casework.Case, 
 	if err != nil {
 		return nil, err
 	}
-	var got []caseItem
-	if err := attributevalue.UnmarshalListOfMaps(items, &got); err != nil {
-		return nil, fmt.Errorf("unmarshal cases: %w", err)
-	}
-	out := make([]casework.Case, 0, len(got))
-	for _, it := range got {
-		out = append(out, it.Case)
-	}
-	return out, nil
+	return unmarshalCases(items, "cases")
 }
 
 // ExistingCases returns which of ids are cases, with their status: one

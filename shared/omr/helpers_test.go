@@ -1,7 +1,6 @@
 package omr_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -50,7 +49,7 @@ func newReader(l *cardlayout.Layout) *omr.Reader {
 
 // readScan decodes and reads a generated scan.
 func readScan(r *omr.Reader, s *synth.Scan) (*omr.Page, error) {
-	img, err := omr.Decode(bytes.NewReader(s.Data))
+	img, err := omr.DecodeBytes(s.Data)
 	if err != nil {
 		return nil, err
 	}

@@ -1,7 +1,6 @@
 package omr
 
 import (
-	"bufio"
 	"bytes"
 	"fmt"
 	"image"
@@ -18,42 +17,42 @@ import (
 // nonsense before it fills a Lambda's memory.
 const MaxPixels = 60_000_000
 
-// Decode decodes a JPEG, PNG or TIFF scan. It reads the header first and
-// refuses an image of more than MaxPixels (CodeTooLarge) before decoding
-// it; anything else unreadable is CodeBadImage. A multi-page TIFF yields its
-// first page. A JPEG is decoded to the grey the reader reads (luminance,
-// or the darkest of R, G and B of a colour scan), and a large one at a
-// reduced size (see minDecodedSide): the image is for Read, not to show.
+// Decode decodes a JPEG, PNG or TIFF scan read from r: DecodeBytes of
+// its bytes.
 func Decode(r io.Reader) (image.Image, error) {
-	// Keep what DecodeConfig reads so the full decode can start over.
-	var head bytes.Buffer
-	size := -1 // the file's length, when the reader knows it
+	size := 0 // the file's length, when the reader knows it
 	if l, ok := r.(interface{ Len() int }); ok {
 		size = l.Len()
 	}
-	br := bufio.NewReaderSize(r, 64<<10)
-	format, err := sniff(br)
+	buf := bytes.NewBuffer(make([]byte, 0, size+bytes.MinRead))
+	if _, err := buf.ReadFrom(r); err != nil {
+		return nil, &Error{Code: CodeBadImage, Detail: "read scan", Err: err}
+	}
+	return DecodeBytes(buf.Bytes())
+}
+
+// DecodeBytes decodes a JPEG, PNG or TIFF scan. It reads the header first
+// and refuses an image of more than MaxPixels (CodeTooLarge) before
+// decoding it; anything else unreadable is CodeBadImage. A multi-page
+// TIFF yields its first page. The scan is decoded to the grey the reader
+// reads (luminance, or the darkest of R, G and B of a colour scan), and a
+// large one at a reduced size (see minDecodedSide): the image is for Read,
+// not to show. A page decoded reduced keeps data (not a copy) to decode
+// parts of it again at full size: data must not change while the image is
+// in use.
+func DecodeBytes(data []byte) (image.Image, error) {
+	format, err := sniff(data)
 	if err != nil {
 		return nil, err
 	}
 	var cfg image.Config
 	switch format {
 	case "jpeg":
-		cfg, err = jpeg.DecodeConfig(io.TeeReader(br, &head))
+		cfg, err = jpeg.DecodeConfig(bytes.NewReader(data))
 	case "png":
-		cfg, err = png.DecodeConfig(io.TeeReader(br, &head))
+		cfg, err = png.DecodeConfig(bytes.NewReader(data))
 	case "tiff":
-		// TIFF's directory may sit at the end of the file, so its header
-		// needs random access: buffer the file (still before decoding).
-		// Read it straight into head (sized up front when the reader
-		// knows its length) rather than growing a slice and copying it.
-		if size >= 0 {
-			head.Grow(size + bytes.MinRead)
-		}
-		if _, rerr := head.ReadFrom(br); rerr != nil {
-			return nil, &Error{Code: CodeBadImage, Detail: "read tiff", Err: rerr}
-		}
-		cfg, err = tiff.DecodeConfig(bytes.NewReader(head.Bytes()))
+		cfg, err = tiff.DecodeConfig(bytes.NewReader(data))
 	}
 	if err != nil {
 		return nil, &Error{Code: CodeBadImage, Detail: "read " + format + " header", Err: err}
@@ -65,25 +64,17 @@ func Decode(r io.Reader) (image.Image, error) {
 		return nil, &Error{Code: CodeTooLarge, Detail: fmt.Sprintf("%s of %d×%d pixels (%.0f megapixels; at most %d)",
 			format, cfg.Width, cfg.Height, float64(px)/1e6, MaxPixels/1_000_000)}
 	}
-	rest := io.MultiReader(&head, br)
 	var img image.Image
 	switch format {
 	case "jpeg":
-		// Read the whole file: it is decoded from memory, and kept for a
-		// full-size decode when it is decoded reduced.
-		data := make([]byte, 0, max(size, 0)+bytes.MinRead)
-		buf := bytes.NewBuffer(data)
-		if _, err := buf.ReadFrom(rest); err != nil {
-			return nil, &Error{Code: CodeBadImage, Detail: "read jpeg", Err: err}
-		}
-		return decodeJPEG(buf.Bytes(), decodeScale(cfg.Width, cfg.Height))
+		return decodeJPEG(data, decodeScale(cfg.Width, cfg.Height))
 	case "png":
-		img, err = png.Decode(rest)
+		img, err = png.Decode(bytes.NewReader(data))
 	case "tiff":
-		if g, ok := tiffGray(head.Bytes()); ok {
-			return reduceLarge(g), nil
+		if m, ok := decodeTIFF(data, decodeScale(cfg.Width, cfg.Height)); ok {
+			return m, nil
 		}
-		img, err = tiff.Decode(bytes.NewReader(head.Bytes()))
+		img, err = tiff.Decode(bytes.NewReader(data))
 	}
 	if err != nil {
 		return nil, &Error{Code: CodeBadImage, Detail: "decode " + format, Err: err}
@@ -93,13 +84,9 @@ func Decode(r io.Reader) (image.Image, error) {
 }
 
 // sniff names the format from the file's first bytes.
-func sniff(br *bufio.Reader) (string, error) {
-	b, err := br.Peek(8)
+func sniff(b []byte) (string, error) {
 	if len(b) < 4 {
-		if err == nil {
-			err = io.ErrUnexpectedEOF
-		}
-		return "", &Error{Code: CodeBadImage, Detail: "file too short", Err: err}
+		return "", &Error{Code: CodeBadImage, Detail: "file too short", Err: io.ErrUnexpectedEOF}
 	}
 	switch {
 	case b[0] == 0xFF && b[1] == 0xD8:

@@ -37,6 +37,12 @@ func reduce(src *gray) *work {
 func boxReduce(src *gray, f int) *gray {
 	w, h := src.w/f, src.h/f
 	out := &gray{pix: make([]byte, w*h), w: w, h: h, stride: w}
+	if f == 2 { // a 300 dpi page decoded whole: the common case, 3× faster
+		for y := 0; y < h; y++ {
+			halveRows(out.pix[y*w:][:w], src.pix[2*y*src.stride:][:2*w], src.pix[(2*y+1)*src.stride:][:2*w])
+		}
+		return out
+	}
 	cols := make([]uint32, w*f)
 	area := uint32(f * f)
 	for y := 0; y < h; y++ {
@@ -57,6 +63,16 @@ func boxReduce(src *gray, f int) *gray {
 		}
 	}
 	return out
+}
+
+// halveRows writes to dst the 2×2 box averages of rows r0 and r1 (each at
+// least 2·len(dst) long), rounded as boxReduce rounds.
+func halveRows(dst, r0, r1 []byte) {
+	r0, r1 = r0[:2*len(dst)], r1[:2*len(dst)]
+	for x := range dst {
+		s := uint32(r0[2*x]) + uint32(r0[2*x+1]) + uint32(r1[2*x]) + uint32(r1[2*x+1])
+		dst[x] = byte((s + 2) >> 2)
+	}
 }
 
 // paperMap is the paper's grey level over the page: the 90th percentile of

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"image"
 	"image/jpeg"
+	"sync"
 	"sync/atomic"
 
 	"github.com/cardloop/cardloop/shared/omr/jpeggray"
@@ -57,6 +58,30 @@ func reduceLarge(g *image.Gray) image.Image {
 	full := func() (image.Image, error) { return g, nil }
 	return &reducedScan{Gray: small, scale: float64(k), full: full,
 		region: func([]image.Rectangle) (image.Image, error) { return g, nil }}
+}
+
+// decodeTIFF decodes an uncompressed 8-bit TIFF (tiffGray) at n/8: a page
+// to be halved is halved as its rows are read, and read again whole only
+// for crops or a second reading. It reports false for what tiffGray does
+// not read.
+func decodeTIFF(data []byte, n int) (image.Image, bool) {
+	if n != 4 {
+		g, ok := tiffGray(data)
+		if !ok {
+			return nil, false
+		}
+		return reduceLarge(g), true
+	}
+	small, ok := tiffGrayHalved(data)
+	if !ok {
+		return nil, false
+	}
+	full := sync.OnceValues(func() (image.Image, error) {
+		g, _ := tiffGray(data) // read as tiffGrayHalved read it
+		return g, nil
+	})
+	return &reducedScan{Gray: small, scale: 2, full: full,
+		region: func([]image.Rectangle) (image.Image, error) { return full() }}, true
 }
 
 // decodeJPEG decodes a JPEG file (whose header has been checked) at n/8.

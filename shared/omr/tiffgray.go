@@ -14,6 +14,46 @@ import (
 // at a time through a bit reader, several times slower than copying rows.
 // The file's first directory is decoded, as there.
 func tiffGray(data []byte) (*image.Gray, bool) {
+	t, ok := parseTIFFStrips(data)
+	if !ok {
+		return nil, false
+	}
+	g := image.NewGray(image.Rect(0, 0, t.w, t.h))
+	for y := 0; y < t.h; y++ {
+		t.row(y, g.Pix[y*g.Stride:][:t.w])
+	}
+	return g, true
+}
+
+// tiffGrayHalved is tiffGray box-averaged to half size as it is read
+// (what boxReduce(g, 2) gives, without the full-size plane).
+func tiffGrayHalved(data []byte) (*image.Gray, bool) {
+	t, ok := parseTIFFStrips(data)
+	if !ok {
+		return nil, false
+	}
+	w, h := t.w/2, t.h/2
+	g := image.NewGray(image.Rect(0, 0, w, h))
+	r0, r1 := make([]byte, t.w), make([]byte, t.w)
+	for y := 0; y < h; y++ {
+		t.row(2*y, r0)
+		t.row(2*y+1, r1)
+		halveRows(g.Pix[y*g.Stride:][:w], r0, r1)
+	}
+	return g, true
+}
+
+// tiffStrips is an uncompressed 8-bit TIFF tiffGray reads: its size, sample
+// layout and where each strip's rows are.
+type tiffStrips struct {
+	w, h, spp, photometric, extra int
+	rowsPerStrip                  int
+	strips                        [][]byte // each strip's rows
+}
+
+// parseTIFFStrips reads the first directory of data, reporting false for
+// anything tiffGray does not read (and for anything malformed).
+func parseTIFFStrips(data []byte) (*tiffStrips, bool) {
 	if len(data) < 8 {
 		return nil, false
 	}
@@ -158,10 +198,10 @@ func tiffGray(data []byte) (*image.Gray, bool) {
 		return nil, false
 	}
 	rowBytes := w * spp
-	g := image.NewGray(image.Rect(0, 0, w, h))
+	t := &tiffStrips{w: w, h: h, spp: spp, photometric: photometric, extra: extra,
+		rowsPerStrip: rowsPerStrip, strips: make([][]byte, len(offsets))}
 	for s, off := range offsets {
-		y0 := s * rowsPerStrip
-		rows := min(rowsPerStrip, h-y0)
+		rows := min(rowsPerStrip, h-s*rowsPerStrip)
 		need := int64(rows) * int64(rowBytes)
 		// The strip's pixels must be there, and its declared size sane
 		// (whole in the file, and no more than x/image/tiff accepts).
@@ -169,36 +209,39 @@ func tiffGray(data []byte) (*image.Gray, bool) {
 		if cnt < need || int64(off)+cnt > int64(len(data)) || cnt > int64(w)*int64(rowsPerStrip)*8 {
 			return nil, false
 		}
-		strip := data[off : int64(off)+need]
-		for y := 0; y < rows; y++ {
-			src := strip[y*rowBytes : (y+1)*rowBytes]
-			dst := g.Pix[(y0+y)*g.Stride:][:w]
-			switch {
-			case spp == 1 && photometric == 1:
-				copy(dst, src)
-			case spp == 1:
-				for x, v := range src {
-					dst[x] = 255 - v // white is zero
-				}
-			case spp == 3:
-				for x := range dst {
-					p := src[3*x : 3*x+3]
-					dst[x] = min(p[0], p[1], p[2])
-				}
-			case extra == 1: // premultiplied: as toGray reads *image.RGBA
-				for x := range dst {
-					p := src[4*x : 4*x+3]
-					dst[x] = min(p[0], p[1], p[2])
-				}
-			default: // unassociated alpha: as toGray reads *image.NRGBA
-				for x := range dst {
-					p := src[4*x : 4*x+4]
-					a := uint32(p[3])
-					l := uint32(min(p[0], p[1], p[2]))
-					dst[x] = byte((l*a + 255*(255-a)) / 255)
-				}
-			}
+		t.strips[s] = data[off : int64(off)+need]
+	}
+	return t, true
+}
+
+// row writes row y of the image, in grey, to dst (w bytes).
+func (t *tiffStrips) row(y int, dst []byte) {
+	rowBytes := t.w * t.spp
+	i := y % t.rowsPerStrip
+	src := t.strips[y/t.rowsPerStrip][i*rowBytes : (i+1)*rowBytes]
+	switch {
+	case t.spp == 1 && t.photometric == 1:
+		copy(dst, src)
+	case t.spp == 1:
+		for x, v := range src {
+			dst[x] = 255 - v // white is zero
+		}
+	case t.spp == 3:
+		for x := range dst {
+			p := src[3*x : 3*x+3]
+			dst[x] = min(p[0], p[1], p[2])
+		}
+	case t.extra == 1: // premultiplied: as toGray reads *image.RGBA
+		for x := range dst {
+			p := src[4*x : 4*x+3]
+			dst[x] = min(p[0], p[1], p[2])
+		}
+	default: // unassociated alpha: as toGray reads *image.NRGBA
+		for x := range dst {
+			p := src[4*x : 4*x+4]
+			a := uint32(p[3])
+			l := uint32(min(p[0], p[1], p[2]))
+			dst[x] = byte((l*a + 255*(255-a)) / 255)
 		}
 	}
-	return g, true
 }

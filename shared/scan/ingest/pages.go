@@ -45,7 +45,7 @@ func OpenPages(data []byte) (*Pages, error) {
 	case bytes.HasPrefix(data, []byte("II*\x00")), bytes.HasPrefix(data, []byte("MM\x00*")):
 		return openTIFF(data)
 	}
-	img, err := omr.Decode(bytes.NewReader(data))
+	img, err := omr.DecodeBytes(data)
 	if err != nil {
 		return nil, fileError(err)
 	}
@@ -95,7 +95,7 @@ func openTIFF(data []byte) (*Pages, error) {
 	}
 	bo := tiffOrder(data)
 	if len(ifds) == 1 {
-		img, err := omr.Decode(bytes.NewReader(data))
+		img, err := omr.DecodeBytes(data)
 		if err != nil {
 			return nil, fileError(err)
 		}
@@ -104,7 +104,7 @@ func openTIFF(data []byte) (*Pages, error) {
 	return &Pages{N: len(ifds), page: func(n int) (image.Image, error) {
 		one := bytes.Clone(data)
 		bo.PutUint32(one[4:8], ifds[n-1])
-		img, err := omr.Decode(bytes.NewReader(one))
+		img, err := omr.DecodeBytes(one)
 		if err != nil {
 			return nil, fmt.Errorf("TIFF page %d: %w", n, err)
 		}
@@ -176,7 +176,7 @@ func openPDF(data []byte) (*Pages, error) {
 		if err != nil {
 			return nil, err
 		}
-		return omr.Decode(bytes.NewReader(im))
+		return omr.DecodeBytes(im)
 	}}, nil
 }
 

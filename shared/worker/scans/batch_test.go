@@ -56,7 +56,7 @@ func (r *scanRig) page(t *testing.T, storeID, serial string, answers map[string]
 	if err != nil {
 		t.Fatal(err)
 	}
-	img, err := omr.Decode(bytes.NewReader(s.Data))
+	img, err := omr.DecodeBytes(s.Data)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,7 +17,13 @@ test('a manager prints cards and uploads a scan from the console', async () => {
   await page.goto(BASE + '/console/#reviews');
   await page.locator('#p-print').waitFor();
   await page.fill('#p-count', '2');
-  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#p-print')]);
+  // Longer than the gateway's 30 s integration timeout, so a slow print
+  // shows in its log; a failure says what the page said.
+  const [download] = await Promise.all([page.waitForEvent('download', { timeout: 60000 }), page.click('#p-print')])
+    .catch(async (e) => {
+      await page.screenshot({ path: SHOTS + 'paper-print-failed.png', fullPage: true });
+      throw new Error(`no PDF download: ${e.message}; the page's status: "${await page.locator('#status').innerText()}"`);
+    });
   assert.equal(download.suggestedFilename(), 'S001-cards.pdf');
   assert.match(await page.locator('#status').innerText(), /2 cards made/);
 

@@ -275,6 +275,11 @@ func TestSevereCommentAndSeveralCards(t *testing.T) {
 	if n := strings.Count(m.Text, "桌號 12"); n != 2 {
 		t.Errorf("cards shown: got %d, want 2", n)
 	}
+	// The reasons, in Chinese, run on with the full-width semicolon.
+	reasons := casemail.Reasons(k, i18n.ZhTW)
+	if want := strings.Join(reasons, "；"); len(reasons) < 2 || !strings.Contains(m.Text, want) || !strings.Contains(m.HTML, want) {
+		t.Errorf("reasons: want %q in the text and the HTML, text:\n%s", want, m.Text)
+	}
 }
 
 func TestErrorsKeepTheirCause(t *testing.T) {

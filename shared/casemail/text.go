@@ -3,6 +3,8 @@ package casemail
 import (
 	"strconv"
 	"strings"
+
+	"github.com/cardloop/cardloop/shared/i18n"
 )
 
 // emailText is the plain-text part of a notice: the same facts as the HTML
@@ -34,7 +36,7 @@ func emailText(v view) string {
 	}
 	line(v.T("case.due"), ": ", v.Due)
 	if len(v.Reasons) > 0 {
-		line(v.T("case.reasons"), ": ", strings.Join(v.Reasons, "; "))
+		line(v.T("case.reasons"), ": ", i18n.List(v.Lang, v.Reasons))
 	}
 	if h := historyLine(v); h != "" {
 		line(v.T("case.history"), ": ", h)

@@ -243,7 +243,7 @@ func (s *Sender) week(ctx context.Context, to string, f frame, w digest.Week, zo
 		}
 		alt = append(alt, i18n.T(lang, key, map[string]string{"date": date, "cards": row.Cards, "csat": row.CSAT}))
 	}
-	v.ChartAlt = i18n.T(lang, "digest.chart.alt", map[string]string{"days": strings.Join(alt, "; ")})
+	v.ChartAlt = i18n.T(lang, "digest.chart.alt", map[string]string{"days": i18n.List(lang, alt)})
 	v.Lowest = commentRows(w.Lowest, lang, storeNames)
 	var err error
 	if v.Overdue, err = caseRows(w.Overdue, zones, lang); err != nil {

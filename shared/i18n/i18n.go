@@ -29,6 +29,15 @@ var matcher = language.NewMatcher([]language.Tag{
 	language.English,
 })
 
+// List joins items as a run-on list in lang's punctuation: "a; b" in
+// English, "a；b" (the full-width semicolon) in Chinese.
+func List(lang Lang, items []string) string {
+	if lang == En {
+		return strings.Join(items, "; ")
+	}
+	return strings.Join(items, "；")
+}
+
 // Parse returns the supported language named by s (case-insensitive; "zh-Hant",
 // "zh-HK" map to zh-TW, "zh-Hans", "zh-SG" to zh-CN, "en-*" to en) and whether
 // s named one.

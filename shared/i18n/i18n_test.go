@@ -41,6 +41,24 @@ func TestT(t *testing.T) {
 	}
 }
 
+func TestList(t *testing.T) {
+	for _, c := range []struct {
+		lang  i18n.Lang
+		items []string
+		want  string
+	}{
+		{i18n.En, []string{"a", "b"}, "a; b"},
+		{i18n.ZhTW, []string{"甲", "乙"}, "甲；乙"},
+		{i18n.ZhCN, []string{"甲", "乙", "丙"}, "甲；乙；丙"},
+		{i18n.En, []string{"one"}, "one"},
+		{i18n.ZhTW, nil, ""},
+	} {
+		if got := i18n.List(c.lang, c.items); got != c.want {
+			t.Errorf("List(%s, %q) = %q, want %q", c.lang, c.items, got, c.want)
+		}
+	}
+}
+
 // TestEveryKeyInEveryLanguage: everything a user sees comes in zh-TW, zh-CN
 // and en.
 func TestEveryKeyInEveryLanguage(t *testing.T) {

@@ -1,0 +1,129 @@
+package pnggray
+
+import "fmt"
+
+// Filter types (PNG section 9.2).
+const (
+	ftNone = iota
+	ftSub
+	ftUp
+	ftAverage
+	ftPaeth
+)
+
+// unfilter undoes filter type ft on row cur in place, given prev, the
+// unfiltered row above (zeros above the first), and bpp, the bytes in a
+// pixel (1 when a pixel is less than a byte).
+func unfilter(ft byte, cur, prev []byte, bpp int) error {
+	prev = prev[:len(cur)]
+	switch ft {
+	case ftNone:
+	case ftSub:
+		for i := bpp; i < len(cur); i++ {
+			cur[i] += cur[i-bpp]
+		}
+	case ftUp:
+		for i, b := range prev {
+			cur[i] += b
+		}
+	case ftAverage:
+		for i := range bpp {
+			cur[i] += prev[i] / 2
+		}
+		for i := bpp; i < len(cur); i++ {
+			cur[i] += byte((uint(cur[i-bpp]) + uint(prev[i])) / 2)
+		}
+	case ftPaeth:
+		switch bpp {
+		case 1:
+			paeth1(cur, prev)
+		case 3:
+			paeth3(cur, prev)
+		case 4:
+			paeth4(cur, prev)
+		default:
+			paethN(cur, prev, bpp)
+		}
+	default:
+		return fmt.Errorf("filter type %d", ft)
+	}
+	return nil
+}
+
+// paeth is the Paeth predictor of a pixel from its left (a), upper (b) and
+// upper-left (c) neighbours: whichever is closest to a+b-c, preferring a,
+// then b, on ties. Written so that the compiler can use conditional moves.
+func paeth(a, b, c int) int {
+	pa, pb, pc := b-c, a-c, a+b-2*c // distances of a, b, c from a+b-c
+	pa, pb, pc = abs(pa), abs(pb), abs(pc)
+	pred, best := c, pc
+	if pb <= best {
+		pred, best = b, pb
+	}
+	if pa <= best {
+		pred = a
+	}
+	return pred
+}
+
+// abs is |x|.
+func abs(x int) int {
+	m := x >> 63
+	return (x ^ m) - m
+}
+
+// paeth1 undoes the Paeth filter for one byte per pixel: the only serial
+// dependency is on the byte to the left, kept in a register.
+func paeth1(cur, prev []byte) {
+	prev = prev[:len(cur)]
+	a, c := 0, 0
+	for i, x := range cur {
+		b := int(prev[i])
+		a = (paeth(a, b, c) + int(x)) & 0xFF
+		cur[i] = byte(a)
+		c = b
+	}
+}
+
+// paeth3 undoes the Paeth filter for three bytes per pixel, the three
+// channels' dependency chains side by side in registers.
+func paeth3(cur, prev []byte) {
+	prev = prev[:len(cur)]
+	var a0, a1, a2, c0, c1, c2 int
+	for i := 0; i+3 <= len(cur); i += 3 {
+		x, p := cur[i:i+3:i+3], prev[i:i+3:i+3]
+		b0, b1, b2 := int(p[0]), int(p[1]), int(p[2])
+		a0 = (paeth(a0, b0, c0) + int(x[0])) & 0xFF
+		a1 = (paeth(a1, b1, c1) + int(x[1])) & 0xFF
+		a2 = (paeth(a2, b2, c2) + int(x[2])) & 0xFF
+		x[0], x[1], x[2] = byte(a0), byte(a1), byte(a2)
+		c0, c1, c2 = b0, b1, b2
+	}
+}
+
+// paeth4 undoes the Paeth filter for four bytes per pixel, like paeth3.
+func paeth4(cur, prev []byte) {
+	prev = prev[:len(cur)]
+	var a0, a1, a2, a3, c0, c1, c2, c3 int
+	for i := 0; i+4 <= len(cur); i += 4 {
+		x, p := cur[i:i+4:i+4], prev[i:i+4:i+4]
+		b0, b1, b2, b3 := int(p[0]), int(p[1]), int(p[2]), int(p[3])
+		a0 = (paeth(a0, b0, c0) + int(x[0])) & 0xFF
+		a1 = (paeth(a1, b1, c1) + int(x[1])) & 0xFF
+		a2 = (paeth(a2, b2, c2) + int(x[2])) & 0xFF
+		a3 = (paeth(a3, b3, c3) + int(x[3])) & 0xFF
+		x[0], x[1], x[2], x[3] = byte(a0), byte(a1), byte(a2), byte(a3)
+		c0, c1, c2, c3 = b0, b1, b2, b3
+	}
+}
+
+// paethN undoes the Paeth filter for any number of bytes per pixel.
+func paethN(cur, prev []byte, bpp int) {
+	prev = prev[:len(cur)]
+	for i := range bpp {
+		cur[i] += prev[i] // a and c are zero: the predictor is b
+	}
+	for i := bpp; i < len(cur); i++ {
+		cur[i] += byte(paeth(int(cur[i-bpp]), int(prev[i]), int(prev[i-bpp])))
+	}
+}

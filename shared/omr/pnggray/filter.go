@@ -52,24 +52,18 @@ func unfilter(ft byte, cur, prev []byte, bpp int) error {
 
 // paeth is the Paeth predictor of a pixel from its left (a), upper (b) and
 // upper-left (c) neighbours: whichever is closest to a+b-c, preferring a,
-// then b, on ties. Written so that the compiler can use conditional moves.
+// then b, on ties. Written to be inlined, with conditional moves rather
+// than branches (noisy scans make the choice unpredictable).
 func paeth(a, b, c int) int {
-	pa, pb, pc := b-c, a-c, a+b-2*c // distances of a, b, c from a+b-c
-	pa, pb, pc = abs(pa), abs(pb), abs(pc)
-	pred, best := c, pc
-	if pb <= best {
-		pred, best = b, pb
+	// The distances of a, b and c from a+b-c.
+	pa, pb, pc := max(b-c, c-b), max(a-c, c-a), max(a+b-2*c, 2*c-a-b)
+	if pb <= pc {
+		c, pc = b, pb
 	}
-	if pa <= best {
-		pred = a
+	if pa <= pc {
+		c = a
 	}
-	return pred
-}
-
-// abs is |x|.
-func abs(x int) int {
-	m := x >> 63
-	return (x ^ m) - m
+	return c
 }
 
 // paeth1 undoes the Paeth filter for one byte per pixel: the only serial

@@ -403,21 +403,26 @@ func gray16(dst, row []byte) {
 	}
 }
 
+// darkest is the least of three samples. It compares ints, for which the
+// compiler uses conditional moves (for bytes it branches, and noisy colour
+// makes the branches unpredictable).
+func darkest(r, g, b byte) byte {
+	return byte(min(int(r), int(g), int(b)))
+}
+
 // rgb8 takes the darkest of R, G and B.
 func rgb8(dst, row []byte) {
-	row = row[:3*len(dst)]
 	for x := range dst {
 		p := row[3*x : 3*x+3 : 3*x+3]
-		dst[x] = min(p[0], p[1], p[2])
+		dst[x] = darkest(p[0], p[1], p[2])
 	}
 }
 
 // rgb16 takes the darkest of the high bytes of R, G and B.
 func rgb16(dst, row []byte) {
-	row = row[:6*len(dst)]
 	for x := range dst {
 		p := row[6*x : 6*x+6 : 6*x+6]
-		dst[x] = min(p[0], p[2], p[4])
+		dst[x] = darkest(p[0], p[2], p[4])
 	}
 }
 
@@ -440,7 +445,7 @@ func rgba8(dst, row []byte) {
 	row = row[:4*len(dst)]
 	for x := range dst {
 		p := row[4*x : 4*x+4 : 4*x+4]
-		dst[x] = blend(min(p[0], p[1], p[2]), p[3])
+		dst[x] = blend(darkest(p[0], p[1], p[2]), p[3])
 	}
 }
 

@@ -1,6 +1,9 @@
 package pnggray
 
-import "fmt"
+import (
+	"encoding/binary"
+	"fmt"
+)
 
 // Filter types (PNG section 9.2).
 const (
@@ -19,14 +22,20 @@ func unfilter(ft byte, cur, prev []byte, bpp int) error {
 	switch ft {
 	case ftNone:
 	case ftSub:
+		if bpp == 1 {
+			sub1(cur)
+			break
+		}
 		for i := bpp; i < len(cur); i++ {
 			cur[i] += cur[i-bpp]
 		}
 	case ftUp:
-		for i, b := range prev {
-			cur[i] += b
-		}
+		up(cur, prev)
 	case ftAverage:
+		if bpp == 1 {
+			average1(cur, prev)
+			break
+		}
 		for i := range bpp {
 			cur[i] += prev[i] / 2
 		}
@@ -48,6 +57,43 @@ func unfilter(ft byte, cur, prev []byte, bpp int) error {
 		return fmt.Errorf("filter type %d", ft)
 	}
 	return nil
+}
+
+// sub1 undoes the Sub filter for one byte per pixel, the running sum in a
+// register (the general loop's reads of the byte just written wait on the
+// store).
+func sub1(cur []byte) {
+	var a byte
+	for i, x := range cur {
+		a += x
+		cur[i] = a
+	}
+}
+
+// up undoes the Up filter eight bytes at a time: bytewise addition in a
+// uint64, without carries between bytes (the low seven bits of each byte
+// are added, their carry into the top bit then combined with the top bits).
+func up(cur, prev []byte) {
+	const high = 0x8080808080808080
+	i := 0
+	for ; i+8 <= len(cur); i += 8 {
+		x, y := binary.LittleEndian.Uint64(cur[i:]), binary.LittleEndian.Uint64(prev[i:])
+		binary.LittleEndian.PutUint64(cur[i:], (x&^high+y&^high)^((x^y)&high))
+	}
+	for ; i < len(cur); i++ {
+		cur[i] += prev[i]
+	}
+}
+
+// average1 undoes the Average filter for one byte per pixel, the left byte
+// in a register.
+func average1(cur, prev []byte) {
+	prev = prev[:len(cur)]
+	a := uint(0)
+	for i, x := range cur {
+		a = (uint(x) + (a+uint(prev[i]))>>1) & 0xFF
+		cur[i] = byte(a)
+	}
 }
 
 // paeth is the Paeth predictor of a pixel from its left (a), upper (b) and

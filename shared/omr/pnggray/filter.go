@@ -112,14 +112,39 @@ func paeth(a, b, c int) int {
 	return c
 }
 
-// paeth1 undoes the Paeth filter for one byte per pixel: the only serial
-// dependency is on the byte to the left, kept in a register.
+// paeth1 undoes the Paeth filter for one byte per pixel. Each byte waits
+// on the one to its left (a), so the work that depends on a is cut to two
+// comparisons with thresholds worked out from b and c alone, which the
+// processor can compute ahead. With d = b-c, the predictor (see paeth) is:
+//
+//   - a when a is not strictly between b and 3c-2b (then |b-c| is the
+//     least distance);
+//   - otherwise b when a is on b's side of (3c-b)/2, the midpoint of c and
+//     2c-b (|a-c| <= |a+b-2c|), counting the midpoint itself; else c.
+//
+// "a on b's side" is 2a >= 3c-b when d > 0 and 2a <= 3c-b when d < 0; d = 0
+// leaves no a strictly between. TestPaeth checks it on every a, b and c.
 func paeth1(cur, prev []byte) {
 	prev = prev[:len(cur)]
 	a, c := 0, 0
 	for i, x := range cur {
 		b := int(prev[i])
-		a = (paeth(a, b, c) + int(x)) & 0xFF
+		e := 3*c - 2*b
+		lo, hi := min(b, e), max(b, e)
+		// Strictly between lo and hi is uint(a-lo-1) < width.
+		width := uint(max(hi-lo-1, 0))
+		// The midpoint test as a >= mid for d > 0, and, flipping every
+		// bit when d < 0 (^x = -x-1), a <= mid.
+		flip := (b - c) >> 63
+		mid := ((3*c - b + 1 + flip) >> 1) ^ flip // rounded towards the b side
+		pred := c
+		if a^flip >= mid {
+			pred = b
+		}
+		if uint(a-lo-1) >= width {
+			pred = a
+		}
+		a = (pred + int(x)) & 0xFF
 		cur[i] = byte(a)
 		c = b
 	}

@@ -2,14 +2,17 @@ package pnggray
 
 import (
 	"bytes"
+	"compress/flate"
 	"compress/zlib"
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/adler32"
 	"hash/crc32"
 	"image"
 	"image/color"
 	"image/png"
+	"io"
 	"math/rand/v2"
 	"runtime"
 	"sync"
@@ -186,6 +189,7 @@ type rawPNG struct {
 	rows       [][]byte         // unfiltered, without the filter type byte
 	filter     func(y int) byte // each row's filter type
 	idatSize   int              // split the zlib stream into IDAT chunks of this size (0: one)
+	stored     bool             // zlib without compression (raw bytes in the file, for the fuzzer)
 }
 
 // bpp is the bytes per complete pixel used by the filters.
@@ -289,8 +293,12 @@ func (p *rawPNG) zdata() []byte {
 		raw = append(raw, filterRow(ft, row, prev, p.bpp())...)
 		prev = row
 	}
+	level := zlib.DefaultCompression
+	if p.stored {
+		level = zlib.NoCompression
+	}
 	var z bytes.Buffer
-	zw := zlib.NewWriter(&z)
+	zw, _ := zlib.NewWriterLevel(&z, level)
 	zw.Write(raw)
 	zw.Close()
 	return z.Bytes()
@@ -570,46 +578,97 @@ func TestMalformed(t *testing.T) {
 }
 
 // fuzzSeeds are small valid PNGs of every supported format and a few
-// unsupported ones.
+// unsupported ones, half of them stored without compression so that the
+// fuzzer's changes reach filter types and samples.
 func fuzzSeeds() [][]byte {
 	var seeds [][]byte
 	for i, f := range formats {
 		p := &rawPNG{w: 1 + i%5, h: 3, depth: f.depth, colorType: f.colorType, plte: f.plte, trns: f.trns,
-			filter: func(y int) byte { return byte((y + i) % 5) }, idatSize: 16 * (i % 2)}
+			filter: func(y int) byte { return byte((y + i) % 5) }, idatSize: 16 * (i % 2), stored: i%3 != 0}
 		p.randomRows(uint64(i))
 		seeds = append(seeds, p.encode())
 	}
 	for name, img := range encodedImages(4, 3) {
-		var buf bytes.Buffer
-		if err := png.Encode(&buf, img); err != nil {
-			panic(name + ": " + err.Error())
+		for _, level := range []png.CompressionLevel{png.DefaultCompression, png.NoCompression} {
+			var buf bytes.Buffer
+			if err := (&png.Encoder{CompressionLevel: level}).Encode(&buf, img); err != nil {
+				panic(name + ": " + err.Error())
+			}
+			seeds = append(seeds, buf.Bytes())
 		}
-		seeds = append(seeds, buf.Bytes())
 	}
 	return seeds
 }
 
-// FuzzDecode checks that Decode never panics, and that whenever image/png
-// decodes the input and Decode does too, they agree.
+// repair returns a copy of data with the Adler-32 of the image data and
+// every chunk's CRC made right where it can, so that the fuzzer's changes
+// get past the checksums.
+func repair(data []byte) []byte {
+	data = bytes.Clone(data)
+	if len(data) < 8 {
+		return data
+	}
+	// The chunks, and the payloads of the first run of IDAT chunks.
+	var chunks, idats [][]byte
+	inRun := true
+	for p := 8; len(data)-p >= 12; {
+		n := int(binary.BigEndian.Uint32(data[p:]))
+		if n < 0 || n > len(data)-p-12 {
+			break
+		}
+		chunks = append(chunks, data[p+4:p+12+n])
+		if string(data[p+4:p+8]) == "IDAT" && inRun {
+			idats = append(idats, data[p+8:p+8+n])
+		} else if len(idats) > 0 {
+			inRun = false
+		}
+		p += 12 + n
+	}
+	var z []byte
+	for _, c := range idats {
+		z = append(z, c...)
+	}
+	if len(z) > 2 {
+		br := bytes.NewReader(z[2:])
+		if raw, err := io.ReadAll(flate.NewReader(br)); err == nil {
+			if end := len(z) - br.Len(); end+4 <= len(z) {
+				binary.BigEndian.PutUint32(z[end:], adler32.Checksum(raw))
+				for _, c := range idats {
+					z = z[copy(c, z):]
+				}
+			}
+		}
+	}
+	for _, c := range chunks {
+		n := len(c) - 4
+		binary.BigEndian.PutUint32(c[n:], crc32.ChecksumIEEE(c[:n]))
+	}
+	return data
+}
+
+// FuzzDecode checks that Decode never panics, that it decodes nothing that
+// image/png refuses, and that where both decode they agree, on the input
+// and on the input with its checksums repaired.
 func FuzzDecode(f *testing.F) {
 	for _, s := range fuzzSeeds() {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		got, err := Decode(data, 1<<20)
-		if err != nil {
-			return
-		}
-		want, rerr := reference(data)
-		if rerr != nil {
-			t.Logf("Decode succeeded where image/png did not: %v", rerr)
-			return
-		}
-		if got.Rect != want.Rect || got.Stride != want.Rect.Dx() {
-			t.Fatalf("rect %v stride %d, want %v", got.Rect, got.Stride, want.Rect)
-		}
-		if i := firstDiff(got.Pix, want.Pix); i >= 0 {
-			t.Fatalf("pixel %d is %d, want %d", i, got.Pix[i], want.Pix[i])
+		for _, data := range [][]byte{data, repair(data)} {
+			got, err := Decode(data, 1<<20)
+			if err != nil {
+				continue
+			}
+			want, rerr := reference(data)
+			if rerr != nil {
+				t.Fatalf("Decode succeeded where image/png did not: %v", rerr)
+			}
+			if got.Rect != want.Rect || got.Stride != want.Rect.Dx() {
+				t.Fatalf("rect %v stride %d, want %v", got.Rect, got.Stride, want.Rect)
+			}
+			if i := firstDiff(got.Pix, want.Pix); i >= 0 {
+				t.Fatalf("pixel %d is %d, want %d", i, got.Pix[i], want.Pix[i])
+			}
 		}
 	})
 }
@@ -683,4 +742,23 @@ func TestPages(t *testing.T) {
 	for name, data := range pages() {
 		t.Run(name, func(t *testing.T) { same(t, data) })
 	}
+}
+
+// TestRepair checks the fuzzer's repair: valid files are left as they are,
+// and a file whose stored samples were changed decodes again.
+func TestRepair(t *testing.T) {
+	for i, s := range fuzzSeeds() {
+		if !bytes.Equal(repair(s), s) {
+			t.Fatalf("seed %d changed", i)
+		}
+	}
+	p := small()
+	p.stored = true
+	data := p.encode()
+	i := bytes.Index(data, []byte("IDAT")) + 4 + 2 + 5 + 3 // a sample of the first row
+	data[i] ^= 0x10
+	if _, err := Decode(data, 1<<20); err == nil {
+		t.Fatal("changed sample: no error")
+	}
+	same(t, repair(data))
 }

@@ -49,9 +49,10 @@ func unsupported(format string, a ...any) error {
 	return fmt.Errorf("%w: %s", ErrUnsupported, fmt.Sprintf(format, a...))
 }
 
-// malformed is the error for data that is not a valid PNG.
+// malformed is the error for data that is not a valid PNG (format may wrap
+// an error with %w).
 func malformed(format string, a ...any) error {
-	return fmt.Errorf("pnggray: invalid PNG: %s", fmt.Sprintf(format, a...))
+	return fmt.Errorf("pnggray: invalid PNG: "+format, a...)
 }
 
 // PNG colour types (IHDR's fifth byte).
@@ -88,12 +89,13 @@ type header struct {
 
 // Decode decodes a PNG file to the grey the mark reader reads, refusing an
 // image of more than maxPixels pixels (a wrapped ErrUnsupported) before
-// allocating it. The grey is that of a grey PNG (scaled to 8 bits, the
-// high byte of 16), the darkest of R, G and B of a colour one, and an
-// alpha channel or palette transparency blends towards white. Errors:
-// ErrUnsupported (wrapped, with what) for what it does not decode; any
-// other error means malformed data (a bad CRC or Adler-32 checksum
-// included). Either way image/png can be asked next.
+// allocating it. The image has Rect (0, 0, width, height) and Stride
+// width. Its grey is that of a grey PNG (scaled to 8 bits, the high byte
+// of 16), the darkest of R, G and B of a colour one, and an alpha channel
+// or palette transparency blends towards white. Errors: ErrUnsupported
+// (wrapped, with what) for what it does not decode; any other error means
+// malformed data (a bad CRC or Adler-32 checksum included). Either way
+// image/png can be asked next.
 func Decode(data []byte, maxPixels int64) (*image.Gray, error) {
 	h, err := parseChunks(data)
 	if err != nil {
@@ -109,7 +111,7 @@ func Decode(data []byte, maxPixels int64) (*image.Gray, error) {
 	img := image.NewGray(image.Rect(0, 0, h.width, h.height))
 	f, err := newInflater(h.idat, h.idatLen)
 	if err != nil {
-		return nil, malformed("zlib header of the image data: %v", err)
+		return nil, malformed("zlib header of the image data: %w", err)
 	}
 	defer f.release()
 	if conv == nil {
@@ -382,15 +384,20 @@ func (h *header) lutConverter(lut *[256]byte) func(dst, row []byte) {
 			}
 		}
 	}
-	depth := uint(h.depth)
-	perByte := 8 / int(depth)
+	// Fewer bits: a byte's pixels looked up at once, from a table of all
+	// 256 bytes.
+	depth, perByte := uint(h.depth), 8/h.depth
+	expand := new([256][8]byte)
+	for v := range expand {
+		b := byte(v)
+		for k := range perByte {
+			expand[v][k] = lut[b>>(8-depth)]
+			b <<= depth
+		}
+	}
 	return func(dst, row []byte) {
 		for i, b := range row {
-			x := i * perByte
-			for k := 0; k < perByte && x+k < len(dst); k++ {
-				dst[x+k] = lut[b>>(8-depth)]
-				b <<= depth
-			}
+			copy(dst[i*perByte:], expand[b][:perByte]) // the last byte may be cut short
 		}
 	}
 }
@@ -460,7 +467,7 @@ func (h *header) readRows(zr io.Reader, img *image.Gray, conv func(dst, row []by
 			return inflateError(y, err)
 		}
 		if err := unfilter(cur[0], cur[1:], prev[1:], bpp); err != nil {
-			return malformed("row %d: %v", y, err)
+			return malformed("row %d: %w", y, err)
 		}
 		conv(img.Pix[y*img.Stride:y*img.Stride+h.width], cur[1:])
 		cur, prev = prev, cur
@@ -482,7 +489,7 @@ func (h *header) readGray8(zr io.Reader, img *image.Gray) error {
 			return inflateError(y, err)
 		}
 		if err := unfilter(filter[0], row, prev, 1); err != nil {
-			return malformed("row %d: %v", y, err)
+			return malformed("row %d: %w", y, err)
 		}
 		prev = row
 	}
@@ -494,7 +501,7 @@ func inflateError(y int, err error) error {
 	if err == io.EOF || err == io.ErrUnexpectedEOF {
 		return malformed("image data ends before row %d", y)
 	}
-	return malformed("inflating row %d: %v", y, err)
+	return malformed("inflating row %d: %w", y, err)
 }
 
 // idatReader presents the payloads of consecutive IDAT chunks as one
@@ -566,7 +573,7 @@ func (f *inflater) finish() error {
 	if n, err := io.ReadFull(f.zr, b[:]); n != 0 {
 		return malformed("more image data than rows")
 	} else if err != io.EOF {
-		return malformed("end of the image data: %v", err)
+		return malformed("end of the image data: %w", err)
 	}
 	if f.br.Buffered() != 0 || f.idat.n != 0 {
 		return malformed("data after the zlib stream in its IDAT chunk")

@@ -673,8 +673,9 @@ func FuzzDecode(f *testing.F) {
 	})
 }
 
-// pages are scan-like pages of about 2,000 × 2,700 pixels, written by
-// image/png at the corpus's compression (BestSpeed).
+// pages are scan-like pages of about 2,000 × 2,700 pixels, grey and RGB
+// written by image/png at the corpus's compression (BestSpeed), and
+// bilevel.
 var pages = sync.OnceValue(func() map[string][]byte {
 	const w, h = 2000, 2700
 	out := map[string][]byte{}
@@ -702,6 +703,18 @@ var pages = sync.OnceValue(func() map[string][]byte {
 			}
 			out[fmt.Sprintf("%s-noise%d", name, noise)] = buf.Bytes()
 		}
+		// A bilevel scan: 1 bit per pixel, as scanners write them.
+		p := &rawPNG{w: w, h: h, depth: 1, colorType: ctGray, filter: func(int) byte { return ftNone }}
+		p.rows = make([][]byte, h)
+		for y := range h {
+			p.rows[y] = make([]byte, p.rowBytes())
+			for x := range w {
+				if gray.Pix[y*w+x] >= 128 {
+					p.rows[y][x/8] |= 0x80 >> (x % 8)
+				}
+			}
+		}
+		out[fmt.Sprintf("gray1-noise%d", noise)] = p.encode()
 	}
 	return out
 })
@@ -737,7 +750,7 @@ func BenchmarkDecode(b *testing.B) {
 // TestPages checks the benchmark's pages.
 func TestPages(t *testing.T) {
 	if testing.Short() {
-		t.Skip("encodes four large pages")
+		t.Skip("encodes six large pages")
 	}
 	for name, data := range pages() {
 		t.Run(name, func(t *testing.T) { same(t, data) })

@@ -5,23 +5,28 @@
 // It exists for speed. image/png decodes to the PNG's own colour model
 // (an RGBA image for an RGB scan) that the reader then converts to grey,
 // and most of its time is inflating the image data. This package inflates
-// with github.com/klauspost/compress's zlib reader, which is faster than
-// compress/zlib, streams the inflated rows through two row buffers, undoes
-// each row's filter with loops specialised for 1, 3 and 4 bytes per pixel,
-// and writes its grey straight into the output: no full-size image other
-// than the grey one is ever allocated.
+// with github.com/klauspost/compress's zlib reader, faster than
+// compress/zlib, streams the inflated rows through two row buffers (an
+// 8-bit grey image's are inflated straight into the output), undoes each
+// row's filter with loops specialised for the common cases (Paeth, the
+// costliest, for 1, 3 and 4 bytes per pixel), and writes the grey straight
+// into the output: no full-size image other than the grey one is ever
+// allocated.
 //
-// Every non-interlaced PNG of grey (1 to 16 bits), palette (1 to 8 bits),
+// Every non-interlaced PNG of grey (1 to 16 bits; up to 8 with or without
+// a transparent grey), palette (1 to 8 bits, with or without transparency),
 // RGB (8 or 16 bits), grey with alpha (8 bits) or RGB with alpha (8 bits)
 // is decoded, to exactly the grey the reader makes of what image/png
-// decodes. Anything else (Adam7 interlacing, 16-bit alpha, an RGB or
-// 16-bit grey transparency key, an image of more than the caller's pixel
+// decodes. Anything else (Adam7 interlacing, 16-bit alpha, a transparent
+// colour in RGB or 16-bit grey, an image of more than the caller's pixel
 // limit) is ErrUnsupported, and malformed data of any kind another error,
 // so that the caller can fall back to image/png, which decides what is
-// really unreadable.
+// really unreadable. Checksums are checked (every chunk's CRC, the image
+// data's Adler-32); where image/png is lenient, with data after the zlib
+// stream in its last IDAT chunk, this is not and leaves it to image/png.
 //
 // Written from the PNG specification (W3C, second edition): chunk layout
-// (section 5), IHDR, PLTE and tRNS (11.2, 11.3.2.1), scanline filtering
+// (section 5), IHDR, PLTE and tRNS (11.2.2, 11.2.3, 11.3.2.1), filtering
 // (9) and sample depth scaling (13.12).
 package pnggray
 

@@ -775,3 +775,29 @@ func TestRepair(t *testing.T) {
 	}
 	same(t, repair(data))
 }
+
+// TestConcurrent decodes from several goroutines at once, sharing the pool
+// of inflaters (run with -race).
+func TestConcurrent(t *testing.T) {
+	seeds := fuzzSeeds()
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Go(func() {
+			for i := range 50 {
+				data := seeds[(g+i)%len(seeds)]
+				want, werr := reference(data)
+				got, err := Decode(data, 1<<20)
+				if werr != nil || err != nil {
+					if !errors.Is(err, ErrUnsupported) {
+						t.Errorf("seed %d: Decode: %v, image/png: %v", (g+i)%len(seeds), err, werr)
+					}
+					continue
+				}
+				if !bytes.Equal(got.Pix, want.Pix) {
+					t.Errorf("seed %d differs", (g+i)%len(seeds))
+				}
+			}
+		})
+	}
+	wg.Wait()
+}

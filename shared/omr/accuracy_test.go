@@ -68,7 +68,7 @@ func BenchmarkReadCorpus(b *testing.B) {
 	nByDPI := map[int]int{}
 	cpuByFormat := map[string]time.Duration{} // "200dpi jpeg"
 	nByFormat := map[string]int{}
-	fallbacks0, rereads0 := omr.JPEGFallbacks(), omr.FullRereads()
+	fallbacks0, pngFallbacks0, rereads0 := omr.JPEGFallbacks(), omr.PNGFallbacks(), omr.FullRereads()
 	for i := 0; i < b.N; i++ {
 		for first := 0; first < *corpusSize; first += batch {
 			b.StopTimer()
@@ -132,8 +132,8 @@ func BenchmarkReadCorpus(b *testing.B) {
 		}
 		b.Log(line)
 	}
-	b.Logf("  JPEGs decoded by image/jpeg (not jpeggray): %d; reduced pages read again at full size: %d",
-		omr.JPEGFallbacks()-fallbacks0, omr.FullRereads()-rereads0)
+	b.Logf("  JPEGs decoded by image/jpeg (not jpeggray): %d; PNGs by image/png (not pnggray): %d; reduced pages read again at full size: %d",
+		omr.JPEGFallbacks()-fallbacks0, omr.PNGFallbacks()-pngFallbacks0, omr.FullRereads()-rereads0)
 	b.ReportMetric(float64(runtime.GOMAXPROCS(0)), "GOMAXPROCS")
 	b.ReportMetric(0, "ns/op")
 }

@@ -10,6 +10,8 @@ import (
 	"io"
 
 	"golang.org/x/image/tiff"
+
+	"github.com/cardloop/cardloop/shared/omr/pnggray"
 )
 
 // MaxPixels is the largest image Decode accepts: an A4 page at 600 dpi is
@@ -69,6 +71,13 @@ func DecodeBytes(data []byte) (image.Image, error) {
 	case "jpeg":
 		return decodeJPEG(data, decodeScale(cfg.Width, cfg.Height))
 	case "png":
+		// pnggray decodes what scanners write straight to grey; anything
+		// it does not (or finds malformed) is left to image/png, which
+		// decides what is unreadable.
+		if g, perr := pnggray.Decode(data, MaxPixels); perr == nil {
+			return reduceLarge(g), nil
+		}
+		pngFallbacks.Add(1)
 		img, err = png.Decode(bytes.NewReader(data))
 	case "tiff":
 		if m, ok := decodeTIFF(data, decodeScale(cfg.Width, cfg.Height)); ok {

@@ -114,6 +114,6 @@ func decodeJPEG(data []byte, n int) (image.Image, error) {
 	return img, nil
 }
 
-// Counters for tests and benchmarks: JPEGs image/jpeg decoded, and
-// reduced pages read again at full size.
-var jpegFallbacks, fullRereads atomic.Int64
+// Counters for tests and benchmarks: JPEGs image/jpeg decoded, PNGs
+// image/png decoded, and reduced pages read again at full size.
+var jpegFallbacks, pngFallbacks, fullRereads atomic.Int64

@@ -1,6 +1,9 @@
 package jpeggray
 
-import "image"
+import (
+	"image"
+	"slices"
+)
 
 // huffman is one Huffman table (T.81 Annex C) with a lookup of the codes of
 // up to lookBits bits, which are nearly all the codes met in a scan.
@@ -255,30 +258,34 @@ func (d *decoder) scanSize(sc []scanComp) (mx, my int) {
 	return d.mcusX, d.mcusY
 }
 
-// rowMark is where a row of MCUs starts in the entropy-coded data: the
-// decoder's state then, from which Reduced.Full decodes that row again.
-type rowMark struct {
-	bits  bitReader
-	left  int      // MCUs left in the restart interval
-	preds [4]int32 // DC predictions
+// mark is where an MCU starts in the entropy-coded data: the decoder's
+// state then, from which Reduced.Full decodes from that MCU on again.
+type mark struct {
+	acc    uint64
+	pos    int
+	preds  [3]int32 // DC predictions
+	n, pad uint8    // bitReader.n, and pad (at most 8 in a scan decoded)
 }
 
-// scan decodes the entropy-coded data of one scan into the planes, and
-// marks where each row of MCUs starts.
+// markEvery is how far apart the marks are, in MCUs of a row: Full
+// decodes at most markEvery − 1 MCUs before the first it needs, and marks
+// cost the first decode a little (a 2,480-pixel grey row has 310 MCUs).
+const markEvery = 8
+
+// scan decodes the entropy-coded data of one scan into the planes, marking
+// (if d.keep) every markEvery-th MCU of each row, from the first.
 func (d *decoder) scan(sc []scanComp) error {
 	mx, my := d.scanSize(sc)
 	d.marks = d.marks[:0]
+	if d.keep {
+		d.marks = slices.Grow(d.marks, my*ceilDiv(mx, markEvery))
+	}
 	d.lastScan = sc
 	d.scans++
 	var blk [64]float32
 	left := d.restart
 	for my0 := 0; my0 < my; my0++ {
-		m := rowMark{bits: d.bits, left: left}
-		for i := range sc {
-			m.preds[i] = sc[i].pred
-		}
-		d.marks = append(d.marks, m)
-		if err := d.row(sc, &blk, my0, mx, &left); err != nil {
+		if err := d.row(sc, &blk, my0, 0, mx, &left); err != nil {
 			return err
 		}
 	}
@@ -288,9 +295,17 @@ func (d *decoder) scan(sc []scanComp) error {
 	return nil
 }
 
-// row decodes row my0 of the scan's MCUs (mx of them).
-func (d *decoder) row(sc []scanComp, blk *[64]float32, my0, mx int, left *int) error {
-	for mx0 := 0; mx0 < mx; mx0++ {
+// row decodes MCUs from to to of row my0 of the scan.
+func (d *decoder) row(sc []scanComp, blk *[64]float32, my0, from, to int, left *int) error {
+	for mx0 := from; mx0 < to; mx0++ {
+		if d.keep && mx0%markEvery == 0 {
+			b := &d.bits
+			m := mark{acc: b.acc, pos: b.pos, n: uint8(b.n), pad: uint8(b.pad)}
+			for i := range sc {
+				m.preds[i] = sc[i].pred
+			}
+			d.marks = append(d.marks, m)
+		}
 		if d.restart > 0 {
 			if *left == 0 {
 				if err := d.nextRestart(sc); err != nil {
@@ -430,7 +445,7 @@ func (d *decoder) block(s *scanComp, blk *[64]float32, x, y int) error {
 			return nil
 		}
 	}
-	dst := c.pix[y*c.stride+x:]
+	dst := c.pix[(y-c.y0)*c.stride+x-c.x0:]
 	dc := float32(s.pred * q[0])
 	if !ac {
 		// The whole block is one level: paper, or flat ink.

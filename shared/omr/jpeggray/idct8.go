@@ -39,28 +39,57 @@ func idct8(in []float32, s int, out []float32, t int) {
 	out[3*t], out[4*t] = e3+o3, e3-o3
 }
 
+// idct8x4 is idct8 when in[4s] to in[7s] are zero: the same sums without
+// the terms that are zero, so the same results to the bit (adding or
+// subtracting a zero product changes nothing), for fewer multiplications.
+func idct8x4(in []float32, s int, out []float32, t int) {
+	f0, f1, f2, f3 := in[0], in[s], in[2*s], in[3*s]
+	p := k0 * f0
+	q0 := k2 * f2
+	q1 := k6 * f2
+	e0, e3 := p+q0, p-q0
+	e1, e2 := p+q1, p-q1
+	o0 := k1*f1 + k3*f3
+	o1 := k3*f1 - k7*f3
+	o2 := k5*f1 - k1*f3
+	o3 := k7*f1 - k5*f3
+	out[0], out[7*t] = e0+o0, e0-o0
+	out[t], out[6*t] = e1+o1, e1-o1
+	out[2*t], out[5*t] = e2+o2, e2-o2
+	out[3*t], out[4*t] = e3+o3, e3-o3
+}
+
 // idctFull writes the full-size inverse DCT of blk (coefficients only in
-// its first cols columns) to dst, level-shifted by 128, and clears blk.
-// Down the columns first, then across, so that each output row is written
-// whole.
-func idctFull(blk *[64]float32, cols int, dst []byte, stride int) {
+// its first rows rows and cols columns) to dst, level-shifted by 128, and
+// clears blk. Down the columns first, then across, so that each output
+// row is written whole; a pass whose inputs are at most 4 non-zero values
+// (most blocks of a scan end early) takes the shorter idct8x4.
+func idctFull(blk *[64]float32, rows, cols int, dst []byte, stride int) {
 	var tmp [64]float32
 	for u := 0; u < cols; u++ {
-		idct8(blk[u:], 8, tmp[u:], 8)
+		if rows <= 4 {
+			idct8x4(blk[u:], 8, tmp[u:], 8)
+		} else {
+			idct8(blk[u:], 8, tmp[u:], 8)
+		}
 	}
 	clear(blk[:])
 	for y := 0; y < 8; y++ {
 		out := dst[y*stride:][:8]
-		var row [8]float32
+		var r [8]float32
 		if cols == 1 {
 			// Only vertical frequencies: the row is one level.
 			v := toByte(k0 * tmp[y*8])
 			out[0], out[1], out[2], out[3], out[4], out[5], out[6], out[7] = v, v, v, v, v, v, v, v
 			continue
 		}
-		idct8(tmp[y*8:y*8+8], 1, row[:], 1)
-		out[0], out[1], out[2], out[3] = toByte(row[0]), toByte(row[1]), toByte(row[2]), toByte(row[3])
-		out[4], out[5], out[6], out[7] = toByte(row[4]), toByte(row[5]), toByte(row[6]), toByte(row[7])
+		if cols <= 4 {
+			idct8x4(tmp[y*8:y*8+8], 1, r[:], 1)
+		} else {
+			idct8(tmp[y*8:y*8+8], 1, r[:], 1)
+		}
+		out[0], out[1], out[2], out[3] = toByte(r[0]), toByte(r[1]), toByte(r[2]), toByte(r[3])
+		out[4], out[5], out[6], out[7] = toByte(r[4]), toByte(r[5]), toByte(r[6]), toByte(r[7])
 	}
 }
 

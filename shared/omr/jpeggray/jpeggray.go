@@ -67,7 +67,8 @@ type component struct {
 	// x0, y0: where pix starts in the component's samples (at n/8),
 	// non-zero when Full allocates only part of the plane.
 	x0, y0 int
-	done   bool // decoded by a scan
+	clip   []image.Rectangle // Full's rectangles, in the component's samples
+	done   bool              // decoded by a scan
 }
 
 type decoder struct {
@@ -471,13 +472,22 @@ func (d *decoder) sof() error {
 }
 
 // allocate makes the components' planes for MCUs x0 to x1 across and y0
-// to y1 down.
+// to y1 down, and for Full its rectangles in each component's samples
+// (the pixels of a subsampled component's block cover more than 8 of the
+// image's): the smallest that meet the same blocks.
 func (d *decoder) allocate(x0, y0, x1, y1 int) {
 	for i := range d.comps {
 		c := &d.comps[i]
 		c.x0, c.y0 = x0*c.h*d.n, y0*c.v*d.n
 		c.stride = (x1 - x0) * c.h * d.n
 		c.pix = make([]byte, c.stride*(y1-y0)*c.v*d.n)
+		if d.clipped {
+			rh, rv := d.hmax/c.h, d.vmax/c.v
+			c.clip = make([]image.Rectangle, len(d.clip))
+			for j, r := range d.clip {
+				c.clip[j] = image.Rect(r.Min.X/rh, r.Min.Y/rv, ceilDiv(r.Max.X, rh), ceilDiv(r.Max.Y, rv))
+			}
+		}
 	}
 }
 

@@ -1,6 +1,7 @@
 package jpeggray
 
 import (
+	"encoding/binary"
 	"image"
 	"slices"
 )
@@ -436,24 +437,33 @@ func (d *decoder) block(s *scanComp, blk *[64]float32, x, y int) error {
 	}
 	n := d.n
 	c := s.c
-	if d.clipped {
-		// The block's pixels in the image (a subsampled component's
-		// block covers more than 8).
-		rh, rv := d.hmax/c.h, d.vmax/c.v
-		if !overlapsAny(image.Rect(x*rh, y*rv, (x+8)*rh, (y+8)*rv), d.clip) {
-			clear(blk[:])
-			return nil
-		}
+	if d.clipped && !overlapsAny(image.Rect(x, y, x+8, y+8), c.clip) {
+		clear(blk[:])
+		return nil
 	}
 	dst := c.pix[(y-c.y0)*c.stride+x-c.x0:]
 	dc := float32(s.pred * q[0])
 	if !ac {
-		// The whole block is one level: paper, or flat ink.
+		// The whole block is one level: paper, or flat ink. A row at
+		// a time at the common sizes.
 		v := clampByte(dc/8 + 128)
-		for j := 0; j < n; j++ {
-			row := dst[j*c.stride:][:n]
-			for i := range row {
-				row[i] = v
+		switch n {
+		case 8:
+			w := uint64(v) * 0x0101010101010101
+			for j := 0; j < 8; j++ {
+				binary.LittleEndian.PutUint64(dst[j*c.stride:], w)
+			}
+		case 4:
+			w := uint32(v) * 0x01010101
+			for j := 0; j < 4; j++ {
+				binary.LittleEndian.PutUint32(dst[j*c.stride:], w)
+			}
+		default:
+			for j := 0; j < n; j++ {
+				row := dst[j*c.stride:][:n]
+				for i := range row {
+					row[i] = v
+				}
 			}
 		}
 		return nil
@@ -461,7 +471,7 @@ func (d *decoder) block(s *scanComp, blk *[64]float32, x, y int) error {
 	blk[0] = dc
 	switch n {
 	case 8:
-		idctFull(blk, int(zzCols[last]), dst, c.stride)
+		idctFull(blk, int(zzRows[last]), int(zzCols[last]), dst, c.stride)
 		return nil
 	case 4:
 		idctHalf(blk, int(zzRows[last]), dst, c.stride)

@@ -9,9 +9,10 @@
 // each reduced pixel, the mean of the 8/n × 8/n pixels it stands for,
 // straight from the block's coefficients (a transform with n outputs
 // instead of 8 each way); white paper (blocks with no AC coefficients)
-// costs one fill. DecodeReduced keeps where each row of blocks starts, so
-// that Reduced.Full can decode parts of the image at full size afterwards
-// (the crops of a page read reduced) without decoding it all again.
+// costs one fill. DecodeReduced keeps where every 8th MCU of each row
+// starts, so that Reduced.Full can decode parts of the image at full size
+// afterwards (the crops of a page read reduced) without decoding it all
+// again.
 //
 // Only what scanners write is handled: baseline or extended sequential
 // Huffman coding, 8-bit samples, one component (grey) or three (YCbCr),

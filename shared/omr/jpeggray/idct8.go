@@ -18,50 +18,74 @@ var (
 	k7 = float32(0.5 * math.Cos(7*math.Pi/16))
 )
 
-// idct8 transforms the 8 values at in[0], in[s], … in[7s] into out[0],
-// out[t], … out[7t].
-func idct8(in []float32, s int, out []float32, t int) {
-	f0, f1, f2, f3 := in[0], in[s], in[2*s], in[3*s]
-	f4, f5, f6, f7 := in[4*s], in[5*s], in[6*s], in[7*s]
+// idct8 transforms F(0) to F(7) into f(0) to f(7). On values, so that its
+// callers index arrays with no bounds to check.
+func idct8(f0, f1, f2, f3, f4, f5, f6, f7 float32) (o0, o1, o2, o3, o4, o5, o6, o7 float32) {
 	p0 := k0 * (f0 + f4)
 	p1 := k0 * (f0 - f4)
 	q0 := k2*f2 + k6*f6
 	q1 := k6*f2 - k2*f6
 	e0, e3 := p0+q0, p0-q0
 	e1, e2 := p1+q1, p1-q1
-	o0 := k1*f1 + k3*f3 + k5*f5 + k7*f7
-	o1 := k3*f1 - k7*f3 - k1*f5 - k5*f7
-	o2 := k5*f1 - k1*f3 + k7*f5 + k3*f7
-	o3 := k7*f1 - k5*f3 + k3*f5 - k1*f7
-	out[0], out[7*t] = e0+o0, e0-o0
-	out[t], out[6*t] = e1+o1, e1-o1
-	out[2*t], out[5*t] = e2+o2, e2-o2
-	out[3*t], out[4*t] = e3+o3, e3-o3
+	d0 := k1*f1 + k3*f3 + k5*f5 + k7*f7
+	d1 := k3*f1 - k7*f3 - k1*f5 - k5*f7
+	d2 := k5*f1 - k1*f3 + k7*f5 + k3*f7
+	d3 := k7*f1 - k5*f3 + k3*f5 - k1*f7
+	return e0 + d0, e1 + d1, e2 + d2, e3 + d3, e3 - d3, e2 - d2, e1 - d1, e0 - d0
+}
+
+// idct8x4 is idct8 when F(4) to F(7) are zero: the same sums without the
+// terms that are zero, so the same results to the bit (adding or
+// subtracting a zero product changes nothing), for fewer multiplications.
+func idct8x4(f0, f1, f2, f3 float32) (o0, o1, o2, o3, o4, o5, o6, o7 float32) {
+	p := k0 * f0
+	q0 := k2 * f2
+	q1 := k6 * f2
+	e0, e3 := p+q0, p-q0
+	e1, e2 := p+q1, p-q1
+	d0 := k1*f1 + k3*f3
+	d1 := k3*f1 - k7*f3
+	d2 := k5*f1 - k1*f3
+	d3 := k7*f1 - k5*f3
+	return e0 + d0, e1 + d1, e2 + d2, e3 + d3, e3 - d3, e2 - d2, e1 - d1, e0 - d0
 }
 
 // idctFull writes the full-size inverse DCT of blk (coefficients only in
-// its first cols columns) to dst, level-shifted by 128, and clears blk.
-// Down the columns first, then across, so that each output row is written
-// whole.
-func idctFull(blk *[64]float32, cols int, dst []byte, stride int) {
-	var tmp [64]float32
-	for u := 0; u < cols; u++ {
-		idct8(blk[u:], 8, tmp[u:], 8)
+// its first rows rows and cols columns) to dst, level-shifted by 128, and
+// clears blk. Down the columns first (in place), then across, so that
+// each output row is written whole; a pass whose inputs are at most 4 non-zero values
+// (most blocks of a scan end early) takes the shorter idct8x4.
+func idctFull(blk *[64]float32, rows, cols int, dst []byte, stride int) {
+	for u := range 8 {
+		if u == cols {
+			break
+		}
+		c := blk[u:]
+		if rows <= 4 {
+			c[0], c[8], c[16], c[24], c[32], c[40], c[48], c[56] = idct8x4(c[0], c[8], c[16], c[24])
+		} else {
+			c[0], c[8], c[16], c[24], c[32], c[40], c[48], c[56] = idct8(c[0], c[8], c[16], c[24], c[32], c[40], c[48], c[56])
+		}
 	}
-	clear(blk[:])
-	for y := 0; y < 8; y++ {
-		out := dst[y*stride:][:8]
-		var row [8]float32
+	for y := range 8 {
+		r := (*[8]float32)(blk[y*8:])
+		out := (*[8]byte)(dst[y*stride:])
 		if cols == 1 {
 			// Only vertical frequencies: the row is one level.
-			v := toByte(k0 * tmp[y*8])
+			v := toByte(k0 * r[0])
 			out[0], out[1], out[2], out[3], out[4], out[5], out[6], out[7] = v, v, v, v, v, v, v, v
 			continue
 		}
-		idct8(tmp[y*8:y*8+8], 1, row[:], 1)
-		out[0], out[1], out[2], out[3] = toByte(row[0]), toByte(row[1]), toByte(row[2]), toByte(row[3])
-		out[4], out[5], out[6], out[7] = toByte(row[4]), toByte(row[5]), toByte(row[6]), toByte(row[7])
+		var o0, o1, o2, o3, o4, o5, o6, o7 float32
+		if cols <= 4 {
+			o0, o1, o2, o3, o4, o5, o6, o7 = idct8x4(r[0], r[1], r[2], r[3])
+		} else {
+			o0, o1, o2, o3, o4, o5, o6, o7 = idct8(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7])
+		}
+		out[0], out[1], out[2], out[3] = toByte(o0), toByte(o1), toByte(o2), toByte(o3)
+		out[4], out[5], out[6], out[7] = toByte(o4), toByte(o5), toByte(o6), toByte(o7)
 	}
+	clear(blk[:])
 }
 
 // toByte level-shifts, rounds and clamps a sample to 0…255.

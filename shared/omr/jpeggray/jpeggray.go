@@ -9,9 +9,10 @@
 // each reduced pixel, the mean of the 8/n × 8/n pixels it stands for,
 // straight from the block's coefficients (a transform with n outputs
 // instead of 8 each way); white paper (blocks with no AC coefficients)
-// costs one fill. DecodeReduced keeps where each row of blocks starts, so
-// that Reduced.Full can decode parts of the image at full size afterwards
-// (the crops of a page read reduced) without decoding it all again.
+// costs one fill. DecodeReduced keeps where every 8th MCU of each row
+// starts, so that Reduced.Full can decode parts of the image at full size
+// afterwards (the crops of a page read reduced) without decoding it all
+// again.
 //
 // Only what scanners write is handled: baseline or extended sequential
 // Huffman coding, 8-bit samples, one component (grey) or three (YCbCr),
@@ -62,10 +63,13 @@ type component struct {
 	id     byte
 	h, v   int // sampling factors
 	tq     int // quantisation table
-	bw, bh int // plane size in blocks (whole MCUs)
 	pix    []byte
 	stride int
-	done   bool // decoded by a scan
+	// x0, y0: where pix starts in the component's samples (at n/8),
+	// non-zero when Full allocates only part of the plane.
+	x0, y0 int
+	clip   []image.Rectangle // Full's rectangles, in the component's samples
+	done   bool              // decoded by a scan
 }
 
 type decoder struct {
@@ -94,9 +98,12 @@ type decoder struct {
 	clip    []image.Rectangle // Full's: blocks outside are not transformed
 	clipped bool
 
+	colour bool // the chroma planes have colour (hasChroma): converted
+
+	keep     bool       // DecodeReduced's: mark the scans for Full
 	scans    int        // scans decoded
 	lastScan []scanComp // the last scan's components
-	marks    []rowMark  // where its rows of MCUs start
+	marks    []mark     // where every markEvery-th MCU of it starts
 
 	bits bitReader
 }
@@ -126,7 +133,7 @@ func DecodeReduced(data []byte, n int, maxPixels int64) (*Reduced, error) {
 	if n < 1 || n > 8 {
 		return nil, fmt.Errorf("jpeggray: scale %d/8 out of range", n)
 	}
-	d := &decoder{data: data, n: n, maxPixels: maxPixels}
+	d := &decoder{data: data, n: n, maxPixels: maxPixels, keep: true}
 	d.basis = idctBasis(n)
 	g, err := d.decode()
 	if err != nil {
@@ -135,57 +142,155 @@ func DecodeReduced(data []byte, n int, maxPixels int64) (*Reduced, error) {
 	return &Reduced{Gray: g, d: d}, nil
 }
 
-// Full decodes the image at full size, but only the 8×8 blocks that meet
-// one of rects (in the image's pixels): the rest of the image is black.
-// Only the rows of MCUs the rectangles cross are decoded again (from where
-// the first decode marked them), and of those only the blocks in the
-// rectangles are transformed — a fraction of a full decode. (An image
+// Full decodes the parts of the image under rects (in the image's
+// pixels) at full size, for the crops of a page read reduced.
+//
+// The image returned covers only the union of the rectangles, clipped to
+// the image: its Rect is that union (Min is not (0, 0) in general) and its
+// Pix starts at Min, as with image.Gray.SubImage. Only its pixels inside
+// one of the rectangles are decoded, exactly as Decode decodes them at
+// full size; the others are unspecified. An empty union gives an empty
+// image. Whether colour is converted (the darkest of R, G and B) is the
+// reduced decode's decision, for the whole image.
+//
+// Only the MCUs that meet a rectangle are decoded again, from the mark
+// before them (see mark), and of their blocks only those meeting a
+// rectangle are transformed; only the union's MCUs have planes. (An image
 // coded in several scans is decoded in full, transforming only those
 // blocks.)
 func (r *Reduced) Full(rects []image.Rectangle) (*image.Gray, error) {
 	o := r.d
-	d := &decoder{data: o.data, n: 8, maxPixels: o.maxPixels, clip: rects, clipped: true}
-	d.basis = idctBasis(8)
-	if o.scans != 1 {
-		return d.decode()
+	var clip []image.Rectangle
+	var u image.Rectangle
+	for _, c := range rects {
+		if c = c.Intersect(image.Rect(0, 0, o.width, o.height)); !c.Empty() {
+			clip = append(clip, c)
+			u = u.Union(c)
+		}
 	}
-	// The frame and tables as the first decode left them, planes afresh.
+	if len(clip) == 0 {
+		return &image.Gray{}, nil
+	}
+	d := &decoder{data: o.data, n: 8, maxPixels: o.maxPixels, clip: clip, clipped: true}
+	if o.scans != 1 {
+		if _, err := d.decode(); err != nil {
+			return nil, err
+		}
+	} else if err := d.decodeMarked(o, u); err != nil {
+		return nil, err
+	}
+	y := &d.comps[0]
+	out := &image.Gray{Pix: y.pix[(u.Min.Y-y.y0)*y.stride+u.Min.X-y.x0:], Stride: y.stride, Rect: u}
+	if o.colour {
+		for _, a := range disjoint(clip) {
+			darkest(y, &d.comps[1], &d.comps[2], d.hmax, d.vmax, a)
+		}
+	}
+	return out, nil
+}
+
+// decodeMarked decodes again, at full size, the MCUs of o's only scan that
+// meet d.clip (whose union is u), each row of them from the last of o's
+// marks before the first of them.
+func (d *decoder) decodeMarked(o *decoder, u image.Rectangle) error {
+	// The frame and tables as the first decode left them.
 	d.width, d.height, d.frame = o.width, o.height, true
 	d.hmax, d.vmax, d.mcusX, d.mcusY = o.hmax, o.vmax, o.mcusX, o.mcusY
 	d.quant, d.quantSet, d.dc, d.ac, d.restart = o.quant, o.quantSet, o.dc, o.ac, o.restart
-	d.adobe, d.adobeTransform = o.adobe, o.adobeTransform
 	d.comps = make([]component, len(o.comps))
 	for i, c := range o.comps {
 		d.comps[i] = component{id: c.id, h: c.h, v: c.v, tq: c.tq, done: true}
 	}
-	d.allocate()
 	sc := make([]scanComp, len(o.lastScan))
 	for i, s := range o.lastScan {
 		k := slices.IndexFunc(o.comps, func(c component) bool { return c.id == s.c.id })
 		sc[i] = scanComp{c: &d.comps[k], dc: &d.dc[dcIndex(o, s.dc)], ac: &d.ac[acIndex(o, s.ac)], q: &d.quant[d.comps[k].tq]}
 	}
-	mx, my := d.scanSize(sc)
-	rowPx := 8 * d.vmax // image rows per row of MCUs
+	mx, _ := d.scanSize(sc)
+	// An MCU's size in image pixels.
+	mw, mh := 8*d.hmax, 8*d.vmax
 	if len(sc) == 1 {
-		rowPx = 8 * d.vmax / sc[0].c.v
+		mw, mh = 8*d.hmax/sc[0].c.h, 8*d.vmax/sc[0].c.v
 	}
+	d.allocate(u.Min.X/mw, u.Min.Y/mh, ceilDiv(u.Max.X, mw), ceilDiv(u.Max.Y, mh))
+	perRow := ceilDiv(mx, markEvery)
 	var blk [64]float32
-	for my0 := 0; my0 < my && my0 < len(o.marks); my0++ {
-		band := image.Rect(0, my0*rowPx, d.width, (my0+1)*rowPx)
-		if !overlapsAny(band, rects) {
-			continue
+	var spans [][2]int
+	for y := u.Min.Y / mh; y*mh < u.Max.Y; y++ {
+		// The runs of MCUs of this row that meet a rectangle.
+		spans = spans[:0]
+		for _, c := range d.clip {
+			if c.Min.Y < (y+1)*mh && c.Max.Y > y*mh {
+				spans = append(spans, [2]int{c.Min.X / mw, ceilDiv(c.Max.X, mw)})
+			}
 		}
-		m := o.marks[my0]
-		d.bits = m.bits
-		left := m.left
-		for i := range sc {
-			sc[i].pred = m.preds[i]
-		}
-		if err := d.row(sc, &blk, my0, mx, &left); err != nil {
-			return nil, err
+		slices.SortFunc(spans, func(a, b [2]int) int { return a[0] - b[0] })
+		at := -1 // the MCU the decoder is at, if in this row
+		var left int
+		for _, s := range spans {
+			if s[1] <= at {
+				continue
+			}
+			// From the mark before the span, unless the decoder is
+			// already past it.
+			if from := s[0] / markEvery * markEvery; at < from {
+				m := &o.marks[y*perRow+s[0]/markEvery]
+				d.bits = bitReader{data: d.data, pos: m.pos, acc: m.acc, n: uint(m.n), pad: int(m.pad)}
+				for i := range sc {
+					sc[i].pred = m.preds[i]
+				}
+				at, left = from, d.left(y*mx+from)
+			}
+			if err := d.row(sc, &blk, y, at, s[1], &left); err != nil {
+				return err
+			}
+			at = s[1]
 		}
 	}
-	return d.finish()
+	return nil
+}
+
+// left is how many MCUs of the restart interval are left before MCU i of
+// the scan (in raster order) is decoded: 0 where a restart marker is due.
+func (d *decoder) left(i int) int {
+	if d.restart == 0 || i == 0 {
+		return d.restart
+	}
+	if r := i % d.restart; r != 0 {
+		return d.restart - r
+	}
+	return 0
+}
+
+// disjoint splits the union of rs into rectangles that do not overlap: the
+// runs across each band between the rectangles' top and bottom edges.
+func disjoint(rs []image.Rectangle) []image.Rectangle {
+	var ys []int
+	for _, r := range rs {
+		ys = append(ys, r.Min.Y, r.Max.Y)
+	}
+	slices.Sort(ys)
+	ys = slices.Compact(ys)
+	var out []image.Rectangle
+	var runs [][2]int
+	for i := 0; i+1 < len(ys); i++ {
+		y0, y1 := ys[i], ys[i+1]
+		runs = runs[:0]
+		for _, r := range rs {
+			if r.Min.Y <= y0 && r.Max.Y >= y1 {
+				runs = append(runs, [2]int{r.Min.X, r.Max.X})
+			}
+		}
+		slices.SortFunc(runs, func(a, b [2]int) int { return a[0] - b[0] })
+		for j := 0; j < len(runs); {
+			x0, x1 := runs[j][0], runs[j][1]
+			for j++; j < len(runs) && runs[j][0] <= x1; j++ {
+				x1 = max(x1, runs[j][1])
+			}
+			out = append(out, image.Rect(x0, y0, x1, y1))
+		}
+	}
+	return out
 }
 
 // dcIndex and acIndex find which of o's tables t is.
@@ -362,23 +467,26 @@ func (d *decoder) sof() error {
 	}
 	d.mcusX = (d.width + 8*d.hmax - 1) / (8 * d.hmax)
 	d.mcusY = (d.height + 8*d.vmax - 1) / (8 * d.vmax)
-	d.allocate()
+	d.allocate(0, 0, d.mcusX, d.mcusY)
 	d.frame = true
 	return nil
 }
 
-// allocate makes the components' planes.
-func (d *decoder) allocate() {
+// allocate makes the components' planes for MCUs x0 to x1 across and y0
+// to y1 down, and for Full its rectangles in each component's samples
+// (the pixels of a subsampled component's block cover more than 8 of the
+// image's): the smallest that meet the same blocks.
+func (d *decoder) allocate(x0, y0, x1, y1 int) {
 	for i := range d.comps {
 		c := &d.comps[i]
-		c.bw, c.bh = d.mcusX*c.h, d.mcusY*c.v
-		c.stride = c.bw * d.n
-		c.pix = make([]byte, c.stride*c.bh*d.n)
-		if d.clipped && i > 0 {
-			// Chroma outside the clip is neutral, so that it does not
-			// count as colour (hasChroma).
-			for j := range c.pix {
-				c.pix[j] = 128
+		c.x0, c.y0 = x0*c.h*d.n, y0*c.v*d.n
+		c.stride = (x1 - x0) * c.h * d.n
+		c.pix = make([]byte, c.stride*(y1-y0)*c.v*d.n)
+		if d.clipped {
+			rh, rv := d.hmax/c.h, d.vmax/c.v
+			c.clip = make([]image.Rectangle, len(d.clip))
+			for j, r := range d.clip {
+				c.clip[j] = image.Rect(r.Min.X/rh, r.Min.Y/rv, ceilDiv(r.Max.X, rh), ceilDiv(r.Max.Y, rv))
 			}
 		}
 	}
@@ -456,19 +564,13 @@ func (d *decoder) finish() (*image.Gray, error) {
 	if !d.adobe && d.comps[0].id == 'R' && d.comps[1].id == 'G' && d.comps[2].id == 'B' {
 		return nil, unsupported("RGB colour (component ids R, G, B)")
 	}
-	cb, cr := &d.comps[1], &d.comps[2]
-	if !hasChroma(cb, cr) {
-		return out, nil
-	}
-	rows := out.Rect
 	if d.clipped {
-		var u image.Rectangle
-		for _, c := range d.clip {
-			u = u.Union(c)
-		}
-		rows = rows.Intersect(u)
+		return out, nil // Full converts the rectangles
 	}
-	darkest(out, y, cb, cr, d.hmax, d.vmax, rows.Min.Y, rows.Max.Y)
+	cb, cr := &d.comps[1], &d.comps[2]
+	if d.colour = hasChroma(cb, cr); d.colour {
+		darkest(y, cb, cr, d.hmax, d.vmax, out.Rect)
+	}
 	return out, nil
 }
 
@@ -489,32 +591,32 @@ func hasChroma(cb, cr *component) bool {
 	return false
 }
 
-// darkest replaces rows y0 to y1 of out (the luminance plane) with the
-// darkest of R, G and B at each pixel: a blue or red pen mark is as dark as in its darkest
-// channel, where luminance would count it lighter. Chroma is taken from the
-// sample covering the pixel (no interpolation), as image/jpeg's colour
-// model does. The JFIF conversion (R = Y + 1.402 Cr, G = Y − 0.344136 Cb −
-// 0.714136 Cr, B = Y + 1.772 Cb) in 1/65536.
-func darkest(out *image.Gray, y, cb, cr *component, hmax, vmax, y0, y1 int) {
+// darkest replaces the pixels of r in the luminance plane y with the
+// darkest of R, G and B at each pixel: a blue or red pen mark is as dark
+// as in its darkest channel, where luminance would count it lighter.
+// Chroma is taken from the sample covering the pixel (no interpolation),
+// as image/jpeg's colour model does. The JFIF conversion (R = Y + 1.402
+// Cr, G = Y − 0.344136 Cb − 0.714136 Cr, B = Y + 1.772 Cb) in 1/65536.
+func darkest(y, cb, cr *component, hmax, vmax int, r image.Rectangle) {
 	hs := shift(hmax / cb.h)
 	vs := shift(vmax / cb.v)
 	hr := shift(hmax / cr.h)
 	vr := shift(vmax / cr.v)
-	w := out.Rect.Dx()
-	ds := make([]int32, w)
-	for py := y0; py < y1; py++ {
-		rb := cb.pix[(py>>vs)*cb.stride:]
-		rr := cr.pix[(py>>vr)*cr.stride:]
-		if py == y0 || (py>>vs) != ((py-1)>>vs) || (py>>vr) != ((py-1)>>vr) {
-			for x := range ds {
-				b, c := int32(rb[x>>hs])-128, int32(rr[x>>hr])-128
-				ds[x] = min(91881*c, -22554*b-46802*c, 116130*b)
+	ds := make([]int32, r.Dx())
+	for py := r.Min.Y; py < r.Max.Y; py++ {
+		rb := cb.pix[((py>>vs)-cb.y0)*cb.stride:]
+		rr := cr.pix[((py>>vr)-cr.y0)*cr.stride:]
+		if py == r.Min.Y || (py>>vs) != ((py-1)>>vs) || (py>>vr) != ((py-1)>>vr) {
+			for i := range ds {
+				x := r.Min.X + i
+				b, c := int32(rb[x>>hs-cb.x0])-128, int32(rr[x>>hr-cr.x0])-128
+				ds[i] = min(91881*c, -22554*b-46802*c, 116130*b)
 			}
 		}
-		row := y.pix[py*y.stride:][:w]
-		for x, yv := range row {
-			v := (int32(yv)<<16 + ds[x] + 1<<15) >> 16
-			row[x] = byte(max(0, min(255, v)))
+		row := y.pix[(py-y.y0)*y.stride+r.Min.X-y.x0:][:len(ds)]
+		for i, yv := range row {
+			v := (int32(yv)<<16 + ds[i] + 1<<15) >> 16
+			row[i] = byte(max(0, min(255, v)))
 		}
 	}
 }

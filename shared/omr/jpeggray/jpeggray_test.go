@@ -8,6 +8,7 @@ import (
 	"image/color"
 	"image/jpeg"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -332,10 +333,11 @@ func FuzzDecode(f *testing.F) {
 		}
 		// A reduced decode and a partial full-size one: no panic, and
 		// nothing outside the image.
+		rect := image.Rect(3, 5, 40, 21)
 		if red, err := DecodeReduced(data, 4, 1<<20); err == nil {
-			if part, err := red.Full([]image.Rectangle{image.Rect(3, 5, 40, 21)}); err == nil {
-				if w, h := Size(part.Rect.Dx(), part.Rect.Dy(), 4); w != red.Gray.Rect.Dx() || h != red.Gray.Rect.Dy() {
-					t.Fatalf("full size %v, reduced %v", part.Rect.Size(), red.Gray.Rect.Size())
+			if part, err := red.Full([]image.Rectangle{rect}); err == nil {
+				if want := rect.Intersect(image.Rect(0, 0, cfg.Width, cfg.Height)); cerr == nil && part.Rect != want {
+					t.Fatalf("full-size part %v, want %v", part.Rect, want)
 				}
 			}
 		}
@@ -356,16 +358,31 @@ func FuzzDecode(f *testing.F) {
 	})
 }
 
-// TestReducedFull: Full decodes the blocks that meet its rectangles as
-// Decode decodes them at full size, and leaves the rest of the image
-// black, after a reduced decode (with restart intervals, subsampling, and
-// one scan per component).
+// TestReducedFull: after a reduced decode, Full gives the union of its
+// rectangles (clipped to the image) and decodes every pixel inside them as
+// Decode does at full size: grey and colour (4:2:0, 4:2:2, 4:4:4, 4:4:0,
+// 4:1:1), restart intervals, images many MCUs wide (Full then starts
+// decoding mid-row, from a mark) and one scan per component; rectangles at
+// the image's edges, overlapping, across it, partly or wholly outside it,
+// and random sets.
 func TestReducedFull(t *testing.T) {
-	for _, name := range []string{"grey.jpg", "grey-restart.jpg", "colour-420.jpg", "colour-422-restart.jpg", "colour-scan-per-component.jpg"} {
+	images := map[string][]byte{
+		"go-420-317x91":  encodeTest(t, 317, 91, 80, true),
+		"go-grey-250x41": encodeTest(t, 250, 41, 60, false),
+	}
+	for _, name := range []string{
+		"grey.jpg", "grey-restart.jpg", "grey-optimized.jpg", "grey-16bit-quant.jpg", "grey-wide-restart.jpg",
+		"colour-420.jpg", "colour-420-restart1.jpg", "colour-420-wide-restart.jpg", "colour-422-restart.jpg",
+		"colour-422-wide.jpg", "colour-444.jpg", "colour-444-wide-restart.jpg", "colour-440.jpg", "colour-411.jpg",
+		"colour-scan-per-component.jpg",
+	} {
 		data, err := os.ReadFile("testdata/" + name)
 		if err != nil {
 			t.Fatal(err)
 		}
+		images[name] = data
+	}
+	for name, data := range images {
 		full, err := Decode(data, 8, 1<<30)
 		if err != nil {
 			t.Fatal(err)
@@ -374,42 +391,102 @@ func TestReducedFull(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if d := compareScaled(t, data, red.Gray, 4); !within(d, tolerance(4, strings.Contains(name, "colour"))) {
+		if d := compareScaled(t, data, red.Gray, 4); !within(d, tolerance(4, !strings.Contains(name, "grey"))) {
 			t.Errorf("%s: reduced decode differs from image/jpeg: %+v", name, d)
 		}
-		rects := []image.Rectangle{image.Rect(21, 17, 50, 33), image.Rect(3, 50, 9, 58)}
-		got, err := red.Full(rects)
-		if err != nil {
-			t.Fatal(err)
+		w, h := full.Rect.Dx(), full.Rect.Dy()
+		sets := map[string][]image.Rectangle{
+			"two":         {image.Rect(21, 17, 50, 33), image.Rect(3, 50, 9, 58)},
+			"whole image": {full.Rect},
+			"one pixel":   {image.Rect(w/2, h/2, w/2+1, h/2+1)},
+			"corners": {image.Rect(0, 0, 5, 3), image.Rect(w-7, 0, w, 9), image.Rect(0, h-2, 3, h),
+				image.Rect(w-1, h-1, w, h)},
+			"overlapping":      {image.Rect(5, 5, 40, 30), image.Rect(20, 10, 60, 20), image.Rect(10, 25, 25, 40)},
+			"across":           {image.Rect(0, h/3, w, h/3+9), image.Rect(w/2, 0, w/2+3, h)},
+			"partly outside":   {image.Rect(-10, -4, 12, 7), image.Rect(w-9, h-5, w+30, h+8)},
+			"wholly outside":   {image.Rect(w+3, 0, w+20, 10), image.Rect(-9, -9, -1, -1)},
+			"outside and one":  {image.Rect(w+3, h+3, w+9, h+9), image.Rect(7, 3, 30, 12)},
+			"same row, apart":  {image.Rect(1, 8, 9, 20), image.Rect(w-30, 10, w-20, 14), image.Rect(w/2, 9, w/2+2, 11)},
+			"touching":         {image.Rect(8, 8, 16, 16), image.Rect(16, 8, 24, 16), image.Rect(8, 16, 16, 24)},
+			"nested":           {image.Rect(2, 2, w-2, h-2), image.Rect(10, 10, 20, 20)},
+			"empty rectangles": {image.Rect(5, 5, 5, 20), image.Rect(9, 9, 20, 20)},
 		}
-		if got.Rect != full.Rect {
-			t.Fatalf("%s: %v, want %v", name, got.Rect, full.Rect)
+		rnd := rand.New(rand.NewPCG(uint64(len(data)), 7))
+		for i := range 6 {
+			var rs []image.Rectangle
+			for range 1 + rnd.IntN(8) {
+				x, y := rnd.IntN(w+20)-10, rnd.IntN(h+20)-10
+				rs = append(rs, image.Rect(x, y, x+1+rnd.IntN(w/2+1), y+1+rnd.IntN(h/2+1)))
+			}
+			sets[fmt.Sprintf("random %d", i)] = rs
 		}
-		// The MCUs are at most 16 pixels: every pixel within a rectangle
-		// is decoded, every pixel 16 or more outside them all is not.
-		var outer []image.Rectangle
-		for _, r := range rects {
-			outer = append(outer, image.Rect(r.Min.X&^15, r.Min.Y&^15, (r.Max.X+15)&^15, (r.Max.Y+15)&^15))
-		}
-		in := func(p image.Point, rs []image.Rectangle) bool {
-			for _, r := range rs {
-				if p.In(r) {
-					return true
+		for set, rects := range sets {
+			got, err := red.Full(rects)
+			if err != nil {
+				t.Fatalf("%s, %s: %v", name, set, err)
+			}
+			var u image.Rectangle
+			for _, r := range rects {
+				u = u.Union(r.Intersect(full.Rect))
+			}
+			if got.Rect != u {
+				t.Fatalf("%s, %s: bounds %v, want %v", name, set, got.Rect, u)
+			}
+			for _, r := range rects {
+				r = r.Intersect(full.Rect)
+				for y := r.Min.Y; y < r.Max.Y; y++ {
+					for x := r.Min.X; x < r.Max.X; x++ {
+						if g, w := got.Pix[got.PixOffset(x, y)], full.Pix[full.PixOffset(x, y)]; g != w {
+							t.Fatalf("%s, %s: pixel (%d, %d) = %d, want %d", name, set, x, y, g, w)
+						}
+					}
 				}
 			}
-			return false
 		}
-		for y := 0; y < full.Rect.Dy(); y++ {
-			for x := 0; x < full.Rect.Dx(); x++ {
-				p := image.Pt(x, y)
-				g, w := got.GrayAt(x, y).Y, full.GrayAt(x, y).Y
-				switch {
-				case in(p, rects) && g != w:
-					t.Fatalf("%s: pixel %v inside = %d, want %d", name, p, g, w)
-				case !in(p, outer) && g != 0:
-					t.Fatalf("%s: pixel %v outside = %d, want 0", name, p, g)
-				}
+	}
+}
+
+func TestDisjoint(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		rs   []image.Rectangle
+		want []image.Rectangle
+	}{
+		{"one", []image.Rectangle{image.Rect(1, 2, 3, 4)}, []image.Rectangle{image.Rect(1, 2, 3, 4)}},
+		{"apart", []image.Rectangle{image.Rect(0, 0, 2, 2), image.Rect(5, 0, 7, 2)},
+			[]image.Rectangle{image.Rect(0, 0, 2, 2), image.Rect(5, 0, 7, 2)}},
+		{"overlapping", []image.Rectangle{image.Rect(0, 0, 4, 4), image.Rect(2, 2, 6, 6)},
+			[]image.Rectangle{image.Rect(0, 0, 4, 2), image.Rect(0, 2, 6, 4), image.Rect(2, 4, 6, 6)}},
+		{"touching", []image.Rectangle{image.Rect(3, 0, 6, 2), image.Rect(0, 0, 3, 2)},
+			[]image.Rectangle{image.Rect(0, 0, 6, 2)}},
+		{"nested", []image.Rectangle{image.Rect(0, 0, 9, 9), image.Rect(2, 2, 3, 3)},
+			[]image.Rectangle{image.Rect(0, 0, 9, 2), image.Rect(0, 2, 9, 3), image.Rect(0, 3, 9, 9)}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := disjoint(tc.rs); !slices.Equal(got, tc.want) {
+				t.Errorf("got %v, want %v", got, tc.want)
 			}
+		})
+	}
+}
+
+// TestIdct8x4: the shorter transform gives idct8's results exactly when
+// the upper four inputs are zero, so that a block decodes to the same
+// pixels whichever Full and Decode take.
+func TestIdct8x4(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(1, 2))
+	for range 10000 {
+		var f [4]float32
+		for i := range f {
+			f[i] = float32(rnd.IntN(16385)-8192) * [...]float32{1, 0.5, 1.0 / 3, 0.7071}[rnd.IntN(4)]
+			if rnd.IntN(3) == 0 {
+				f[i] = 0
+			}
+		}
+		a0, a1, a2, a3, a4, a5, a6, a7 := idct8(f[0], f[1], f[2], f[3], 0, 0, 0, 0)
+		b0, b1, b2, b3, b4, b5, b6, b7 := idct8x4(f[0], f[1], f[2], f[3])
+		if a := [8]float32{a0, a1, a2, a3, a4, a5, a6, a7}; a != [8]float32{b0, b1, b2, b3, b4, b5, b6, b7} {
+			t.Fatalf("%v: idct8 %v, idct8x4 %v", f, a, [8]float32{b0, b1, b2, b3, b4, b5, b6, b7})
 		}
 	}
 }

@@ -1,6 +1,10 @@
 package jpeggray
 
-import "image"
+import (
+	"encoding/binary"
+	"image"
+	"slices"
+)
 
 // huffman is one Huffman table (T.81 Annex C) with a lookup of the codes of
 // up to lookBits bits, which are nearly all the codes met in a scan.
@@ -255,30 +259,34 @@ func (d *decoder) scanSize(sc []scanComp) (mx, my int) {
 	return d.mcusX, d.mcusY
 }
 
-// rowMark is where a row of MCUs starts in the entropy-coded data: the
-// decoder's state then, from which Reduced.Full decodes that row again.
-type rowMark struct {
-	bits  bitReader
-	left  int      // MCUs left in the restart interval
-	preds [4]int32 // DC predictions
+// mark is where an MCU starts in the entropy-coded data: the decoder's
+// state then, from which Reduced.Full decodes from that MCU on again.
+type mark struct {
+	acc    uint64
+	pos    int
+	preds  [3]int32 // DC predictions
+	n, pad uint8    // bitReader.n, and pad (at most 8 in a scan decoded)
 }
 
-// scan decodes the entropy-coded data of one scan into the planes, and
-// marks where each row of MCUs starts.
+// markEvery is how far apart the marks are, in MCUs of a row: Full
+// decodes at most markEvery − 1 MCUs before the first it needs, and marks
+// cost the first decode a little (a 2,480-pixel grey row has 310 MCUs).
+const markEvery = 8
+
+// scan decodes the entropy-coded data of one scan into the planes, marking
+// (if d.keep) every markEvery-th MCU of each row, from the first.
 func (d *decoder) scan(sc []scanComp) error {
 	mx, my := d.scanSize(sc)
 	d.marks = d.marks[:0]
+	if d.keep {
+		d.marks = slices.Grow(d.marks, my*ceilDiv(mx, markEvery))
+	}
 	d.lastScan = sc
 	d.scans++
 	var blk [64]float32
 	left := d.restart
 	for my0 := 0; my0 < my; my0++ {
-		m := rowMark{bits: d.bits, left: left}
-		for i := range sc {
-			m.preds[i] = sc[i].pred
-		}
-		d.marks = append(d.marks, m)
-		if err := d.row(sc, &blk, my0, mx, &left); err != nil {
+		if err := d.row(sc, &blk, my0, 0, mx, &left); err != nil {
 			return err
 		}
 	}
@@ -288,9 +296,17 @@ func (d *decoder) scan(sc []scanComp) error {
 	return nil
 }
 
-// row decodes row my0 of the scan's MCUs (mx of them).
-func (d *decoder) row(sc []scanComp, blk *[64]float32, my0, mx int, left *int) error {
-	for mx0 := 0; mx0 < mx; mx0++ {
+// row decodes MCUs from to to of row my0 of the scan.
+func (d *decoder) row(sc []scanComp, blk *[64]float32, my0, from, to int, left *int) error {
+	for mx0 := from; mx0 < to; mx0++ {
+		if d.keep && mx0%markEvery == 0 {
+			b := &d.bits
+			m := mark{acc: b.acc, pos: b.pos, n: uint8(b.n), pad: uint8(b.pad)}
+			for i := range sc {
+				m.preds[i] = sc[i].pred
+			}
+			d.marks = append(d.marks, m)
+		}
 		if d.restart > 0 {
 			if *left == 0 {
 				if err := d.nextRestart(sc); err != nil {
@@ -421,24 +437,33 @@ func (d *decoder) block(s *scanComp, blk *[64]float32, x, y int) error {
 	}
 	n := d.n
 	c := s.c
-	if d.clipped {
-		// The block's pixels in the image (a subsampled component's
-		// block covers more than 8).
-		rh, rv := d.hmax/c.h, d.vmax/c.v
-		if !overlapsAny(image.Rect(x*rh, y*rv, (x+8)*rh, (y+8)*rv), d.clip) {
-			clear(blk[:])
-			return nil
-		}
+	if d.clipped && !overlapsAny(image.Rect(x, y, x+8, y+8), c.clip) {
+		clear(blk[:])
+		return nil
 	}
-	dst := c.pix[y*c.stride+x:]
+	dst := c.pix[(y-c.y0)*c.stride+x-c.x0:]
 	dc := float32(s.pred * q[0])
 	if !ac {
-		// The whole block is one level: paper, or flat ink.
+		// The whole block is one level: paper, or flat ink. A row at
+		// a time at the common sizes.
 		v := clampByte(dc/8 + 128)
-		for j := 0; j < n; j++ {
-			row := dst[j*c.stride:][:n]
-			for i := range row {
-				row[i] = v
+		switch n {
+		case 8:
+			w := uint64(v) * 0x0101010101010101
+			for j := 0; j < 8; j++ {
+				binary.LittleEndian.PutUint64(dst[j*c.stride:], w)
+			}
+		case 4:
+			w := uint32(v) * 0x01010101
+			for j := 0; j < 4; j++ {
+				binary.LittleEndian.PutUint32(dst[j*c.stride:], w)
+			}
+		default:
+			for j := 0; j < n; j++ {
+				row := dst[j*c.stride:][:n]
+				for i := range row {
+					row[i] = v
+				}
 			}
 		}
 		return nil
@@ -446,7 +471,7 @@ func (d *decoder) block(s *scanComp, blk *[64]float32, x, y int) error {
 	blk[0] = dc
 	switch n {
 	case 8:
-		idctFull(blk, int(zzCols[last]), dst, c.stride)
+		idctFull(blk, int(zzRows[last]), int(zzCols[last]), dst, c.stride)
 		return nil
 	case 4:
 		idctHalf(blk, int(zzRows[last]), dst, c.stride)

@@ -1,6 +1,6 @@
 /* mkfixtures writes the JPEG fixtures of jpeggray's tests with libjpeg, so
    that they cover what Go's encoder never writes: 4:4:4 and 4:2:2 and 4:1:1
-   sampling, restart intervals, optimised Huffman tables (codes longer than
+   sampling, restart intervals (also in images many MCUs wide), optimised Huffman tables (codes longer than
    the lookup), one scan per component, 16-bit quantisation tables (SOF1),
    and, for the fallback, progressive and arithmetic coding.
    Build and run (from this directory):
@@ -101,6 +101,10 @@ int main(void) {
 		{"colour-444.jpg", 83, 61, 1, 95, 1, 1, 0, 0, 0, 0, 0, 1},
 		{"colour-440.jpg", 64, 48, 1, 70, 1, 2, 0, 0, 0, 0, 0, 1},
 		{"colour-411.jpg", 75, 40, 1, 75, 4, 1, 2, 0, 0, 0, 0, 1},
+		{"grey-wide-restart.jpg", 301, 37, 0, 80, 1, 1, 11, 0, 0, 0, 0, 1},
+		{"colour-420-wide-restart.jpg", 397, 45, 1, 80, 2, 2, 7, 0, 0, 0, 0, 1},
+		{"colour-422-wide.jpg", 333, 30, 1, 85, 2, 1, 0, 1, 0, 0, 0, 1},
+		{"colour-444-wide-restart.jpg", 211, 27, 1, 90, 1, 1, 13, 0, 0, 0, 0, 1},
 		{"colour-scan-per-component.jpg", 90, 66, 1, 75, 2, 2, 0, 0, 0, 0, 1, 1},
 		{"progressive.jpg", 90, 66, 1, 75, 2, 2, 0, 0, 1, 0, 0, 1},
 		{"arithmetic.jpg", 90, 66, 1, 75, 2, 2, 0, 0, 0, 1, 0, 1},

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"image"
 	"image/jpeg"
-	"sync"
 	"sync/atomic"
 
 	"github.com/cardloop/cardloop/shared/omr/jpeggray"
@@ -72,16 +71,24 @@ func decodeTIFF(data []byte, n int) (image.Image, bool) {
 		}
 		return reduceLarge(g), true
 	}
-	small, ok := tiffGrayHalved(data)
+	t, ok := parseTIFFStrips(data)
 	if !ok {
 		return nil, false
 	}
-	full := sync.OnceValues(func() (image.Image, error) {
-		g, _ := tiffGray(data) // read as tiffGrayHalved read it
-		return g, nil
-	})
-	return &reducedScan{Gray: small, scale: 2, full: full,
-		region: func([]image.Rectangle) (image.Image, error) { return full() }}, true
+	full := func() (image.Image, error) { return t.rows(0, t.h), nil }
+	region := func(rs []image.Rectangle) (image.Image, error) {
+		// The rows of the rectangles' union only, full width.
+		var u image.Rectangle
+		for _, r := range rs {
+			u = u.Union(r)
+		}
+		u = u.Intersect(image.Rect(0, 0, t.w, t.h))
+		if u.Empty() {
+			return &image.Gray{}, nil
+		}
+		return t.rows(u.Min.Y, u.Max.Y), nil
+	}
+	return &reducedScan{Gray: t.halved(), scale: 2, full: full, region: region}, true
 }
 
 // decodeJPEG decodes a JPEG file (whose header has been checked) at n/8.

@@ -18,20 +18,21 @@ func tiffGray(data []byte) (*image.Gray, bool) {
 	if !ok {
 		return nil, false
 	}
-	g := image.NewGray(image.Rect(0, 0, t.w, t.h))
-	for y := 0; y < t.h; y++ {
-		t.row(y, g.Pix[y*g.Stride:][:t.w])
-	}
-	return g, true
+	return t.rows(0, t.h), true
 }
 
-// tiffGrayHalved is tiffGray box-averaged to half size as it is read
-// (what boxReduce(g, 2) gives, without the full-size plane).
-func tiffGrayHalved(data []byte) (*image.Gray, bool) {
-	t, ok := parseTIFFStrips(data)
-	if !ok {
-		return nil, false
+// rows reads image rows y0 to y1 (full width) into an image of those
+// rows, in the image's coordinates.
+func (t *tiffStrips) rows(y0, y1 int) *image.Gray {
+	g := &image.Gray{Pix: make([]byte, (y1-y0)*t.w), Stride: t.w, Rect: image.Rect(0, y0, t.w, y1)}
+	for y := y0; y < y1; y++ {
+		t.row(y, g.Pix[(y-y0)*g.Stride:][:t.w])
 	}
+	return g
+}
+
+// halved reads the image box-averaged to half its size.
+func (t *tiffStrips) halved() *image.Gray {
 	w, h := t.w/2, t.h/2
 	g := image.NewGray(image.Rect(0, 0, w, h))
 	r0, r1 := make([]byte, t.w), make([]byte, t.w)
@@ -40,7 +41,7 @@ func tiffGrayHalved(data []byte) (*image.Gray, bool) {
 		t.row(2*y+1, r1)
 		halveRows(g.Pix[y*g.Stride:][:w], r0, r1)
 	}
-	return g, true
+	return g
 }
 
 // tiffStrips is an uncompressed 8-bit TIFF tiffGray reads: its size, sample

@@ -45,6 +45,49 @@ func tiffSamples(tb testing.TB) map[string][]byte {
 	return out
 }
 
+// TestTIFFReducedRegion: a 300 dpi TIFF is read halved, and its crops'
+// region is read at full size, in the image's coordinates, only on the
+// rows the rectangles cover.
+func TestTIFFReducedRegion(t *testing.T) {
+	src := image.NewGray(image.Rect(0, 0, 2500, 41))
+	for i := range src.Pix {
+		src.Pix[i] = byte(i*31 + i/7)
+	}
+	var buf bytes.Buffer
+	if err := tiff.Encode(&buf, src, nil); err != nil {
+		t.Fatal(err)
+	}
+	m, ok := decodeTIFF(buf.Bytes(), decodeScale(2500, 41))
+	rs, isReduced := m.(*reducedScan)
+	if !ok || !isReduced {
+		t.Fatalf("decodeTIFF: %T, %v; want a page read halved", m, ok)
+	}
+	sameGray(t, rs.Gray, boxReduce(toGray(src), 2))
+	rects := []image.Rectangle{image.Rect(10, 5, 20, 9), image.Rect(2400, 30, 2600, 35)}
+	img, err := rs.region(rects)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := image.Rect(0, 5, 2500, 35); img.Bounds() != want {
+		t.Errorf("region bounds %v, want %v", img.Bounds(), want)
+	}
+	for _, r := range rects {
+		r = r.Intersect(src.Rect)
+		for y := r.Min.Y; y < r.Max.Y; y++ {
+			for x := r.Min.X; x < r.Max.X; x++ {
+				if got, want := img.(*image.Gray).GrayAt(x, y), src.GrayAt(x, y); got != want {
+					t.Fatalf("region (%d, %d) = %v, want %v", x, y, got, want)
+				}
+			}
+		}
+	}
+	if img, _ := rs.region([]image.Rectangle{image.Rect(3000, 50, 3010, 60)}); !img.Bounds().Empty() {
+		t.Errorf("a rectangle outside the page: region %v, want empty", img.Bounds())
+	}
+	full, _ := rs.full()
+	sameGray(t, full.(*image.Gray), toGray(src))
+}
+
 // TestTIFFGrayMatchesXImage: the fast path gives exactly what x/image/tiff
 // and toGray give, and halved as it reads (odd sizes included) exactly
 // what boxReduce gives of that.
@@ -61,11 +104,11 @@ func TestTIFFGrayMatchesXImage(t *testing.T) {
 			}
 			want := toGray(img)
 			sameGray(t, got, want)
-			halved, ok := tiffGrayHalved(data)
+			strips, ok := parseTIFFStrips(data)
 			if !ok {
-				t.Fatal("not decoded halved")
+				t.Fatal("not parsed")
 			}
-			sameGray(t, halved, boxReduce(want, 2))
+			sameGray(t, strips.halved(), boxReduce(want, 2))
 		})
 	}
 	// White is zero: the same grey file with the photometric tag changed

@@ -470,9 +470,11 @@ func TestDisjoint(t *testing.T) {
 	}
 }
 
-// TestIdct8x4: the shorter transform gives idct8's results exactly when
-// the upper four inputs are zero, so that a block decodes to the same
-// pixels whichever Full and Decode take.
+// TestIdct8x4: the shorter transform gives idct8's results when the upper
+// four inputs are zero — exactly on amd64; within a rounding of float32
+// where the compiler may fuse a multiply and an add (arm64), which can move
+// a pixel by one level, no more. (Full and Decode choose the same transform
+// for a block, so they agree with each other either way.)
 func TestIdct8x4(t *testing.T) {
 	rnd := rand.New(rand.NewPCG(1, 2))
 	for range 10000 {
@@ -485,8 +487,12 @@ func TestIdct8x4(t *testing.T) {
 		}
 		a0, a1, a2, a3, a4, a5, a6, a7 := idct8(f[0], f[1], f[2], f[3], 0, 0, 0, 0)
 		b0, b1, b2, b3, b4, b5, b6, b7 := idct8x4(f[0], f[1], f[2], f[3])
-		if a := [8]float32{a0, a1, a2, a3, a4, a5, a6, a7}; a != [8]float32{b0, b1, b2, b3, b4, b5, b6, b7} {
-			t.Fatalf("%v: idct8 %v, idct8x4 %v", f, a, [8]float32{b0, b1, b2, b3, b4, b5, b6, b7})
+		a := [8]float32{a0, a1, a2, a3, a4, a5, a6, a7}
+		b := [8]float32{b0, b1, b2, b3, b4, b5, b6, b7}
+		for i := range a {
+			if d := math.Abs(float64(a[i] - b[i])); d > 1e-5*max(1, math.Abs(float64(a[i]))) {
+				t.Fatalf("%v: idct8 %v, idct8x4 %v", f, a, b)
+			}
 		}
 	}
 }

@@ -302,7 +302,6 @@ func (h *header) bitsPerPixel() int {
 		return 4 * h.depth
 	}
 	return h.depth
-
 }
 
 // converter picks the function that turns an unfiltered row into grey, nil

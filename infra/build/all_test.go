@@ -76,21 +76,38 @@ func TestWatchLinked(t *testing.T) {
 			if err := tt.build(bin); err != nil {
 				t.Fatal(err)
 			}
-			got := w.linked()
-			if tt.want != (len(got) == 1) || (tt.want && (got[0].Function != "CardFunction" || got[0].Done != 1 || got[0].Total != 2)) {
-				t.Errorf("linked() = %+v, want CardFunction reported: %v", got, tt.want)
+			got, ok := w.linked()
+			if ok != tt.want || (tt.want && (!slices.Equal(got.Functions, []string{"CardFunction"}) || got.Done != 1 || got.Total != 2)) {
+				t.Errorf("linked() = %+v, %v; want CardFunction reported: %v", got, ok, tt.want)
 			}
-			if again := w.linked(); len(again) != 0 {
+			if again, ok := w.linked(); ok {
 				t.Errorf("second linked() = %+v, want nothing", again)
 			}
 		})
 	}
 }
 
+// TestWatchLinkedTogether: binaries that appear together (links of one
+// executable) are one report.
+func TestWatchLinkedTogether(t *testing.T) {
+	dir := t.TempDir()
+	ids := []string{"CardFunction", "TriageFunction"}
+	w := newWatch(dir, ids, time.Now())
+	for _, id := range ids {
+		if err := write(filepath.Join(dir, CodeDir(id))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, ok := w.linked()
+	if !ok || !slices.Equal(got.Functions, ids) || got.Done != 2 || got.Total != 2 {
+		t.Errorf("linked() = %+v, %v; want both in one report", got, ok)
+	}
+}
+
 func write(path string) error { return os.WriteFile(path, []byte("binary"), 0o755) }
 
 // TestAll builds the test project's functions twice: the first build
-// reports each function and leaves runnable binaries; the second finds them
+// reports each function once and leaves runnable binaries; the second finds them
 // up to date and leaves the files as they are.
 func TestAll(t *testing.T) {
 	if testing.Short() {
@@ -100,9 +117,7 @@ func TestAll(t *testing.T) {
 	dir := t.TempDir()
 	var reported []string
 	bins, sum, err := All(context.Background(), "../testdata", ids, dir, "amd64", func(p Progress) {
-		if p.Function != "" {
-			reported = append(reported, p.Function)
-		}
+		reported = append(reported, p.Functions...)
 	})
 	if err != nil {
 		t.Fatal(err)

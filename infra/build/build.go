@@ -61,9 +61,10 @@ func CodeDir(logicalID string) string {
 
 // Progress is what All reports while it builds.
 type Progress struct {
-	// Function is the logical id of the function just linked, or "" for a
-	// periodic report.
-	Function string
+	// Functions are the logical ids of the functions linked since the last
+	// report — several at once when they are links of one executable —
+	// or none for a periodic report.
+	Functions []string
 	// Done counts the functions linked so far, Total the functions built.
 	Done, Total int
 	// Packages counts the packages compiled so far (cached ones are not).
@@ -96,7 +97,7 @@ const (
 // makes them one executable, hard-linked under each function's name; a
 // test project's may build one binary per function). A binary that is up
 // to date is left as it is (go build checks its build ID). progress, when not nil,
-// is called as each binary is linked and every 15 s in between.
+// is called as binaries are linked and every 15 s in between.
 func All(ctx context.Context, dir string, logicalIDs []string, binDir, goarch string, progress func(Progress)) (map[string]string, Summary, error) {
 	start := time.Now()
 	abs, err := filepath.Abs(binDir)
@@ -138,6 +139,21 @@ func All(ctx context.Context, dir string, logicalIDs []string, binDir, goarch st
 	ticker, poller := time.NewTicker(tick), time.NewTicker(poll)
 	defer ticker.Stop()
 	defer poller.Stop()
+	// Binaries linked in a burst (the links of one executable, made within
+	// milliseconds of each other, often across a poll) are held until a
+	// poll finds no more, and reported together.
+	var pending Progress
+	hold := func(p Progress) {
+		p.Functions = append(pending.Functions, p.Functions...)
+		pending = p
+	}
+	flush := func() {
+		if len(pending.Functions) > 0 {
+			progress(pending)
+			ticker.Reset(tick)
+		}
+		pending = Progress{}
+	}
 	for lines != nil {
 		select {
 		case line, ok := <-lines:
@@ -147,20 +163,20 @@ func All(ctx context.Context, dir string, logicalIDs []string, binDir, goarch st
 				lines = nil
 			}
 		case <-poller.C:
-			for _, p := range w.linked() {
-				progress(p)
-				ticker.Reset(tick)
+			if p, ok := w.linked(); ok {
+				hold(p)
+			} else {
+				flush()
 			}
 		case <-ticker.C:
-			progress(w.progress(""))
+			progress(w.progress())
 		}
 	}
 	err = <-waited
-	if err == nil {
-		for _, p := range w.linked() {
-			progress(p)
-		}
+	if p, ok := w.linked(); ok && err == nil {
+		hold(p)
 	}
+	flush()
 	sum := Summary{Built: w.built, Packages: w.packages, Took: time.Since(start)}
 	if err != nil {
 		return nil, sum, fmt.Errorf("build functions: %w\n%s", err, strings.TrimSpace(w.other.String()))
@@ -212,10 +228,10 @@ func (w *watch) line(s string) {
 	w.other.WriteString(s + "\n")
 }
 
-// linked returns the progress of each function linked since the last call:
-// its binary is a new file.
-func (w *watch) linked() []Progress {
-	var ps []Progress
+// linked returns the progress of the functions linked since the last call
+// (a function's binary is a new file), and false when there are none.
+func (w *watch) linked() (Progress, bool) {
+	var now []string
 	for _, id := range w.ids {
 		if slices.Contains(w.built, id) {
 			continue
@@ -228,11 +244,11 @@ func (w *watch) linked() []Progress {
 			continue
 		}
 		w.built = append(w.built, id)
-		ps = append(ps, w.progress(id))
+		now = append(now, id)
 	}
-	return ps
+	return w.progress(now...), len(now) > 0
 }
 
-func (w *watch) progress(function string) Progress {
-	return Progress{Function: function, Done: len(w.built), Total: len(w.ids), Packages: w.packages, Elapsed: time.Since(w.start)}
+func (w *watch) progress(functions ...string) Progress {
+	return Progress{Functions: functions, Done: len(w.built), Total: len(w.ids), Packages: w.packages, Elapsed: time.Since(w.start)}
 }

@@ -322,10 +322,13 @@ func (p *Project) buildFunctions(ctx context.Context, fns []sam.Function, logger
 	}
 	logger.Printf("building %d functions on %d cores into %s (%s)", len(ids), runtime.NumCPU(), binDir, note)
 	bins, sum, err := build.All(ctx, p.Root, ids, binDir, runtime.GOARCH, func(pr build.Progress) {
-		if pr.Function != "" {
-			logger.Printf("built %d/%d %s (%s, %d packages compiled)", pr.Done, pr.Total, pr.Function, seconds(pr.Elapsed), pr.Packages)
-		} else {
+		switch n := len(pr.Functions); {
+		case n == 0:
 			logger.Printf("building… %s (%d packages compiled, %d/%d functions)", seconds(pr.Elapsed), pr.Packages, pr.Done, pr.Total)
+		case n == 1:
+			logger.Printf("built %d/%d %s (%s, %d packages compiled)", pr.Done, pr.Total, pr.Functions[0], seconds(pr.Elapsed), pr.Packages)
+		default: // links of one executable
+			logger.Printf("built %d/%d: %s and %d more, linked together (%s, %d packages compiled)", pr.Done, pr.Total, pr.Functions[0], n-1, seconds(pr.Elapsed), pr.Packages)
 		}
 	})
 	if err != nil {

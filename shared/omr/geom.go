@@ -2,6 +2,7 @@ package omr
 
 import (
 	"errors"
+	"image"
 	"math"
 )
 
@@ -29,6 +30,17 @@ func (h *homography) scaled(k float64) homography {
 	return homography{
 		k*h[0] + c*h[6], k*h[1] + c*h[7], k*h[2] + c,
 		k*h[3] + c*h[6], k*h[4] + c*h[7], k*h[5] + c,
+		h[6], h[7],
+	}
+}
+
+// shifted is h followed by moving the origin to o: points in the pixels
+// of an image whose bounds start at o.
+func (h *homography) shifted(o image.Point) homography {
+	ox, oy := float64(o.X), float64(o.Y)
+	return homography{
+		h[0] - ox*h[6], h[1] - ox*h[7], h[2] - ox,
+		h[3] - oy*h[6], h[4] - oy*h[7], h[5] - oy,
 		h[6], h[7],
 	}
 }

@@ -2,6 +2,7 @@ package omr
 
 import (
 	"image"
+	"math"
 	"math/rand"
 	"testing"
 )
@@ -102,4 +103,26 @@ func window(set func(int) bool, i, k int, dilate bool) bool {
 		}
 	}
 	return !dilate
+}
+
+// TestHomographyShifted: a point mapped by h.shifted(o) is the point mapped
+// by h, less o.
+func TestHomographyShifted(t *testing.T) {
+	h := homography{11.8, 0.2, 35, -0.3, 11.7, 42, 1e-4, -2e-4}
+	for _, c := range []struct {
+		o image.Point
+		p pt
+	}{
+		{image.Pt(0, 0), pt{10, 20}},
+		{image.Pt(0, 1600), pt{70, 140}},
+		{image.Pt(812, 1604), pt{137, 196}},
+	} {
+		s := h.shifted(c.o)
+		got, want := s.apply(c.p), h.apply(c.p)
+		want.x -= float64(c.o.X)
+		want.y -= float64(c.o.Y)
+		if math.Abs(got.x-want.x) > 1e-9 || math.Abs(got.y-want.y) > 1e-9 {
+			t.Errorf("shifted(%v).apply(%v) = %v, want %v", c.o, c.p, got, want)
+		}
+	}
 }

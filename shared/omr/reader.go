@@ -298,13 +298,9 @@ func (r *Reader) read(img image.Image, sc float64, full func([]image.Rectangle) 
 		// need be decoded).
 		hs := h.scaled(sc)
 		if fg, err := full(cropAreas(&hs, rects)); err == nil && !fg.Bounds().Empty() {
-			// fg may cover only the crops' area: hs is translated to
-			// its pixels, which toGray counts from Bounds().Min.
-			o := fg.Bounds().Min
-			ox, oy := float64(o.X), float64(o.Y)
-			hs[0], hs[1], hs[2] = hs[0]-ox*hs[6], hs[1]-ox*hs[7], hs[2]-ox
-			hs[3], hs[4], hs[5] = hs[3]-oy*hs[6], hs[4]-oy*hs[7], hs[5]-oy
-			cg, ch = toGray(fg), hs
+			// fg may cover only the crops' area, its pixels counted
+			// (by toGray) from Bounds().Min.
+			cg, ch = toGray(fg), hs.shifted(fg.Bounds().Min)
 			cropPPM = math.Min(r.CropPPM, page.PxPerMM)
 		}
 	}
